@@ -1,0 +1,1 @@
+//! The shields.io-style SVG badge and its endpoint JSON.

@@ -1,0 +1,1 @@
+//! The optional aftercare.yml configuration and how it layers with flags.

@@ -1,0 +1,1 @@
+//! Loading postmortem files into the validated model, with every problem found.

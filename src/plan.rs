@@ -1,0 +1,1 @@
+//! The pure planner: from tasks and existing issues to the list of changes.

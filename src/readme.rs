@@ -1,0 +1,1 @@
+//! Rewriting the status section of a README between its markers.

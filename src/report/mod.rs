@@ -1,0 +1,1 @@
+//! Reports of the status: text, JSON and Markdown.

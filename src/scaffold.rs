@@ -1,0 +1,1 @@
+//! Writing a skeleton postmortem for aftercare new.

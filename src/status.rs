@@ -1,0 +1,1 @@
+//! Completion per incident, computed from the model and the issues found.

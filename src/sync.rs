@@ -1,0 +1,1 @@
+//! Applying a plan to the tracker: pacing, retries and resuming.

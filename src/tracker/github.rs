@@ -1,0 +1,1 @@
+//! The GitHub implementation of the tracker, over octocrab.

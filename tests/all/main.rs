@@ -1,0 +1,5 @@
+//! The integration tests, in one test binary to keep link time down. Each module tests one
+//! command or component through its public surface: the built binary, or the emulator.
+
+#[path = "../support/mod.rs"]
+mod support;

@@ -1,0 +1,78 @@
+//! Runs the built `aftercare` binary in a controlled environment and captures what it did.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Command;
+
+/// What a run of the binary produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// A command line for the built binary. The environment is cleared of everything that could
+/// point it at a real GitHub or change its output (tokens, `GITHUB_*`, `CI`), so tests set
+/// exactly what they mean.
+pub struct Aftercare {
+    command: Command,
+}
+
+impl Aftercare {
+    /// Runs in `cwd`, which is usually a temporary fixture tree.
+    pub fn new(cwd: &Path) -> Aftercare {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aftercare"));
+        command.current_dir(cwd);
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("GITHUB_")
+                || k.starts_with("GH_")
+                || k.starts_with("INPUT_")
+                || k.starts_with("RUNNER_")
+                || k == "CI"
+            {
+                command.env_remove(&key);
+            }
+        }
+        command.env("NO_COLOR", "1");
+        Aftercare { command }
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Aftercare {
+        self.command.arg(arg);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Aftercare
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Aftercare {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Runs to completion (on a blocking thread when called from async tests is the caller's
+    /// business: use `run_async` there).
+    pub fn run(mut self) -> Outcome {
+        let out = self.command.output().expect("the aftercare binary runs");
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs without blocking the async runtime, so an in-process emulator keeps serving.
+    pub async fn run_async(self) -> Outcome {
+        tokio::task::spawn_blocking(move || self.run())
+            .await
+            .expect("the run finishes")
+    }
+}
