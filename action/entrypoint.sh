@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs one aftercare command for the GitHub Action in action.yml.
+#
+# Every input arrives as an environment variable (INPUT_COMMAND, INPUT_DIR, INPUT_DRY_RUN,
+# INPUT_ARGS, INPUT_README, INPUT_BADGE), never spliced into the script text, so no input can
+# inject shell code. The binary is AFTERCARE_BIN (set by action/install.sh), else `aftercare`
+# on PATH. Step outputs come from the command's JSON output and go to GITHUB_OUTPUT; the exit
+# code is the command's own, so a failed check or sync fails the step.
+#
+# This script must not talk to GitHub itself, parse postmortems, or decide anything the CLI
+# decides: it only turns action inputs into a command line and JSON into step outputs.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bin="${AFTERCARE_BIN:-aftercare}"
+command="${INPUT_COMMAND:-check}"
+dry_run="${INPUT_DRY_RUN:-false}"
+
+common=()
+if [[ -n "${INPUT_DIR:-}" ]]; then
+  common+=(--dir "$INPUT_DIR")
+fi
+# Extra flags are split on whitespace only: no globbing, no quotes, no expansion.
+extra=()
+if [[ -n "${INPUT_ARGS:-}" ]]; then
+  read -r -a extra <<<"$INPUT_ARGS"
+fi
+
+case "$dry_run" in
+  true | false) ;;
+  *)
+    echo "::error title=aftercare::input dry-run must be true or false, not '$dry_run'"
+    exit 1
+    ;;
+esac
+
+# Appends to the job summary when there is one (there is none outside GitHub Actions).
+summary() {
+  if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
+    cat >>"$GITHUB_STEP_SUMMARY"
+  else
+    cat >/dev/null
+  fi
+}
+
+# Writes KEY=VALUE lines to the step outputs (to standard output outside GitHub Actions).
+outputs() {
+  if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
+    cat >>"$GITHUB_OUTPUT"
+  else
+    cat
+  fi
+}
+
+work="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/aftercare.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+case "$command" in
+  check)
+    status=0
+    "$bin" check --format github "${common[@]}" "${extra[@]}" | tee "$work/check.out" || status=$?
+    errors="$(grep -c '^::error' "$work/check.out" || true)"
+    warnings="$(grep -c '^::warning' "$work/check.out" || true)"
+    printf '### aftercare check\n\n%s error(s), %s warning(s); each one is an annotation on its file.\n' \
+      "$errors" "$warnings" | summary
+    exit "$status"
+    ;;
+  sync)
+    flags=(--format json)
+    if [[ "$dry_run" == true ]]; then
+      flags+=(--dry-run)
+    fi
+    status=0
+    "$bin" sync "${flags[@]}" "${common[@]}" "${extra[@]}" >"$work/sync.json" || status=$?
+    cat "$work/sync.json"
+    if [[ -s "$work/sync.json" ]]; then
+      python3 "$here/outputs.py" sync "$work/sync.json" "$dry_run" "$work/outputs" "$work/summary.md"
+      outputs <"$work/outputs"
+      summary <"$work/summary.md"
+    fi
+    exit "$status"
+    ;;
+  status)
+    if [[ -n "${INPUT_README:-}" ]]; then
+      common+=(--readme "$INPUT_README")
+    fi
+    if [[ -n "${INPUT_BADGE:-}" ]]; then
+      common+=(--badge "$INPUT_BADGE")
+    fi
+    status=0
+    "$bin" status --format json "${common[@]}" "${extra[@]}" >"$work/status.json" || status=$?
+    cat "$work/status.json"
+    if [[ -s "$work/status.json" ]]; then
+      python3 "$here/outputs.py" status "$work/status.json" "$dry_run" "$work/outputs" /dev/null
+      outputs <"$work/outputs"
+    fi
+    exit "$status"
+    ;;
+  *)
+    echo "::error title=aftercare::input command must be check, sync or status, not '$command'"
+    exit 1
+    ;;
+esac
