@@ -1,5 +1,6 @@
 //! The integration tests, in one test binary to keep link time down. Each module tests one
 //! command or component through its public surface: the built binary, or the emulator.
 
+mod emulator;
 #[path = "../support/mod.rs"]
 mod support;

@@ -1,0 +1,466 @@
+//! An in-process GitHub for the tests: a stateful HTTP server speaking the part of GitHub's
+//! REST API that aftercare uses, so octocrab (in the test process) or the built binary (a
+//! subprocess with `GITHUB_API_URL` set to [`Emulator::url`]) run against it unchanged.
+//!
+//! It serves `GET /user`, `GET /rate_limit`, `GET /repos/acme/web`, issues (list with
+//! `state`/`labels`/`creator`/`assignee`/`milestone`/`since`/`sort`/`direction`/`per_page`/
+//! `page` and a `Link` header of absolute URLs, get, create, update), comments (list, create),
+//! labels (list, get, create, add to and remove from an issue), milestones (list, get, create)
+//! and `GET /repos/acme/web/assignees/{login}`, also under `/repositories/1/...` (where
+//! GitHub's `Link` URLs point) and under `/api/v3` (GitHub Enterprise Server). It behaves as
+//! GitHub does where clients trip: pull requests in the issues list, unknown labels created on
+//! use, 422 for a non-collaborator assignee, a body over 65,536 or a title over 256
+//! characters; labels, assignees and milestone silently dropped without push access; closing
+//! records `completed` unless told otherwise, reopening `reopened`; `updated_at` moves on
+//! every change (one second later than the previous change at least).
+//!
+//! Every response carries `x-ratelimit-*` headers; each token has a budget (5,000 an hour,
+//! 1,000 for [`ACTIONS_TOKEN`], 60 without a token) and gets 403 "API rate limit exceeded for
+//! user ID N." when it is spent. GETs carry a strong `ETag`; a matching `If-None-Match` gets a
+//! `304` that is not counted, nor is `GET /rate_limit`. An optional secondary limit answers a
+//! write beyond K in W seconds with 403 and `retry-after`. Faults are scripted per method and
+//! path suffix. Everything is logged ([`Emulator::requests`]) and the state is readable
+//! ([`Emulator::issues`]).
+//!
+//! This is test support: it must never be compiled into the shipped binary, and it must not
+//! reach the network beyond its own 127.0.0.1 socket.
+//!
+//! ```ignore
+//! use crate::support::emulator::{Emulator, Fault, OWNER_TOKEN};
+//!
+//! #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+//! async fn creates_one_issue_despite_a_lost_answer() {
+//!     let gh = Emulator::start().await; // the repository acme/web exists
+//!     gh.seed_issue(OWNER_TOKEN, "Existing", "body", &["postmortem"]);
+//!     gh.inject(Fault::drop_after_write("POST", "/repos/acme/web/issues"));
+//!     // ... run the binary with GITHUB_API_URL=gh.url() and GITHUB_TOKEN=OWNER_TOKEN ...
+//!     assert_eq!(gh.issues().len(), 2);
+//!     let writes = gh.requests().iter().filter(|r| r.method != "GET").count();
+//!     assert_eq!(writes, 1);
+//! }
+//! ```
+//!
+//! Paths in faults and in the log are relative to the API root and without the query, as the
+//! client sent them: page 2 of a listing is `/repositories/1/issues` (GitHub's `Link` URL), so
+//! a fault meant for every page of the issue list uses the suffix `"/issues"`.
+
+mod budget;
+mod fault;
+mod render;
+mod routes;
+mod server;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+pub use fault::{Fault, FaultKind};
+pub use state::Account;
+
+use server::Shared;
+use state::IssueChange;
+
+/// `octocat`, a person with push access, the repository's OWNER.
+pub const OWNER_TOKEN: &str = "owner-token";
+/// `hubot`, a person with push access, a COLLABORATOR.
+pub const COLLAB_TOKEN: &str = "collab-token";
+/// `mallory`, a person without push access (author_association NONE).
+pub const OUTSIDER_TOKEN: &str = "outsider-token";
+/// The `GITHUB_TOKEN` of a GitHub Actions run: `GET /user` answers 403 "Resource not
+/// accessible by integration"; what it creates is authored by `github-actions[bot]` (Bot).
+pub const ACTIONS_TOKEN: &str = "actions-token";
+
+/// The state of one issue (or pull request) of `acme/web`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueSnapshot {
+    pub number: u64,
+    pub id: u64,
+    pub title: String,
+    /// The body, `""` when it is null.
+    pub body: String,
+    /// "open" or "closed".
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub milestone: Option<u64>,
+    /// The author's login.
+    pub author: String,
+    pub author_association: String,
+    /// Comment bodies, oldest first.
+    pub comments: Vec<String>,
+    pub is_pull_request: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// One request as the emulator saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedRequest {
+    pub method: String,
+    /// Relative to the API root, without the query: `/repos/acme/web/issues`.
+    pub path: String,
+    /// The raw query string without `?` (`""` when none).
+    pub query: String,
+    pub token: Option<String>,
+    /// The status answered; 0 when the connection was dropped without an answer.
+    pub status: u16,
+    /// Whether it spent primary rate-limit budget (a 304 and `GET /rate_limit` do not).
+    pub counted: bool,
+    /// The request body as text.
+    pub body: String,
+    pub at: Instant,
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    task: Option<tokio::task::JoinHandle<()>>,
+    thread: Option<(
+        tokio::sync::oneshot::Sender<()>,
+        std::thread::JoinHandle<()>,
+    )>,
+}
+
+impl Emulator {
+    /// Starts on the current tokio runtime, on 127.0.0.1 and a free port.
+    pub async fn start() -> Emulator {
+        Emulator::start_with_prefix("").await
+    }
+
+    /// Starts with the API under `prefix` (GitHub Enterprise Server uses `/api/v3`).
+    pub async fn start_with_prefix(prefix: &str) -> Emulator {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("the emulator binds a local port");
+        let addr = listener
+            .local_addr()
+            .expect("a bound socket has an address");
+        let shared = Arc::new(Shared::new(addr, prefix.trim_end_matches('/')));
+        let task = tokio::spawn(server::serve(listener, shared.clone()));
+        let emulator = Emulator {
+            shared,
+            addr,
+            task: Some(task),
+            thread: None,
+        };
+        emulator.add_builtin_accounts();
+        emulator
+    }
+
+    /// Starts on a thread of its own, for tests that are not async.
+    pub fn start_blocking() -> Emulator {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("the emulator's runtime starts");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("the emulator binds a local port");
+                let addr = listener
+                    .local_addr()
+                    .expect("a bound socket has an address");
+                let shared = Arc::new(Shared::new(addr, ""));
+                let _ = addr_tx.send((addr, shared.clone()));
+                tokio::select! {
+                    _ = server::serve(listener, shared) => {}
+                    _ = stop_rx => {}
+                }
+            });
+        });
+        let (addr, shared) = addr_rx.recv().expect("the emulator thread starts");
+        let emulator = Emulator {
+            shared,
+            addr,
+            task: None,
+            thread: Some((stop_tx, thread)),
+        };
+        emulator.add_builtin_accounts();
+        emulator
+    }
+
+    fn add_builtin_accounts(&self) {
+        self.add_account(
+            OWNER_TOKEN,
+            Account {
+                login: "octocat".to_string(),
+                bot: false,
+                push: true,
+                association: "OWNER",
+                user_forbidden: false,
+            },
+        );
+        self.add_account(COLLAB_TOKEN, Account::collaborator("hubot"));
+        self.add_account(OUTSIDER_TOKEN, Account::outsider("mallory"));
+        self.add_account(
+            ACTIONS_TOKEN,
+            Account {
+                login: "github-actions[bot]".to_string(),
+                bot: true,
+                push: true,
+                association: "NONE",
+                user_forbidden: true,
+            },
+        );
+    }
+
+    /// The API root: `http://127.0.0.1:PORT` (plus the prefix, if any). Use it as
+    /// `GITHUB_API_URL` or as octocrab's `base_uri`.
+    pub fn url(&self) -> String {
+        self.shared.base.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Lets `token` act as `account` (replacing whatever it was).
+    pub fn add_account(&self, token: &str, account: Account) {
+        self.shared.lock().repo.add_account(token, account);
+    }
+
+    /// Every issue and pull request of `acme/web`, by number.
+    pub fn issues(&self) -> Vec<IssueSnapshot> {
+        let inner = self.shared.lock();
+        inner
+            .repo
+            .issues
+            .iter()
+            .map(|i| IssueSnapshot {
+                number: i.number,
+                id: i.id,
+                title: i.title.clone(),
+                body: i.body.clone().unwrap_or_default(),
+                state: if i.open { "open" } else { "closed" }.to_string(),
+                state_reason: i.state_reason.clone(),
+                labels: i.labels.clone(),
+                assignees: i.assignees.clone(),
+                milestone: i.milestone,
+                author: i.author.clone(),
+                author_association: i.association.clone(),
+                comments: i.comments.iter().map(|c| c.body.clone()).collect(),
+                is_pull_request: i.is_pull_request,
+                created_at: i.created_at,
+                updated_at: i.updated_at,
+                closed_at: i.closed_at,
+            })
+            .collect()
+    }
+
+    /// One issue by number.
+    pub fn issue(&self, number: u64) -> Option<IssueSnapshot> {
+        self.issues().into_iter().find(|i| i.number == number)
+    }
+
+    /// The names of the repository's labels, in creation order.
+    pub fn labels(&self) -> Vec<String> {
+        let inner = self.shared.lock();
+        inner.repo.labels.iter().map(|l| l.name.clone()).collect()
+    }
+
+    fn account(&self, token: &str) -> Account {
+        let inner = self.shared.lock();
+        match inner.repo.account(token) {
+            Some(account) => account.clone(),
+            None => panic!("the emulator knows no token {token:?}: add_account first"),
+        }
+    }
+
+    fn seed(&self, token: &str, title: &str, body: &str, labels: &[&str], pr: bool) -> u64 {
+        let account = self.account(token);
+        let labels = labels.iter().map(|l| l.to_string()).collect();
+        let mut inner = self.shared.lock();
+        match inner.repo.create_issue(
+            &account,
+            title,
+            Some(body.to_string()),
+            labels,
+            Vec::new(),
+            None,
+            pr,
+        ) {
+            Ok(number) => number,
+            Err(invalid) => panic!("the seed issue is invalid: {invalid:?}"),
+        }
+    }
+
+    /// Creates an issue directly in the state as the account of `token`: not logged, no
+    /// budget spent. Returns its number.
+    pub fn seed_issue(&self, token: &str, title: &str, body: &str, labels: &[&str]) -> u64 {
+        self.seed(token, title, body, labels, false)
+    }
+
+    /// Creates a pull request (it appears in the issues list with a `pull_request` key).
+    pub fn seed_pull_request(&self, token: &str, title: &str, body: &str, labels: &[&str]) -> u64 {
+        self.seed(token, title, body, labels, true)
+    }
+
+    /// Adds a comment directly, as the account of `token`.
+    pub fn seed_comment(&self, token: &str, number: u64, body: &str) {
+        let account = self.account(token);
+        let mut inner = self.shared.lock();
+        if let Err(invalid) = inner.repo.add_comment(&account, number, body) {
+            panic!("the seed comment is invalid: {invalid:?}");
+        }
+    }
+
+    /// Creates a milestone directly; returns its number.
+    pub fn seed_milestone(&self, title: &str) -> u64 {
+        let mut inner = self.shared.lock();
+        match inner
+            .repo
+            .create_milestone("octocat", title, None, true, None)
+        {
+            Ok(m) => m.number,
+            Err(invalid) => panic!("the seed milestone is invalid: {invalid:?}"),
+        }
+    }
+
+    fn edit(&self, number: u64, change: IssueChange) {
+        let owner = self.account(OWNER_TOKEN);
+        let mut inner = self.shared.lock();
+        match inner.repo.update_issue(&owner, number, change) {
+            Ok(true) => {}
+            Ok(false) => panic!("the emulator has no issue #{number}"),
+            Err(invalid) => panic!("the edit of #{number} is invalid: {invalid:?}"),
+        }
+    }
+
+    /// Closes an issue as a person would in the UI, with `reason` ("completed", "not_planned",
+    /// "duplicate").
+    pub fn close_issue(&self, number: u64, reason: &str) {
+        self.edit(
+            number,
+            IssueChange {
+                open: Some(false),
+                state_reason: Some(Some(reason.to_string())),
+                ..IssueChange::default()
+            },
+        );
+    }
+
+    /// Reopens an issue (its `state_reason` becomes "reopened").
+    pub fn reopen_issue(&self, number: u64) {
+        self.edit(
+            number,
+            IssueChange {
+                open: Some(true),
+                ..IssueChange::default()
+            },
+        );
+    }
+
+    /// Replaces the labels of an issue (unknown labels are created).
+    pub fn set_issue_labels(&self, number: u64, labels: &[&str]) {
+        self.edit(
+            number,
+            IssueChange {
+                labels: Some(labels.iter().map(|l| l.to_string()).collect()),
+                ..IssueChange::default()
+            },
+        );
+    }
+
+    /// Replaces the body of an issue.
+    pub fn edit_issue_body(&self, number: u64, body: &str) {
+        self.edit(
+            number,
+            IssueChange {
+                body: Some(Some(body.to_string())),
+                ..IssueChange::default()
+            },
+        );
+    }
+
+    /// Replaces the title of an issue.
+    pub fn edit_issue_title(&self, number: u64, title: &str) {
+        self.edit(
+            number,
+            IssueChange {
+                title: Some(title.to_string()),
+                ..IssueChange::default()
+            },
+        );
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.lock().log.clone()
+    }
+
+    /// How many logged requests have `method` and a path ending with `path_suffix`.
+    pub fn count(&self, method: &str, path_suffix: &str) -> usize {
+        self.shared
+            .lock()
+            .log
+            .iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.ends_with(path_suffix))
+            .count()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// Sets the hourly budget of `token` (the anonymous budget with `""`).
+    pub fn set_rate_limit(&self, token: &str, limit: u32) {
+        self.shared.lock().limits.set_limit(token, limit);
+    }
+
+    /// Sets what is left of the budget of `token`.
+    pub fn set_remaining(&self, token: &str, remaining: u32) {
+        self.shared.lock().limits.set_remaining(token, remaining);
+    }
+
+    /// What is left of the budget of `token`.
+    pub fn remaining(&self, token: &str) -> u32 {
+        self.shared.lock().limits.budget(token).remaining()
+    }
+
+    /// Moves the next reset of every budget to `d` from now (`x-ratelimit-reset`); at that
+    /// moment every budget is full again.
+    pub fn set_reset_in(&self, d: Duration) {
+        self.shared.lock().limits.set_reset_in(d);
+    }
+
+    /// Answers a write beyond `max_writes` within `window` with a secondary-limit 403.
+    pub fn set_secondary_write_limit(&self, max_writes: u32, window: Duration) {
+        self.shared.lock().limits.set_secondary(max_writes, window);
+    }
+
+    /// Scripts a fault; faults fire in the order they were injected.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.lock().faults.push(fault);
+    }
+
+    /// Faults injected but not yet fired.
+    pub fn pending_faults(&self) -> Vec<Fault> {
+        self.shared.lock().faults.clone()
+    }
+
+    /// Delays every answer by `d`.
+    pub fn set_latency(&self, d: Duration) {
+        self.shared.lock().latency = d;
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        if let Some((stop, thread)) = self.thread.take() {
+            let _ = stop.send(());
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The HTTP side of the emulator: accepts connections, authenticates tokens, applies scripted
+//! faults, latency, rate limits and ETags, logs every request, and hands the rest to the
+//! routes.
+//!
+//! It must not hold the state lock across an `await`, and it must not decide what an
+//! endpoint does: that is the routes' business.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
+use axum::serve::{IncomingStream, Listener};
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::LoggedRequest;
+use super::budget::{Budget, Limits};
+use super::fault::{self, Fault, FaultKind};
+use super::routes::{self, Query, Reply, Request, decode};
+use super::state::{REPO_ID, Repo};
+
+const SECONDARY_MESSAGE: &str =
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
+const SECONDARY_DOC: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
+const PRIMARY_DOC: &str =
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits";
+
+/// Everything the emulator knows, behind one lock.
+#[derive(Debug)]
+pub struct Inner {
+    pub repo: Repo,
+    pub limits: Limits,
+    pub faults: Vec<Fault>,
+    pub latency: Duration,
+    pub log: Vec<LoggedRequest>,
+}
+
+/// The state shared by the server and the test's [`super::Emulator`] handle.
+#[derive(Debug)]
+pub struct Shared {
+    inner: Mutex<Inner>,
+    /// The API root clients use, e.g. `http://127.0.0.1:PORT/api/v3`.
+    pub base: String,
+    /// The path prefix of the API root (`""` or `/api/v3`).
+    pub prefix: String,
+    request_ids: AtomicU64,
+}
+
+impl Shared {
+    pub fn new(addr: SocketAddr, prefix: &str) -> Shared {
+        Shared {
+            inner: Mutex::new(Inner {
+                repo: Repo::new(),
+                limits: Limits::new(),
+                faults: Vec::new(),
+                latency: Duration::ZERO,
+                log: Vec::new(),
+            }),
+            base: format!("http://{addr}{prefix}"),
+            prefix: prefix.to_string(),
+            request_ids: AtomicU64::new(1),
+        }
+    }
+
+    /// The state; a test that panicked while holding it does not poison it for others.
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Serves `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let app = Router::new().fallback(handle).with_state(shared);
+    let listener = KillableListener { inner: listener };
+    let _ = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<Connection>(),
+    )
+    .await;
+}
+
+/// A listener whose connections a handler can cut: see [`Connection`].
+struct KillableListener {
+    inner: TcpListener,
+}
+
+/// A handle on one accepted connection: once killed, it reads as closed and every write
+/// fails, so the response being written never reaches the client and the socket is closed.
+#[derive(Debug, Clone)]
+pub struct Connection(Arc<AtomicBool>);
+
+impl Listener for KillableListener {
+    type Io = KillableStream;
+    type Addr = Connection;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.inner.accept().await {
+                Ok((io, _)) => {
+                    let _ = io.set_nodelay(true);
+                    let killed = Arc::new(AtomicBool::new(false));
+                    return (
+                        KillableStream {
+                            io,
+                            killed: killed.clone(),
+                        },
+                        Connection(killed),
+                    );
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()?;
+        Ok(Connection(Arc::new(AtomicBool::new(false))))
+    }
+}
+
+impl Connected<IncomingStream<'_, KillableListener>> for Connection {
+    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
+        stream.remote_addr().clone()
+    }
+}
+
+struct KillableStream {
+    io: TcpStream,
+    killed: Arc<AtomicBool>,
+}
+
+impl KillableStream {
+    fn killed(&self) -> bool {
+        self.killed.load(Ordering::SeqCst)
+    }
+}
+
+impl AsyncRead for KillableStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.killed() {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for KillableStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.killed() {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.killed() {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let latency = shared.lock().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let (response, kill) = dispatch(&shared, &method, &uri, &headers, &body);
+    if kill {
+        connection.0.store(true, Ordering::SeqCst);
+    }
+    response
+}
+
+/// The token of an `Authorization: Bearer X` or `Authorization: token X` header.
+fn token_of(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("authorization")?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token") {
+        Some(token.trim().to_string())
+    } else {
+        None
+    }
+}
+
+/// The request path relative to the API root: the configured prefix (and `/api/v3`, which
+/// GitHub Enterprise Server uses) removed.
+fn relative_path<'a>(path: &'a str, prefix: &str) -> &'a str {
+    let path = if prefix.is_empty() {
+        path
+    } else {
+        path.strip_prefix(prefix).unwrap_or(path)
+    };
+    let path = path.strip_prefix("/api/v3").unwrap_or(path);
+    if path.is_empty() { "/" } else { path }
+}
+
+/// Decoded path segments, `/repositories/1/...` rewritten to `/repos/acme/web/...`.
+fn segments_of(path: &str) -> Vec<String> {
+    let mut segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| decode(&s.replace('+', "%2B")))
+        .collect();
+    if segments.first().map(String::as_str) == Some("repositories") && segments.len() >= 2 {
+        if segments[1] == REPO_ID.to_string() {
+            segments.splice(0..2, ["repos", "acme", "web"].map(String::from));
+        } else {
+            segments.splice(0..2, ["repos", "-", "-"].map(String::from));
+        }
+    }
+    segments
+}
+
+fn etag_of(body: &[u8], token: &str) -> String {
+    let mut first = DefaultHasher::new();
+    body.hash(&mut first);
+    token.hash(&mut first);
+    let mut second = DefaultHasher::new();
+    first.finish().hash(&mut second);
+    body.len().hash(&mut second);
+    format!("\"{:016x}{:016x}\"", first.finish(), second.finish())
+}
+
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    let Some(value) = headers.get("if-none-match").and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    value.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+    })
+}
+
+fn reason(status: u16) -> &'static str {
+    StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+}
+
+/// Handles one request under the lock; returns the response and whether to cut the
+/// connection instead of answering.
+fn dispatch(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Response<Body>, bool) {
+    let mut inner = shared.lock();
+    let path = relative_path(uri.path(), &shared.prefix).to_string();
+    let query_string = uri.query().unwrap_or_default().to_string();
+    let token = token_of(headers);
+    let budget_key = token.clone().unwrap_or_default();
+    let method_name = method.as_str().to_string();
+    let mut entry = LoggedRequest {
+        method: method_name.clone(),
+        path: path.clone(),
+        query: query_string.clone(),
+        token: token.clone(),
+        status: 0,
+        counted: false,
+        body: String::from_utf8_lossy(body).into_owned(),
+        at: Instant::now(),
+    };
+    let mut drop_after = false;
+    match fault::take(&mut inner.faults, &method_name, &path) {
+        Some(FaultKind::DropConnection) => {
+            inner.log.push(entry);
+            return (Response::new(Body::empty()), true);
+        }
+        Some(FaultKind::Status(status)) => {
+            let reply = Reply::json(
+                status,
+                json!({"message": reason(status), "documentation_url": "https://docs.github.com/rest"}),
+            );
+            let budget = inner.limits.budget(&budget_key);
+            entry.status = status;
+            inner.log.push(entry);
+            return (respond(shared, reply, budget, inner.limits.reset_at), false);
+        }
+        Some(FaultKind::SecondaryLimit(secs)) => {
+            let budget = inner.limits.budget(&budget_key);
+            entry.status = 403;
+            inner.log.push(entry);
+            return (
+                respond(shared, secondary(secs), budget, inner.limits.reset_at),
+                false,
+            );
+        }
+        Some(FaultKind::DropAfterWrite) => drop_after = true,
+        None => {}
+    }
+    let account = match &token {
+        Some(t) => match inner.repo.account(t).cloned() {
+            Some(account) => Some(account),
+            None => {
+                let budget = inner.limits.budget(&budget_key);
+                entry.status = 401;
+                inner.log.push(entry);
+                let reply = Reply::message(401, "Bad credentials", "https://docs.github.com/rest");
+                return (respond(shared, reply, budget, inner.limits.reset_at), false);
+            }
+        },
+        None => None,
+    };
+    let is_rate_limit = path == "/rate_limit";
+    let is_write = !matches!(*method, Method::GET | Method::HEAD);
+    let budget = inner.limits.budget(&budget_key);
+    let reply = if is_rate_limit && *method == Method::GET {
+        routes::rate_limit_body(budget.limit, budget.used, inner.limits.reset_at)
+    } else {
+        Value::Null
+    };
+    let reply = if !reply.is_null() {
+        Reply::json(200, reply)
+    } else if budget.remaining() == 0 {
+        let who = match &account {
+            Some(a) => {
+                let id = inner.repo.user(&a.login).map(|u| u.id).unwrap_or(0);
+                format!("user ID {id}")
+            }
+            None => "127.0.0.1".to_string(),
+        };
+        let reply = Reply::message(
+            403,
+            &format!("API rate limit exceeded for {who}."),
+            PRIMARY_DOC,
+        );
+        entry.status = 403;
+        inner.log.push(entry);
+        return (respond(shared, reply, budget, inner.limits.reset_at), false);
+    } else if let Err(secs) = if is_write {
+        inner.limits.admit_write()
+    } else {
+        Ok(())
+    } {
+        secondary(secs)
+    } else {
+        let request = Request {
+            method: method.as_str(),
+            segments: segments_of(&path),
+            query: Query::parse(&query_string),
+            body,
+            base: &shared.base,
+            caller: account.as_ref(),
+        };
+        routes::answer(&mut inner.repo, &request)
+    };
+    let mut reply = reply;
+    if *method == Method::GET && reply.status == 200 {
+        let bytes = reply
+            .body
+            .as_ref()
+            .map(|b| serde_json::to_vec(b).unwrap_or_default())
+            .unwrap_or_default();
+        let etag = etag_of(&bytes, &budget_key);
+        if etag_matches(headers, &etag) {
+            reply = Reply::empty(304);
+        }
+        reply.headers.push(("etag".to_string(), etag));
+    }
+    let counted = !is_rate_limit && reply.status != 304;
+    let budget = if counted {
+        inner.limits.spend(&budget_key)
+    } else {
+        budget
+    };
+    entry.status = reply.status;
+    entry.counted = counted;
+    inner.log.push(entry);
+    (
+        respond(shared, reply, budget, inner.limits.reset_at),
+        drop_after,
+    )
+}
+
+fn secondary(retry_after: u64) -> Reply {
+    let mut reply = Reply::json(
+        403,
+        json!({"message": SECONDARY_MESSAGE, "documentation_url": SECONDARY_DOC, "status": "403"}),
+    );
+    reply
+        .headers
+        .push(("retry-after".to_string(), retry_after.to_string()));
+    reply
+}
+
+/// The HTTP response for `reply`, with the headers GitHub puts on every response.
+fn respond(shared: &Shared, reply: Reply, budget: Budget, reset_at: i64) -> Response<Body> {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = match &reply.body {
+        Some(value) => Body::from(serde_json::to_vec(value).unwrap_or_default()),
+        None => Body::empty(),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let request_id = shared.request_ids.fetch_add(1, Ordering::Relaxed);
+    let mut headers: Vec<(String, String)> = vec![
+        ("x-ratelimit-limit".into(), budget.limit.to_string()),
+        (
+            "x-ratelimit-remaining".into(),
+            budget.remaining().to_string(),
+        ),
+        ("x-ratelimit-used".into(), budget.used.to_string()),
+        ("x-ratelimit-reset".into(), reset_at.to_string()),
+        ("x-ratelimit-resource".into(), "core".into()),
+        (
+            "x-github-media-type".into(),
+            "github.v3; format=json".into(),
+        ),
+        ("x-github-api-version-selected".into(), "2022-11-28".into()),
+        (
+            "x-github-request-id".into(),
+            format!("EMU:{request_id:08X}"),
+        ),
+    ];
+    if reply.body.is_some() {
+        headers.push((
+            "content-type".into(),
+            "application/json; charset=utf-8".into(),
+        ));
+    }
+    headers.extend(reply.headers);
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}

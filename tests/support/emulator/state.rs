@@ -1,0 +1,646 @@
+//! The emulated repository's data: accounts, issues (and pull requests), comments, labels and
+//! milestones, plus the clock that stamps them.
+//!
+//! This module holds data and the rules GitHub applies to it (who may set what, which labels
+//! get created, what closing records). It must not know about HTTP, JSON or rate limits: the
+//! routes translate requests into these calls and render the results.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The login shown as the author of what this account creates.
+    pub login: String,
+    /// `type: "Bot"` instead of `"User"`.
+    pub bot: bool,
+    /// Push access: without it, labels, assignees and milestone are silently dropped.
+    pub push: bool,
+    /// `author_association` on what this account creates: "OWNER", "COLLABORATOR", "NONE", ...
+    pub association: &'static str,
+    /// `GET /user` answers 403 "Resource not accessible by integration" (installation tokens).
+    pub user_forbidden: bool,
+}
+
+impl Account {
+    /// A person with push access, a collaborator on the repository.
+    pub fn collaborator(login: &str) -> Account {
+        Account {
+            login: login.to_string(),
+            bot: false,
+            push: true,
+            association: "COLLABORATOR",
+            user_forbidden: false,
+        }
+    }
+
+    /// A person without push access.
+    pub fn outsider(login: &str) -> Account {
+        Account {
+            login: login.to_string(),
+            bot: false,
+            push: false,
+            association: "NONE",
+            user_forbidden: false,
+        }
+    }
+}
+
+/// A known user: every account, plus the organisation that owns the repository.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub login: String,
+    pub id: u64,
+    pub kind: &'static str,
+    /// Can be assigned to issues (a person with push access).
+    pub assignable: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: u64,
+    pub body: String,
+    pub author: String,
+    pub association: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub number: u64,
+    pub id: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub open: bool,
+    pub state_reason: Option<String>,
+    /// Label names as stored in the repository's label list.
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub milestone: Option<u64>,
+    pub author: String,
+    pub association: String,
+    pub is_pull_request: bool,
+    pub comments: Vec<Comment>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub id: u64,
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Milestone {
+    pub number: u64,
+    pub id: u64,
+    pub title: String,
+    pub description: Option<String>,
+    pub open: bool,
+    pub due_on: Option<DateTime<Utc>>,
+    pub creator: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A validation failure, rendered by the routes as GitHub's 422 shape.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invalid {
+    /// `{"resource","code":"custom","field","message"}`
+    Custom {
+        resource: &'static str,
+        field: &'static str,
+        message: String,
+    },
+    /// `{"resource","code":"missing_field","field"}`
+    Missing {
+        resource: &'static str,
+        field: &'static str,
+    },
+    /// `{"resource","field","code":"invalid","value"}`
+    Value {
+        resource: &'static str,
+        field: &'static str,
+        value: serde_json::Value,
+    },
+    /// `{"resource","code":"already_exists","field"}`
+    Exists {
+        resource: &'static str,
+        field: &'static str,
+    },
+}
+
+pub const OWNER_LOGIN: &str = "acme";
+pub const REPO_NAME: &str = "web";
+pub const REPO_ID: u64 = 1;
+pub const MAX_BODY: usize = 65_536;
+pub const MAX_TITLE: usize = 256;
+
+/// The repository `acme/web` and everyone who can reach it.
+#[derive(Debug)]
+pub struct Repo {
+    pub accounts: Vec<(String, Account)>,
+    pub users: Vec<User>,
+    pub issues: Vec<Issue>,
+    pub labels: Vec<Label>,
+    pub milestones: Vec<Milestone>,
+    next_id: u64,
+    last_tick: i64,
+}
+
+/// What a change to an issue asks for; `None` leaves a field alone.
+#[derive(Debug, Default, Clone)]
+pub struct IssueChange {
+    pub title: Option<String>,
+    pub body: Option<Option<String>>,
+    pub open: Option<bool>,
+    pub state_reason: Option<Option<String>>,
+    pub labels: Option<Vec<String>>,
+    pub assignees: Option<Vec<String>>,
+    pub milestone: Option<Option<u64>>,
+}
+
+impl Repo {
+    pub fn new() -> Repo {
+        let mut repo = Repo {
+            accounts: Vec::new(),
+            users: vec![User {
+                login: OWNER_LOGIN.to_string(),
+                id: 9_000,
+                kind: "Organization",
+                assignable: false,
+            }],
+            issues: Vec::new(),
+            labels: Vec::new(),
+            milestones: Vec::new(),
+            next_id: 1_000_001,
+            last_tick: 0,
+        };
+        for label in ["bug", "documentation", "enhancement"] {
+            let id = repo.fresh_id();
+            repo.labels.push(Label {
+                id,
+                name: label.to_string(),
+                color: "d73a4a".to_string(),
+                description: None,
+            });
+        }
+        repo
+    }
+
+    pub fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Now, to the second, strictly later than every earlier tick: `updated_at` moves on every
+    /// change even when changes come faster than one a second.
+    pub fn tick(&mut self) -> DateTime<Utc> {
+        let now = Utc::now().timestamp().max(self.last_tick + 1);
+        self.last_tick = now;
+        Utc.timestamp_opt(now, 0).single().unwrap_or_default()
+    }
+
+    pub fn add_account(&mut self, token: &str, account: Account) {
+        let id = match account.login.as_str() {
+            "octocat" => 1,
+            "hubot" => 2,
+            "mallory" => 3,
+            "github-actions[bot]" => 41_898_282,
+            _ => self
+                .users
+                .iter()
+                .find(|u| u.login == account.login)
+                .map(|u| u.id)
+                .unwrap_or(100 + self.users.len() as u64),
+        };
+        self.users.retain(|u| u.login != account.login);
+        self.users.push(User {
+            login: account.login.clone(),
+            id,
+            kind: if account.bot { "Bot" } else { "User" },
+            assignable: account.push && !account.bot,
+        });
+        self.accounts.retain(|(t, _)| t != token);
+        self.accounts.push((token.to_string(), account));
+    }
+
+    pub fn account(&self, token: &str) -> Option<&Account> {
+        self.accounts
+            .iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, a)| a)
+    }
+
+    pub fn user(&self, login: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.login.eq_ignore_ascii_case(login))
+    }
+
+    pub fn issue(&self, number: u64) -> Option<&Issue> {
+        self.issues.iter().find(|i| i.number == number)
+    }
+
+    pub fn issue_mut(&mut self, number: u64) -> Option<&mut Issue> {
+        self.issues.iter_mut().find(|i| i.number == number)
+    }
+
+    pub fn label(&self, name: &str) -> Option<&Label> {
+        self.labels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The stored name of `name`, creating the label (colour `ededed`) when it does not exist,
+    /// as GitHub does when an issue uses an unknown label.
+    pub fn ensure_label(&mut self, name: &str) -> String {
+        if let Some(label) = self.label(name) {
+            return label.name.clone();
+        }
+        let id = self.fresh_id();
+        self.labels.push(Label {
+            id,
+            name: name.to_string(),
+            color: "ededed".to_string(),
+            description: None,
+        });
+        name.to_string()
+    }
+
+    pub fn create_label(
+        &mut self,
+        name: &str,
+        color: Option<&str>,
+        description: Option<String>,
+    ) -> Result<Label, Invalid> {
+        if name.trim().is_empty() {
+            return Err(Invalid::Missing {
+                resource: "Label",
+                field: "name",
+            });
+        }
+        if self.label(name).is_some() {
+            return Err(Invalid::Exists {
+                resource: "Label",
+                field: "name",
+            });
+        }
+        let color = color
+            .unwrap_or("ededed")
+            .trim_start_matches('#')
+            .to_string();
+        if color.len() != 6 || !color.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Invalid::Value {
+                resource: "Label",
+                field: "color",
+                value: serde_json::Value::String(color),
+            });
+        }
+        if description
+            .as_deref()
+            .is_some_and(|d| d.chars().count() > 100)
+        {
+            return Err(Invalid::Custom {
+                resource: "Label",
+                field: "description",
+                message: "description is too long (maximum is 100 characters)".to_string(),
+            });
+        }
+        let id = self.fresh_id();
+        let label = Label {
+            id,
+            name: name.to_string(),
+            color,
+            description,
+        };
+        self.labels.push(label.clone());
+        Ok(label)
+    }
+
+    pub fn create_milestone(
+        &mut self,
+        creator: &str,
+        title: &str,
+        description: Option<String>,
+        open: bool,
+        due_on: Option<DateTime<Utc>>,
+    ) -> Result<Milestone, Invalid> {
+        if title.trim().is_empty() {
+            return Err(Invalid::Missing {
+                resource: "Milestone",
+                field: "title",
+            });
+        }
+        if self.milestones.iter().any(|m| m.title == title) {
+            return Err(Invalid::Exists {
+                resource: "Milestone",
+                field: "title",
+            });
+        }
+        let now = self.tick();
+        let id = self.fresh_id();
+        let milestone = Milestone {
+            number: self.milestones.len() as u64 + 1,
+            id,
+            title: title.to_string(),
+            description,
+            open,
+            due_on,
+            creator: creator.to_string(),
+            created_at: now,
+            updated_at: now,
+            closed_at: if open { None } else { Some(now) },
+        };
+        self.milestones.push(milestone.clone());
+        Ok(milestone)
+    }
+
+    fn check_title(title: &str) -> Result<(), Invalid> {
+        if title.trim().is_empty() {
+            return Err(Invalid::Missing {
+                resource: "Issue",
+                field: "title",
+            });
+        }
+        if title.chars().count() > MAX_TITLE {
+            return Err(Invalid::Custom {
+                resource: "Issue",
+                field: "title",
+                message: format!("title is too long (maximum is {MAX_TITLE} characters)"),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn check_body(resource: &'static str, body: &str) -> Result<(), Invalid> {
+        if body.chars().count() > MAX_BODY {
+            return Err(Invalid::Custom {
+                resource,
+                field: "body",
+                message: format!("body is too long (maximum is {MAX_BODY} characters)"),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_assignees(&self, assignees: &[String]) -> Result<Vec<String>, Invalid> {
+        let mut out: Vec<String> = Vec::new();
+        for login in assignees {
+            match self.user(login) {
+                Some(user) if user.assignable => {
+                    if !out.contains(&user.login) {
+                        out.push(user.login.clone());
+                    }
+                }
+                _ => {
+                    return Err(Invalid::Value {
+                        resource: "Issue",
+                        field: "assignees",
+                        value: serde_json::Value::String(login.clone()),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_milestone(&self, milestone: Option<u64>) -> Result<(), Invalid> {
+        match milestone {
+            Some(n) if !self.milestones.iter().any(|m| m.number == n) => Err(Invalid::Value {
+                resource: "Issue",
+                field: "milestone",
+                value: serde_json::Value::from(n),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn store_labels(&mut self, names: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for name in names {
+            let stored = self.ensure_label(name);
+            if !out.contains(&stored) {
+                out.push(stored);
+            }
+        }
+        out
+    }
+
+    /// Creates an issue (or a pull request) as the account behind `token`. Without push access,
+    /// labels, assignees and milestone are dropped without a word, as GitHub does.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_issue(
+        &mut self,
+        author: &Account,
+        title: &str,
+        body: Option<String>,
+        labels: Vec<String>,
+        assignees: Vec<String>,
+        milestone: Option<u64>,
+        is_pull_request: bool,
+    ) -> Result<u64, Invalid> {
+        Repo::check_title(title)?;
+        if let Some(body) = &body {
+            Repo::check_body("Issue", body)?;
+        }
+        let (labels, assignees, milestone) = if author.push {
+            let assignees = self.check_assignees(&assignees)?;
+            self.check_milestone(milestone)?;
+            (self.store_labels(&labels), assignees, milestone)
+        } else {
+            (Vec::new(), Vec::new(), None)
+        };
+        let now = self.tick();
+        let id = self.fresh_id();
+        let number = self.issues.len() as u64 + 1;
+        self.issues.push(Issue {
+            number,
+            id,
+            title: title.to_string(),
+            body,
+            open: true,
+            state_reason: None,
+            labels,
+            assignees,
+            milestone,
+            author: author.login.clone(),
+            association: author.association.to_string(),
+            is_pull_request,
+            comments: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            closed_by: None,
+        });
+        Ok(number)
+    }
+
+    /// Applies `change` to issue `number` as `actor`; `Ok(false)` when the issue does not exist.
+    /// Fields the actor may not set are dropped; `updated_at` moves only when something changed.
+    pub fn update_issue(
+        &mut self,
+        actor: &Account,
+        number: u64,
+        mut change: IssueChange,
+    ) -> Result<bool, Invalid> {
+        if self.issue(number).is_none() {
+            return Ok(false);
+        }
+        if let Some(title) = &change.title {
+            Repo::check_title(title)?;
+        }
+        if let Some(Some(body)) = &change.body {
+            Repo::check_body("Issue", body)?;
+        }
+        if let Some(Some(reason)) = &change.state_reason {
+            if !["completed", "not_planned", "duplicate", "reopened"].contains(&reason.as_str()) {
+                return Err(Invalid::Value {
+                    resource: "Issue",
+                    field: "state_reason",
+                    value: serde_json::Value::String(reason.clone()),
+                });
+            }
+        }
+        if actor.push {
+            if let Some(assignees) = &change.assignees {
+                change.assignees = Some(self.check_assignees(assignees)?);
+            }
+            if let Some(milestone) = change.milestone {
+                self.check_milestone(milestone)?;
+            }
+            if let Some(labels) = &change.labels {
+                let labels = labels.clone();
+                change.labels = Some(self.store_labels(&labels));
+            }
+        } else {
+            change.labels = None;
+            change.assignees = None;
+            change.milestone = None;
+        }
+        let now = self.tick();
+        let Some(issue) = self.issue_mut(number) else {
+            return Ok(false);
+        };
+        let mut changed = false;
+        if let Some(title) = change.title.filter(|t| *t != issue.title) {
+            issue.title = title;
+            changed = true;
+        }
+        if let Some(body) = change.body.filter(|b| *b != issue.body) {
+            issue.body = body;
+            changed = true;
+        }
+        if let Some(open) = change.open.filter(|o| *o != issue.open) {
+            issue.open = open;
+            changed = true;
+            if open {
+                issue.state_reason = Some("reopened".to_string());
+                issue.closed_at = None;
+                issue.closed_by = None;
+            } else {
+                let reason = change
+                    .state_reason
+                    .flatten()
+                    .filter(|r| r != "reopened")
+                    .unwrap_or_else(|| "completed".to_string());
+                issue.state_reason = Some(reason);
+                issue.closed_at = Some(now);
+                issue.closed_by = Some(actor.login.clone());
+            }
+        }
+        if let Some(labels) = change.labels.filter(|l| *l != issue.labels) {
+            issue.labels = labels;
+            changed = true;
+        }
+        if let Some(assignees) = change.assignees.filter(|a| *a != issue.assignees) {
+            issue.assignees = assignees;
+            changed = true;
+        }
+        if let Some(milestone) = change.milestone.filter(|m| *m != issue.milestone) {
+            issue.milestone = milestone;
+            changed = true;
+        }
+        if changed {
+            issue.updated_at = now;
+        }
+        Ok(true)
+    }
+
+    /// Adds a comment; `Ok(None)` when the issue does not exist.
+    pub fn add_comment(
+        &mut self,
+        author: &Account,
+        number: u64,
+        body: &str,
+    ) -> Result<Option<Comment>, Invalid> {
+        if self.issue(number).is_none() {
+            return Ok(None);
+        }
+        if body.trim().is_empty() {
+            return Err(Invalid::Missing {
+                resource: "IssueComment",
+                field: "body",
+            });
+        }
+        Repo::check_body("IssueComment", body)?;
+        let now = self.tick();
+        let id = self.fresh_id();
+        let comment = Comment {
+            id,
+            body: body.to_string(),
+            author: author.login.clone(),
+            association: author.association.to_string(),
+            created_at: now,
+            updated_at: now,
+        };
+        let Some(issue) = self.issue_mut(number) else {
+            return Ok(None);
+        };
+        issue.comments.push(comment.clone());
+        issue.updated_at = now;
+        Ok(Some(comment))
+    }
+
+    /// Adds labels to an issue (creating unknown ones); `false` when the issue does not exist.
+    pub fn add_issue_labels(&mut self, number: u64, names: &[String]) -> bool {
+        if self.issue(number).is_none() {
+            return false;
+        }
+        let stored = self.store_labels(names);
+        let now = self.tick();
+        if let Some(issue) = self.issue_mut(number) {
+            let before = issue.labels.len();
+            for name in stored {
+                if !issue.labels.contains(&name) {
+                    issue.labels.push(name);
+                }
+            }
+            if issue.labels.len() != before {
+                issue.updated_at = now;
+            }
+        }
+        true
+    }
+
+    /// Removes one label from an issue: `None` when the issue does not exist, `Some(false)` when
+    /// the label is not on it.
+    pub fn remove_issue_label(&mut self, number: u64, name: &str) -> Option<bool> {
+        let now = self.tick();
+        let issue = self.issue_mut(number)?;
+        let before = issue.labels.len();
+        issue.labels.retain(|l| !l.eq_ignore_ascii_case(name));
+        if issue.labels.len() == before {
+            return Some(false);
+        }
+        issue.updated_at = now;
+        Some(true)
+    }
+}
