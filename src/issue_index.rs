@@ -5,11 +5,31 @@
 //! carries a task marker, counts only trusted authors (the syncing identity, or a repository
 //! OWNER, MEMBER or COLLABORATOR), sets aside look-alikes from anyone else, and picks the oldest
 //! trusted issue when a key has several. Building it is pure; only [`fetch`] talks to a tracker.
+//!
+//! [`fetch`] never uses the search API (rate-limited and eventually consistent). It makes:
+//!
+//! 1. `GET /user` for the identity (skipped without a token);
+//! 2. a full listing of the issues carrying the first configured label, `state=all`, 100 a page,
+//!    following `Link: next`;
+//! 3. a listing of the issues opened by the identity, most recently updated first, so that an
+//!    issue whose labels someone removed is still found and no duplicate is created. This
+//!    listing stops at the first page holding an issue updated before the *watermark*: the
+//!    newest `updated_at` seen by the last complete sync, which the tracker remembers between
+//!    runs. That is safe because removing a label updates the issue (so it sorts above the
+//!    watermark), and because sync puts the configured labels back on every issue it finds
+//!    without them, so anything older than the watermark is found by the label listing. Without
+//!    a watermark (first run, no cache) the listing is complete.
+//!
+//! A run with nothing new therefore costs ceil(issues/100) + 2 requests.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use crate::marker;
 use crate::model::TaskKey;
-use crate::tracker::TrackedIssue;
+use crate::tracker::{Identity, IssueQuery, ListOrder, TrackedIssue, Tracker};
 
 /// Every marked issue of a repository, grouped by task key.
 #[derive(Debug, Clone, Default)]
@@ -24,8 +44,28 @@ impl IssueIndex {
     /// Builds the index from listed issues. `syncing_login` is the login issues created by this
     /// token are authored by. Issues without a marker are not part of the index.
     pub fn build(issues: Vec<TrackedIssue>, syncing_login: &str) -> IssueIndex {
-        let _ = (issues, syncing_login);
-        todo!("issue_index::build")
+        let mut seen = BTreeSet::new();
+        let mut index = IssueIndex::default();
+        for issue in issues {
+            if !seen.insert(issue.number) {
+                continue;
+            }
+            let Some(key) = marker::find_key(&issue.body) else {
+                continue;
+            };
+            let trusted = (!syncing_login.is_empty() && issue.author == syncing_login)
+                || issue.author_association.is_trusted();
+            if trusted {
+                index.by_key.entry(key).or_default().push(issue);
+            } else {
+                index.untrusted.push((key, issue));
+            }
+        }
+        for issues in index.by_key.values_mut() {
+            issues.sort_by_key(|i| (i.created_at, i.number));
+        }
+        index.untrusted.sort_by_key(|(_, i)| i.number);
+        index
     }
 
     /// The issue that counts for a task: the oldest trusted one.
@@ -48,3 +88,84 @@ impl IssueIndex {
         &self.untrusted
     }
 }
+
+/// What [`fetch`] found.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub index: IssueIndex,
+    pub identity: Identity,
+    /// The newest `updated_at` among the issues listed: the next watermark once a sync has
+    /// brought every issue in step.
+    pub newest_update: Option<DateTime<Utc>>,
+    /// How many issues (pull requests left out) the listings returned, counting each once.
+    pub listed: usize,
+}
+
+/// Lists the repository's issues as described in the module documentation and indexes them.
+/// `labels` are the configured labels; the first is the one listed by.
+pub async fn fetch<T: Tracker>(tracker: &T, labels: &[String]) -> anyhow::Result<Fetched> {
+    let identity = tracker
+        .identity()
+        .await
+        .context("cannot tell who the token belongs to")?;
+    let mut issues = Vec::new();
+    if let Some(label) = labels.first() {
+        let query = IssueQuery {
+            label: Some(label.clone()),
+            ..IssueQuery::default()
+        };
+        list_all(tracker, &query, None, &mut issues)
+            .await
+            .with_context(|| format!("cannot list issues labelled {label:?}"))?;
+    }
+    if !identity.login.is_empty() {
+        let query = IssueQuery {
+            creator: Some(identity.login.clone()),
+            order: ListOrder::RecentlyUpdated,
+            ..IssueQuery::default()
+        };
+        // Without a label listing, only a complete creator listing finds everything.
+        let watermark = if labels.is_empty() {
+            None
+        } else {
+            tracker.creator_watermark()
+        };
+        list_all(tracker, &query, watermark, &mut issues)
+            .await
+            .with_context(|| format!("cannot list issues opened by {}", identity.login))?;
+    }
+    let newest_update = issues.iter().map(|i| i.updated_at).max();
+    let listed = issues.iter().map(|i| i.number).collect::<BTreeSet<_>>().len();
+    Ok(Fetched {
+        index: IssueIndex::build(issues, &identity.login),
+        identity,
+        newest_update,
+        listed,
+    })
+}
+
+/// Follows a listing page by page; with a watermark, stops after the first page that reaches
+/// back past it (the listing is then ordered by update, newest first).
+async fn list_all<T: Tracker>(
+    tracker: &T,
+    query: &IssueQuery,
+    watermark: Option<DateTime<Utc>>,
+    into: &mut Vec<TrackedIssue>,
+) -> anyhow::Result<()> {
+    let mut cursor: Option<String> = None;
+    // A bound on pages guards against a server whose `next` links never end.
+    for _ in 0..MAX_PAGES {
+        let page = tracker.list_page(query, cursor.as_deref()).await?;
+        let reached_watermark =
+            watermark.is_some_and(|w| page.issues.iter().any(|i| i.updated_at < w));
+        into.extend(page.issues);
+        match page.next {
+            Some(next) if !reached_watermark => cursor = Some(next),
+            _ => return Ok(()),
+        }
+    }
+    anyhow::bail!("the listing did not end after {MAX_PAGES} pages")
+}
+
+/// 100,000 issues at 100 a page.
+const MAX_PAGES: usize = 1_000;

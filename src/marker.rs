@@ -1,1 +1,336 @@
-//! The hidden marker that ties an issue to its task, and the issue body aftercare writes.
+//! The hidden marker that ties an issue to its task, and the issue text aftercare writes.
+//!
+//! An issue belongs to a task when its body carries `<!-- aftercare:task=<pm-id>/<task-id> -->`
+//! (whitespace inside the comment is tolerated, so a person reformatting the body does not
+//! detach it). Beside it aftercare keeps two more hidden notes: what it owns on the issue (the
+//! labels and assignee it set, so that a label dropped from the YAML can be taken off again
+//! without touching labels people added) and, when it closed the issue because the task was
+//! removed, a note saying so (so that the issue is reopened when the task comes back, while an
+//! issue a person closed stays closed). Everything here is pure text; nothing does I/O, and
+//! nothing may panic on any body, however malformed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Postmortem, Task, TaskKey};
+
+/// GitHub refuses longer bodies ("body is too long (maximum is 65536 characters)").
+pub const MAX_BODY_CHARS: usize = 65_536;
+/// GitHub refuses titles past 256 characters.
+pub const MAX_TITLE_CHARS: usize = 256;
+
+/// The note aftercare adds to the body of an issue it closed because its task was removed.
+pub const CLOSED_FOR_REMOVAL: &str = "<!-- aftercare:closed=task-removed -->";
+
+/// The marker for a task, exactly as aftercare writes it.
+pub fn task_marker(key: &TaskKey) -> String {
+    format!("<!-- aftercare:task={key} -->")
+}
+
+/// The task key of the first well-formed marker in `body`, if any.
+pub fn find_key(body: &str) -> Option<TaskKey> {
+    comments(body).find_map(|inner| {
+        let rest = inner.trim().strip_prefix("aftercare:task")?;
+        let rest = rest.trim_start().strip_prefix('=')?;
+        TaskKey::parse(rest.trim())
+    })
+}
+
+/// What aftercare set on an issue from the YAML, as recorded in the issue's body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Owned {
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub assignees: Vec<String>,
+}
+
+/// The hidden note recording what aftercare owns on an issue.
+pub fn owned_note(owned: &Owned) -> String {
+    // `>` is escaped so that no label can end the HTML comment early.
+    let json = serde_json::to_string(owned)
+        .unwrap_or_else(|_| "{}".to_string())
+        .replace('>', "\\u003e");
+    format!("<!-- aftercare:owned {json} -->")
+}
+
+/// The ownership note of `body`, if it has a readable one.
+pub fn find_owned(body: &str) -> Option<Owned> {
+    comments(body).find_map(|inner| {
+        let json = inner.trim().strip_prefix("aftercare:owned")?;
+        serde_json::from_str(json.trim()).ok()
+    })
+}
+
+/// True when aftercare closed this issue because its task was removed.
+pub fn closed_for_removal(body: &str) -> bool {
+    comments(body).any(|inner| {
+        inner
+            .trim()
+            .strip_prefix("aftercare:closed")
+            .and_then(|r| r.trim_start().strip_prefix('='))
+            .is_some_and(|r| r.trim() == "task-removed")
+    })
+}
+
+/// The contents of every `<!-- ... -->` comment in `text`, in order.
+fn comments(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.find("<!--")?;
+        let after = &rest[start + 4..];
+        let end = after.find("-->")?;
+        rest = &after[end + 3..];
+        Some(&after[..end])
+    })
+}
+
+/// The title of a task's issue, shortened to what GitHub accepts.
+pub fn issue_title(task: &Task) -> String {
+    truncate_chars(task.title.trim(), MAX_TITLE_CHARS)
+}
+
+/// The body aftercare writes for a task. `repo_web_url` is the repository's page,
+/// `https://github.com/OWNER/NAME`; the link to the postmortem goes through `blob/HEAD`, which
+/// GitHub resolves to the default branch.
+pub fn issue_body(pm: &Postmortem, task: &Task, repo_web_url: &str, owned: &Owned) -> String {
+    let file = pm.file_display();
+    let mut facts = vec![format!(
+        "- **Incident:** [{}]({}/blob/HEAD/{})",
+        one_line(&pm.title),
+        repo_web_url.trim_end_matches('/'),
+        file
+    )];
+    if let Some(measure) = task
+        .measure
+        .as_ref()
+        .and_then(|id| pm.measures.iter().find(|m| &m.id == id))
+    {
+        facts.push(format!("- **Measure:** {}", one_line(&measure.title)));
+    }
+    if let Some(kind) = task.kind {
+        facts.push(format!("- **Type:** {kind}"));
+    }
+    if let Some(priority) = task.priority {
+        facts.push(format!("- **Priority:** {priority}"));
+    }
+    if let Some(due) = task.due {
+        facts.push(format!("- **Due:** {}", due.format("%Y-%m-%d")));
+    }
+    let tail = format!(
+        "{}\n\n_Kept in step with `{}` by aftercare: edit the postmortem, not this text._\n\n{}\n{}\n",
+        facts.join("\n"),
+        file,
+        owned_note(owned),
+        task_marker(&pm.key_of(task)),
+    );
+    let description = task
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    match description {
+        None => tail,
+        Some(d) => {
+            let room = MAX_BODY_CHARS.saturating_sub(tail.chars().count() + 2);
+            format!("{}\n\n{tail}", truncate_chars(d, room))
+        }
+    }
+}
+
+/// `body` with the note that aftercare closed the issue because its task was removed.
+pub fn with_closed_note(body: &str) -> String {
+    if closed_for_removal(body) {
+        return body.to_string();
+    }
+    let body = body.trim_end();
+    let note_len = CLOSED_FOR_REMOVAL.chars().count() + 1;
+    if body.chars().count() + note_len > MAX_BODY_CHARS {
+        // Only reachable for bodies someone else made huge; the marker must survive, so keep
+        // the end of the body, which is where aftercare puts it.
+        let keep = MAX_BODY_CHARS - note_len;
+        let skip = body.chars().count() - keep;
+        let tail: String = body.chars().skip(skip).collect();
+        return format!("{tail}\n{CLOSED_FOR_REMOVAL}");
+    }
+    format!("{body}\n{CLOSED_FOR_REMOVAL}")
+}
+
+/// Two bodies that differ only in line endings or trailing whitespace are the same body.
+pub fn same_body(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
+    norm(a) == norm(b)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Impact, Measure, PostmortemStatus, Priority, TaskType};
+    use chrono::NaiveDate;
+
+    fn task() -> Task {
+        Task {
+            id: "add-waf".into(),
+            title: "Put a WAF in front of the API".into(),
+            description: Some("Rate-limit per client at the edge.".into()),
+            measure: Some("edge".into()),
+            kind: Some(TaskType::Prevent),
+            priority: Some(Priority::P1),
+            owner: Some("alice".into()),
+            due: NaiveDate::from_ymd_opt(2023, 6, 1),
+            labels: vec!["security".into()],
+            position: Default::default(),
+        }
+    }
+
+    fn postmortem() -> Postmortem {
+        Postmortem {
+            file: "postmortems/2023-05-10-ddos.yaml".into(),
+            id: "2023-05-10-ddos".into(),
+            title: "DDoS on the API".into(),
+            status: PostmortemStatus::Published,
+            severity: None,
+            service: None,
+            started: None,
+            ended: None,
+            detected: None,
+            detection: None,
+            impact: Impact {
+                summary: "slow".into(),
+                users_affected_percent: None,
+            },
+            root_cause: "traffic".into(),
+            resolution: None,
+            timeline: vec![],
+            lessons: None,
+            measures: vec![Measure {
+                id: "edge".into(),
+                title: "Harden the edge".into(),
+                description: None,
+            }],
+            tasks: vec![task()],
+        }
+    }
+
+    #[test]
+    fn marker_round_trips_and_tolerates_whitespace() {
+        let key = TaskKey::new("2023-05-10-ddos", "add-waf");
+        assert_eq!(
+            task_marker(&key),
+            "<!-- aftercare:task=2023-05-10-ddos/add-waf -->"
+        );
+        assert_eq!(find_key(&task_marker(&key)), Some(key.clone()));
+        for body in [
+            "text\n<!--aftercare:task=2023-05-10-ddos/add-waf-->",
+            "<!--   aftercare:task =  2023-05-10-ddos/add-waf \n -->",
+            "<!-- other --> <!-- aftercare:task=2023-05-10-ddos/add-waf -->",
+        ] {
+            assert_eq!(find_key(body), Some(key.clone()), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_markers_are_not_keys() {
+        for body in [
+            "",
+            "aftercare:task=a/b",
+            "<!-- aftercare:task=a/b",
+            "<!-- aftercare:task=A/b -->",
+            "<!-- aftercare:task=a -->",
+            "<!-- aftercare:tasks=a/b -->",
+            "<!-- aftercare:task a/b -->",
+            "<!--",
+            "-->  <!--",
+        ] {
+            assert_eq!(find_key(body), None, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn body_carries_description_incident_link_facts_and_marker() {
+        let pm = postmortem();
+        let owned = Owned {
+            labels: vec!["postmortem".into(), "security".into()],
+            assignees: vec!["alice".into()],
+        };
+        let body = issue_body(&pm, &pm.tasks[0], "https://github.com/acme/web", &owned);
+        assert_eq!(
+            body,
+            "Rate-limit per client at the edge.\n\n\
+             - **Incident:** [DDoS on the API](https://github.com/acme/web/blob/HEAD/postmortems/2023-05-10-ddos.yaml)\n\
+             - **Measure:** Harden the edge\n\
+             - **Type:** prevent\n\
+             - **Priority:** P1\n\
+             - **Due:** 2023-06-01\n\n\
+             _Kept in step with `postmortems/2023-05-10-ddos.yaml` by aftercare: edit the postmortem, not this text._\n\n\
+             <!-- aftercare:owned {\"labels\":[\"postmortem\",\"security\"],\"assignees\":[\"alice\"]} -->\n\
+             <!-- aftercare:task=2023-05-10-ddos/add-waf -->\n"
+        );
+        assert_eq!(find_key(&body), Some(TaskKey::new("2023-05-10-ddos", "add-waf")));
+        assert_eq!(find_owned(&body), Some(owned));
+        assert!(!closed_for_removal(&body));
+    }
+
+    #[test]
+    fn owned_note_cannot_be_ended_early_by_a_label() {
+        let owned = Owned {
+            labels: vec!["a-->b".into()],
+            assignees: vec![],
+        };
+        let note = owned_note(&owned);
+        assert_eq!(note.matches("-->").count(), 1);
+        assert_eq!(find_owned(&note), Some(owned));
+    }
+
+    #[test]
+    fn huge_description_and_title_are_cut_to_github_limits() {
+        let mut pm = postmortem();
+        pm.tasks[0].description = Some("x".repeat(100_000));
+        pm.tasks[0].title = "t".repeat(300);
+        let body = issue_body(&pm, &pm.tasks[0], "https://github.com/acme/web", &Owned::default());
+        assert_eq!(body.chars().count(), MAX_BODY_CHARS);
+        assert_eq!(find_key(&body), Some(TaskKey::new("2023-05-10-ddos", "add-waf")));
+        let title = issue_title(&pm.tasks[0]);
+        assert_eq!(title.chars().count(), MAX_TITLE_CHARS);
+        assert!(title.ends_with('…'));
+        let closed = with_closed_note(&body);
+        assert!(closed.chars().count() <= MAX_BODY_CHARS);
+        assert!(closed_for_removal(&closed));
+        assert_eq!(find_key(&closed), Some(TaskKey::new("2023-05-10-ddos", "add-waf")));
+    }
+
+    #[test]
+    fn closed_note_is_added_once_and_recognised() {
+        let body = "text\n<!-- aftercare:task=a/b -->\n";
+        let closed = with_closed_note(body);
+        assert_eq!(
+            closed,
+            "text\n<!-- aftercare:task=a/b -->\n<!-- aftercare:closed=task-removed -->"
+        );
+        assert_eq!(with_closed_note(&closed), closed);
+        assert!(closed_for_removal(&closed));
+        assert!(closed_for_removal("<!--aftercare:closed = task-removed-->"));
+        assert!(!closed_for_removal("<!-- aftercare:closed=done -->"));
+    }
+
+    #[test]
+    fn bodies_differing_in_line_endings_are_the_same() {
+        assert!(same_body("a\r\nb\n", "a\nb"));
+        assert!(!same_body("a\nb", "a\nc"));
+    }
+}
