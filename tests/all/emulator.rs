@@ -459,3 +459,424 @@ fn starts_blocking_for_tests_that_are_not_async() {
     assert_eq!(answer.body["title"], "t");
     let _ = Account::outsider("x");
 }
+
+/// The description named by `AFTERCARE_OPENAPI`; `None` (and a plain note) when it is not set.
+fn openapi() -> Option<Value> {
+    let Some(path) = std::env::var_os("AFTERCARE_OPENAPI") else {
+        println!("skipped: AFTERCARE_OPENAPI is not set");
+        return None;
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("AFTERCARE_OPENAPI is set to {path:?}, which cannot be read: {e}")
+    });
+    Some(serde_json::from_str(&text).expect("the OpenAPI description is JSON"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_matches_githubs_openapi_description() {
+    use crate::support::emulator::contract;
+
+    let Some(doc) = openapi() else {
+        return;
+    };
+    let gh = Emulator::start().await;
+    let milestone = gh.seed_milestone("Q3 follow-ups");
+    let first = post(
+        &gh,
+        ISSUES,
+        OWNER_TOKEN,
+        json!({"title": "Seeded", "body": "b", "labels": ["postmortem"], "assignees": ["hubot"], "milestone": milestone}),
+    )
+    .await;
+    assert_eq!(first.status, 201);
+    gh.seed_comment(COLLAB_TOKEN, 1, "a comment");
+    gh.seed_pull_request(COLLAB_TOKEN, "A pull request", "", &[]);
+    let closed = gh.seed_issue(ACTIONS_TOKEN, "Closed one", "", &["postmortem"]);
+    gh.close_issue(closed, "not_planned");
+    gh.seed_issue(OUTSIDER_TOKEN, "From outside", "", &[]);
+
+    let long_body = "x".repeat(65_537);
+    let etag = get(&gh, "/repos/acme/web/issues/4", OWNER_TOKEN)
+        .await
+        .header("etag")
+        .expect("an etag")
+        .to_string();
+    // (operation, concrete request) for every operation, each answer checked below.
+    let mut drives: Vec<(
+        &str,
+        &str,
+        String,
+        Option<&str>,
+        Option<Value>,
+        Vec<(&str, String)>,
+    )> = vec![
+        (
+            "get",
+            "/repos/{owner}/{repo}/issues",
+            format!("{ISSUES}?state=all"),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/issues",
+            format!("{ISSUES}?state=bogus"),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/issues",
+            "/repos/acme/nope/issues".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/issues",
+            ISSUES.into(),
+            Some(COLLAB_TOKEN),
+            Some(
+                json!({"title": "New", "labels": ["postmortem", "brand-new"], "assignees": ["octocat"], "milestone": milestone}),
+            ),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/issues",
+            ISSUES.into(),
+            Some(ACTIONS_TOKEN),
+            Some(json!({"title": "By the bot"})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/issues",
+            ISSUES.into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"title": "Long", "body": long_body})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/issues",
+            "/repos/acme/nope/issues".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"title": "x"})),
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/1".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/2".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/4".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![("if-none-match", etag)],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/99".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "patch",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/1".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"state": "closed", "state_reason": "completed"})),
+            vec![],
+        ),
+        (
+            "patch",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/1".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"state": "open"})),
+            vec![],
+        ),
+        (
+            "patch",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/1".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"title": "y".repeat(257)})),
+            vec![],
+        ),
+        (
+            "patch",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/1".into(),
+            Some(OUTSIDER_TOKEN),
+            Some(json!({"title": "mine now"})),
+            vec![],
+        ),
+        (
+            "patch",
+            "/repos/{owner}/{repo}/issues/{issue_number}",
+            "/repos/acme/web/issues/99".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"title": "z"})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            "/repos/acme/web/issues/1/comments".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"body": "Done"})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            "/repos/acme/web/issues/1/comments".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"body": ""})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            "/repos/acme/web/issues/99/comments".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"body": "x"})),
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/labels",
+            "/repos/acme/web/labels".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/labels",
+            "/repos/acme/nope/labels".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/labels",
+            "/repos/acme/web/labels".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"name": "sev1", "color": "b60205", "description": "Severity 1"})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/labels",
+            "/repos/acme/web/labels".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"name": "sev1"})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/labels",
+            "/repos/acme/nope/labels".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"name": "x"})),
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/milestones",
+            "/repos/acme/web/milestones".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}/milestones",
+            "/repos/acme/nope/milestones".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/milestones",
+            "/repos/acme/web/milestones".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"title": "v2", "due_on": "2026-12-31T00:00:00Z"})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/milestones",
+            "/repos/acme/web/milestones".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"title": "v2"})),
+            vec![],
+        ),
+        (
+            "post",
+            "/repos/{owner}/{repo}/milestones",
+            "/repos/acme/nope/milestones".into(),
+            Some(OWNER_TOKEN),
+            Some(json!({"title": "v3"})),
+            vec![],
+        ),
+        (
+            "get",
+            "/rate_limit",
+            "/rate_limit".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/user",
+            "/user".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/user",
+            "/user".into(),
+            Some(ACTIONS_TOKEN),
+            None,
+            vec![],
+        ),
+        ("get", "/user", "/user".into(), None, None, vec![]),
+        (
+            "get",
+            "/repos/{owner}/{repo}",
+            "/repos/acme/web".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+        (
+            "get",
+            "/repos/{owner}/{repo}",
+            "/repos/acme/nope".into(),
+            Some(OWNER_TOKEN),
+            None,
+            vec![],
+        ),
+    ];
+    let mut expected_statuses: Vec<u16> = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    let mut driven: Vec<(String, String)> = Vec::new();
+    for (method, template, path, token, body, headers) in drives.drain(..) {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let answer = send(
+            &gh,
+            &method.to_uppercase(),
+            &path,
+            token,
+            &headers,
+            body.as_ref(),
+        )
+        .await
+        .expect("an answer");
+        expected_statuses.push(answer.status);
+        driven.push((method.to_string(), template.to_string()));
+        match contract::response_schema(&doc, method, template, answer.status) {
+            Err(e) => failures.push(format!("{method} {path}: {e}")),
+            Ok(None) => {
+                if !answer.body.is_null() {
+                    failures.push(format!(
+                        "{method} {path}: {} has a body the description does not",
+                        answer.status
+                    ));
+                }
+            }
+            Ok(Some(schema)) => {
+                for problem in contract::check(&doc, schema, &answer.body) {
+                    failures.push(format!("{method} {path} ({}): {problem}", answer.status));
+                }
+            }
+        }
+    }
+    assert_eq!(failures, Vec::<String>::new());
+    assert_eq!(
+        expected_statuses,
+        vec![
+            200, 422, 404, 201, 201, 422, 404, 200, 200, 304, 404, 200, 200, 422, 403, 404, 201,
+            422, 404, 200, 404, 201, 422, 404, 200, 404, 201, 422, 404, 200, 200, 403, 401, 200,
+            404
+        ]
+    );
+    let undriven: Vec<(String, String)> = contract::operations(&doc)
+        .into_iter()
+        .filter(|op| !driven.contains(op))
+        .collect();
+    assert_eq!(
+        undriven,
+        Vec::<(String, String)>::new(),
+        "every operation is driven"
+    );
+}
+
+#[test]
+fn the_contract_checker_finds_missing_and_mistyped_properties() {
+    use crate::support::emulator::contract;
+
+    let doc = json!({"components": {"schemas": {
+        "user": {"type": "object", "required": ["login", "id"], "properties": {
+            "login": {"type": "string"}, "id": {"type": "integer"},
+            "seen": {"type": "string", "format": "date-time", "nullable": true},
+            "kind": {"type": "string", "enum": ["User", "Bot"]}}},
+        "either": {"oneOf": [{"$ref": "#/components/schemas/user"}, {"type": "array", "items": {"type": "integer"}}]},
+    }}});
+    let user = json!({"$ref": "#/components/schemas/user"});
+    assert_eq!(
+        contract::check(&doc, &user, &json!({"login": "a", "id": 1, "seen": null})),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        contract::check(
+            &doc,
+            &user,
+            &json!({"login": 5, "seen": "yesterday", "kind": "Robot"})
+        ),
+        vec![
+            "$: missing required property \"id\"".to_string(),
+            "$.kind: \"Robot\" is not one of [String(\"User\"), String(\"Bot\")]".to_string(),
+            "$.login: expected string, found 5".to_string(),
+            "$.seen: \"yesterday\" is not a date-time".to_string(),
+        ]
+    );
+    assert_eq!(
+        contract::check(&doc, &user, &Value::Null),
+        vec!["$: null where the schema does not allow it".to_string()]
+    );
+    let either = json!({"$ref": "#/components/schemas/either"});
+    assert_eq!(
+        contract::check(&doc, &either, &json!([1, 2])),
+        Vec::<String>::new()
+    );
+    assert_eq!(contract::check(&doc, &either, &json!(["x"])).len(), 1);
+}

@@ -45,6 +45,7 @@
 //! a fault meant for every page of the issue list uses the suffix `"/issues"`.
 
 mod budget;
+pub mod contract;
 mod fault;
 mod render;
 mod routes;
