@@ -20,7 +20,8 @@ common=()
 if [[ -n "${INPUT_DIR:-}" ]]; then
   common+=(--dir "$INPUT_DIR")
 fi
-# Extra flags are split on whitespace only: no globbing, no quotes, no expansion.
+# Extra flags are split on whitespace only: no globbing, no quotes, no expansion. (Arrays are
+# expanded as ${a[@]+"${a[@]}"} below so that bash 3.2, macOS's own, accepts empty ones.)
 extra=()
 if [[ -n "${INPUT_ARGS:-}" ]]; then
   read -r -a extra <<<"$INPUT_ARGS"
@@ -52,13 +53,32 @@ outputs() {
   fi
 }
 
+# Turns the JSON a command printed into step outputs and, for sync, the job summary. A
+# command that failed before printing JSON has already said why on standard error.
+publish() {
+  local command="$1" json="$2"
+  if [[ ! -s "$json" ]]; then
+    return 0
+  fi
+  if ! command -v python3 >/dev/null; then
+    echo "::error title=aftercare::python3 is needed to read the outputs of aftercare $command"
+    return 1
+  fi
+  if ! python3 "$here/outputs.py" "$command" "$json" "$dry_run" "$work/outputs" "$work/summary.md"; then
+    echo "::error title=aftercare::cannot read the outputs of aftercare $command from its JSON"
+    return 1
+  fi
+  outputs <"$work/outputs"
+  summary <"$work/summary.md"
+}
+
 work="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/aftercare.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 case "$command" in
   check)
     status=0
-    "$bin" check --format github "${common[@]}" "${extra[@]}" | tee "$work/check.out" || status=$?
+    "$bin" check --format github ${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"} | tee "$work/check.out" || status=$?
     errors="$(grep -c '^::error' "$work/check.out" || true)"
     warnings="$(grep -c '^::warning' "$work/check.out" || true)"
     printf '### aftercare check\n\n%s error(s), %s warning(s); each one is an annotation on its file.\n' \
@@ -71,13 +91,9 @@ case "$command" in
       flags+=(--dry-run)
     fi
     status=0
-    "$bin" sync "${flags[@]}" "${common[@]}" "${extra[@]}" >"$work/sync.json" || status=$?
+    "$bin" sync "${flags[@]}" ${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"} >"$work/sync.json" || status=$?
     cat "$work/sync.json"
-    if [[ -s "$work/sync.json" ]]; then
-      python3 "$here/outputs.py" sync "$work/sync.json" "$dry_run" "$work/outputs" "$work/summary.md"
-      outputs <"$work/outputs"
-      summary <"$work/summary.md"
-    fi
+    publish sync "$work/sync.json" || { ((status != 0)) || status=1; }
     exit "$status"
     ;;
   status)
@@ -88,12 +104,9 @@ case "$command" in
       common+=(--badge "$INPUT_BADGE")
     fi
     status=0
-    "$bin" status --format json "${common[@]}" "${extra[@]}" >"$work/status.json" || status=$?
+    "$bin" status --format json ${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"} >"$work/status.json" || status=$?
     cat "$work/status.json"
-    if [[ -s "$work/status.json" ]]; then
-      python3 "$here/outputs.py" status "$work/status.json" "$dry_run" "$work/outputs" /dev/null
-      outputs <"$work/outputs"
-    fi
+    publish status "$work/status.json" || { ((status != 0)) || status=1; }
     exit "$status"
     ;;
   *)
