@@ -52,7 +52,11 @@ impl Moment {
 impl fmt::Display for Moment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Moment::DateTime(t) => write!(f, "{}", t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            Moment::DateTime(t) => write!(
+                f,
+                "{}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            ),
             Moment::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
             Moment::TimeOfDay(t) => write!(f, "{}", t.format("%H:%M")),
         }
@@ -216,7 +220,8 @@ impl TaskKey {
         let ok = |p: &str| {
             !p.is_empty()
                 && p.len() <= 64
-                && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !p.starts_with('-')
         };
         (ok(pm) && ok(task)).then(|| TaskKey::new(pm, task))
@@ -249,7 +254,10 @@ mod tests {
     fn task_key_round_trips_and_rejects_malformed_keys() {
         let key = TaskKey::new("2023-05-10-ddos", "evaluate-waf");
         assert_eq!(key.as_str(), "2023-05-10-ddos/evaluate-waf");
-        assert_eq!(TaskKey::parse("2023-05-10-ddos/evaluate-waf"), Some(key.clone()));
+        assert_eq!(
+            TaskKey::parse("2023-05-10-ddos/evaluate-waf"),
+            Some(key.clone())
+        );
         assert_eq!(key.postmortem(), "2023-05-10-ddos");
         assert_eq!(key.task(), "evaluate-waf");
         for bad in ["", "a", "a/", "/b", "A/b", "a/b/c", "-a/b", "a b/c"] {
