@@ -2,5 +2,6 @@
 //! command or component through its public surface: the built binary, or the emulator.
 
 mod emulator;
+mod examples;
 #[path = "../support/mod.rs"]
 mod support;
