@@ -1,1 +1,735 @@
 //! Completion per incident, computed from the model and the issues found.
+//!
+//! [`compute`] is a pure function from validated postmortems, the [`IssueIndex`] of the
+//! repository, the SLO days per priority and today's date to a [`StatusReport`]: the state of
+//! every task, its due date, whether it is overdue, and counts per incident and in total. The
+//! report's serde form is the public `status --format json` interface, so field names, nesting
+//! and types here must not change. This module does no I/O and does not format anything for
+//! people; that is [`crate::report`]'s job.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+use crate::issue_index::IssueIndex;
+use crate::model::{Postmortem, PostmortemStatus, Priority, Task};
+use crate::tracker::{IssueState, StateReason, TrackedIssue};
+
+/// Where a task stands, read from its issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    /// The issue is closed as completed, or closed with no reason.
+    Done,
+    /// The issue is closed as not planned or as a duplicate.
+    Dropped,
+    /// The issue is open.
+    Open,
+    /// There is no issue for the task yet: sync has not run since it was written.
+    Missing,
+}
+
+impl TaskState {
+    /// The state a task's issue (or its absence) puts it in.
+    pub fn of(issue: Option<&TrackedIssue>) -> TaskState {
+        match issue {
+            None => TaskState::Missing,
+            Some(issue) => match (issue.state, issue.state_reason) {
+                (IssueState::Open, _) => TaskState::Open,
+                (IssueState::Closed, Some(StateReason::NotPlanned | StateReason::Duplicate)) => {
+                    TaskState::Dropped
+                }
+                (IssueState::Closed, _) => TaskState::Done,
+            },
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Done => "done",
+            TaskState::Dropped => "dropped",
+            TaskState::Open => "open",
+            TaskState::Missing => "missing",
+        }
+    }
+}
+
+/// One task of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemStatus {
+    pub id: String,
+    pub title: String,
+    pub state: TaskState,
+    /// The issue number, when the task has an issue.
+    pub issue: Option<u64>,
+    /// The issue's page, when the task has an issue.
+    pub url: Option<String>,
+    /// The task's owner, else the first assignee of its issue.
+    pub owner: Option<String>,
+    pub priority: Option<Priority>,
+    /// The task's `due`, else the incident's date plus the SLO days for its priority.
+    pub due: Option<NaiveDate>,
+    /// Open, and due before today.
+    pub overdue: bool,
+    /// The line of the task in its file, for annotations. Not part of the JSON interface.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// The counts shared by an incident and the totals.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Counts {
+    pub tasks: usize,
+    pub done: usize,
+    pub open: usize,
+    pub dropped: usize,
+    pub missing: usize,
+    pub overdue: usize,
+}
+
+impl Counts {
+    fn add_item(&mut self, item: &ItemStatus) {
+        self.tasks += 1;
+        match item.state {
+            TaskState::Done => self.done += 1,
+            TaskState::Dropped => self.dropped += 1,
+            TaskState::Open => self.open += 1,
+            TaskState::Missing => self.missing += 1,
+        }
+        if item.overdue {
+            self.overdue += 1;
+        }
+    }
+
+    fn add(&mut self, other: &Counts) {
+        self.tasks += other.tasks;
+        self.done += other.done;
+        self.open += other.open;
+        self.dropped += other.dropped;
+        self.missing += other.missing;
+        self.overdue += other.overdue;
+    }
+
+    /// The tasks still meant to be done: all but the dropped ones.
+    pub fn planned(&self) -> usize {
+        self.tasks - self.dropped
+    }
+
+    /// done / (tasks − dropped) × 100, rounded to one decimal; 100 when nothing is left to do.
+    pub fn percent(&self) -> f64 {
+        let planned = self.planned();
+        if planned == 0 {
+            return 100.0;
+        }
+        (self.done as f64 * 1000.0 / planned as f64).round() / 10.0
+    }
+}
+
+/// One incident of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentStatus {
+    pub id: String,
+    pub title: String,
+    /// The postmortem file, relative to the repository root, with `/` separators.
+    pub file: String,
+    pub counts: Counts,
+    pub items: Vec<ItemStatus>,
+}
+
+impl Serialize for IncidentStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            id: &'a str,
+            title: &'a str,
+            file: &'a str,
+            tasks: usize,
+            done: usize,
+            open: usize,
+            dropped: usize,
+            missing: usize,
+            overdue: usize,
+            percent: f64,
+            items: &'a [ItemStatus],
+        }
+        let c = &self.counts;
+        Json {
+            id: &self.id,
+            title: &self.title,
+            file: &self.file,
+            tasks: c.tasks,
+            done: c.done,
+            open: c.open,
+            dropped: c.dropped,
+            missing: c.missing,
+            overdue: c.overdue,
+            percent: c.percent(),
+            items: &self.items,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The counts over all incidents.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Totals {
+    /// Published postmortems counted (drafts are never synced, so never counted).
+    pub postmortems: usize,
+    pub counts: Counts,
+}
+
+impl Serialize for Totals {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json {
+            postmortems: usize,
+            tasks: usize,
+            done: usize,
+            open: usize,
+            dropped: usize,
+            missing: usize,
+            overdue: usize,
+            percent: f64,
+        }
+        let c = &self.counts;
+        Json {
+            postmortems: self.postmortems,
+            tasks: c.tasks,
+            done: c.done,
+            open: c.open,
+            dropped: c.dropped,
+            missing: c.missing,
+            overdue: c.overdue,
+            percent: c.percent(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The whole status: what `status --format json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusReport {
+    /// `OWNER/NAME`.
+    pub repo: String,
+    #[serde(serialize_with = "serialize_seconds")]
+    pub generated_at: DateTime<Utc>,
+    pub totals: Totals,
+    pub incidents: Vec<IncidentStatus>,
+}
+
+fn serialize_seconds<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+impl StatusReport {
+    /// Every overdue task with the incident it belongs to, in report order.
+    pub fn overdue(&self) -> impl Iterator<Item = (&IncidentStatus, &ItemStatus)> {
+        self.incidents
+            .iter()
+            .flat_map(|incident| incident.items.iter().map(move |item| (incident, item)))
+            .filter(|(_, item)| item.overdue)
+    }
+
+    /// Whether a P1 task is overdue: the badge turns red and `--fail-on-overdue` fails.
+    pub fn has_overdue_p1(&self) -> bool {
+        self.overdue()
+            .any(|(_, item)| item.priority == Some(Priority::P1))
+    }
+}
+
+/// What [`compute`] needs besides the postmortems and the issues.
+#[derive(Debug, Clone)]
+pub struct StatusInputs<'a> {
+    /// `OWNER/NAME` of the repository the issues were read from.
+    pub repo: &'a str,
+    /// Days allowed per priority, counted from the incident's end (or start) date.
+    pub slo: &'a BTreeMap<Priority, u32>,
+    /// Today, in UTC: a task due before it and still open is overdue.
+    pub today: NaiveDate,
+    /// When the report is made.
+    pub generated_at: DateTime<Utc>,
+}
+
+/// The due date of a task: its own `due`, else the incident's end (or start) date plus the SLO
+/// days for its priority; `None` when neither is known.
+pub fn due_date(
+    postmortem: &Postmortem,
+    task: &Task,
+    slo: &BTreeMap<Priority, u32>,
+) -> Option<NaiveDate> {
+    if let Some(due) = task.due {
+        return Some(due);
+    }
+    let days = slo.get(&task.priority?)?;
+    postmortem
+        .reference_date()?
+        .checked_add_days(Days::new(u64::from(*days)))
+}
+
+/// Computes the status of every task of the published postmortems. Drafts are left out: they
+/// are never synced, so they have no issues to report on.
+pub fn compute(
+    postmortems: &[Postmortem],
+    index: &IssueIndex,
+    inputs: &StatusInputs,
+) -> StatusReport {
+    let mut totals = Totals::default();
+    let mut incidents = Vec::new();
+    for postmortem in postmortems
+        .iter()
+        .filter(|p| p.status == PostmortemStatus::Published)
+    {
+        let mut counts = Counts::default();
+        let items: Vec<ItemStatus> = postmortem
+            .tasks
+            .iter()
+            .map(|task| {
+                let issue = index.get(&postmortem.key_of(task));
+                let state = TaskState::of(issue);
+                let due = due_date(postmortem, task, inputs.slo);
+                let item = ItemStatus {
+                    id: task.id.clone(),
+                    title: task.title.clone(),
+                    state,
+                    issue: issue.map(|i| i.number),
+                    url: issue.map(|i| i.url.clone()),
+                    owner: task
+                        .owner
+                        .clone()
+                        .or_else(|| issue.and_then(|i| i.assignees.first().cloned())),
+                    priority: task.priority,
+                    due,
+                    overdue: state == TaskState::Open && due.is_some_and(|d| d < inputs.today),
+                    line: task.position.line,
+                };
+                counts.add_item(&item);
+                item
+            })
+            .collect();
+        totals.postmortems += 1;
+        totals.counts.add(&counts);
+        incidents.push(IncidentStatus {
+            id: postmortem.id.clone(),
+            title: postmortem.title.clone(),
+            file: postmortem.file_display(),
+            counts,
+            items,
+        });
+    }
+    StatusReport {
+        repo: inputs.repo.to_string(),
+        generated_at: inputs.generated_at,
+        totals,
+        incidents,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::path::PathBuf;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::{Impact, Moment, Position, TaskKey};
+    use crate::tracker::AuthorAssociation;
+
+    pub(crate) fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a test date")
+    }
+
+    pub(crate) fn task(
+        id: &str,
+        priority: Option<Priority>,
+        due: Option<&str>,
+        line: usize,
+    ) -> Task {
+        Task {
+            id: id.to_string(),
+            title: format!("Task {id}"),
+            description: None,
+            measure: None,
+            kind: None,
+            priority,
+            owner: None,
+            due: due.map(date),
+            labels: vec![],
+            position: Position { line, column: 5 },
+        }
+    }
+
+    pub(crate) fn postmortem(id: &str, ended: Option<&str>, tasks: Vec<Task>) -> Postmortem {
+        Postmortem {
+            file: PathBuf::from(format!("postmortems/{id}.yaml")),
+            id: id.to_string(),
+            title: format!("Incident {id}"),
+            status: PostmortemStatus::Published,
+            severity: None,
+            service: None,
+            started: None,
+            ended: ended.map(|d| Moment::Date(date(d))),
+            detected: None,
+            detection: None,
+            impact: Impact {
+                summary: "impact".to_string(),
+                users_affected_percent: None,
+            },
+            root_cause: "cause".to_string(),
+            resolution: None,
+            timeline: vec![],
+            lessons: None,
+            measures: vec![],
+            tasks,
+        }
+    }
+
+    pub(crate) fn issue(
+        number: u64,
+        key: &str,
+        state: IssueState,
+        reason: Option<StateReason>,
+        author: &str,
+        association: AuthorAssociation,
+    ) -> TrackedIssue {
+        let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+            + chrono::Duration::seconds(number as i64);
+        TrackedIssue {
+            number,
+            title: format!("issue {number}"),
+            body: format!("text\n\n<!-- aftercare:task={key} -->\n"),
+            state,
+            state_reason: reason,
+            labels: vec!["aftercare".to_string()],
+            assignees: vec![],
+            author: author.to_string(),
+            author_association: association,
+            created_at: at,
+            updated_at: at,
+            url: format!("https://github.com/acme/web/issues/{number}"),
+        }
+    }
+
+    pub(crate) fn bot_issue(
+        number: u64,
+        key: &str,
+        state: IssueState,
+        reason: Option<StateReason>,
+    ) -> TrackedIssue {
+        issue(
+            number,
+            key,
+            state,
+            reason,
+            "aftercare-bot",
+            AuthorAssociation::None,
+        )
+    }
+
+    /// A report built by hand: two incidents, one with every state and a hostile title.
+    pub(crate) fn sample_report() -> StatusReport {
+        let item =
+            |id: &str, state, issue: Option<u64>, priority, due: Option<&str>, overdue, line| {
+                ItemStatus {
+                    id: id.to_string(),
+                    title: format!("Task {id}"),
+                    state,
+                    issue,
+                    url: issue.map(|n| format!("https://github.com/acme/web/issues/{n}")),
+                    owner: (id == "waf").then(|| "octocat".to_string()),
+                    priority,
+                    due: due.map(date),
+                    overdue,
+                    line,
+                }
+            };
+        let ddos_items = vec![
+            item(
+                "waf",
+                TaskState::Open,
+                Some(12),
+                Some(Priority::P1),
+                Some("2023-06-07"),
+                true,
+                31,
+            ),
+            item(
+                "pool",
+                TaskState::Done,
+                Some(13),
+                Some(Priority::P2),
+                None,
+                false,
+                40,
+            ),
+            item("drill", TaskState::Dropped, Some(14), None, None, false, 47),
+            item(
+                "paging",
+                TaskState::Missing,
+                None,
+                Some(Priority::P1),
+                Some("2023-06-01"),
+                false,
+                52,
+            ),
+        ];
+        let mut dns_items = vec![
+            item(
+                "ttl",
+                TaskState::Done,
+                Some(20),
+                Some(Priority::P3),
+                None,
+                false,
+                25,
+            ),
+            item(
+                "cache",
+                TaskState::Open,
+                Some(21),
+                Some(Priority::P3),
+                Some("2023-08-01"),
+                true,
+                33,
+            ),
+        ];
+        dns_items[1].title = "<script>&\"'| ] ( [x](javascript:alert(1))".to_string();
+        let counts = |items: &[ItemStatus]| {
+            let mut c = Counts::default();
+            items.iter().for_each(|i| c.add_item(i));
+            c
+        };
+        let ddos = IncidentStatus {
+            id: "2023-05-10-ddos".to_string(),
+            title: "DDoS on the web tier".to_string(),
+            file: "postmortems/2023-05-10-ddos.yaml".to_string(),
+            counts: counts(&ddos_items),
+            items: ddos_items,
+        };
+        let dns = IncidentStatus {
+            id: "2023-07-02-dns".to_string(),
+            title: "DNS <b>outage</b> | [x](y)".to_string(),
+            file: "postmortems/2023-07-02-dns.yaml".to_string(),
+            counts: counts(&dns_items),
+            items: dns_items,
+        };
+        let mut totals = Totals {
+            postmortems: 2,
+            counts: Counts::default(),
+        };
+        totals.counts.add(&ddos.counts);
+        totals.counts.add(&dns.counts);
+        StatusReport {
+            repo: "acme/web".to_string(),
+            generated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            totals,
+            incidents: vec![ddos, dns],
+        }
+    }
+
+    fn inputs<'a>(slo: &'a BTreeMap<Priority, u32>, today: &str) -> StatusInputs<'a> {
+        StatusInputs {
+            repo: "acme/web",
+            slo,
+            today: date(today),
+            generated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn task_state_follows_issue_state_and_reason() {
+        let open = bot_issue(1, "a/b", IssueState::Open, None);
+        let reopened = bot_issue(1, "a/b", IssueState::Open, Some(StateReason::Reopened));
+        let completed = bot_issue(1, "a/b", IssueState::Closed, Some(StateReason::Completed));
+        let no_reason = bot_issue(1, "a/b", IssueState::Closed, None);
+        let not_planned = bot_issue(1, "a/b", IssueState::Closed, Some(StateReason::NotPlanned));
+        let duplicate = bot_issue(1, "a/b", IssueState::Closed, Some(StateReason::Duplicate));
+        assert_eq!(TaskState::of(None), TaskState::Missing);
+        assert_eq!(TaskState::of(Some(&open)), TaskState::Open);
+        assert_eq!(TaskState::of(Some(&reopened)), TaskState::Open);
+        assert_eq!(TaskState::of(Some(&completed)), TaskState::Done);
+        assert_eq!(TaskState::of(Some(&no_reason)), TaskState::Done);
+        assert_eq!(TaskState::of(Some(&not_planned)), TaskState::Dropped);
+        assert_eq!(TaskState::of(Some(&duplicate)), TaskState::Dropped);
+    }
+
+    #[test]
+    fn due_date_prefers_the_task_then_the_slo_from_the_end_date() {
+        let slo = BTreeMap::from([(Priority::P1, 28), (Priority::P2, 56)]);
+        let own = task("own", Some(Priority::P1), Some("2023-07-01"), 1);
+        let p1 = task("p1", Some(Priority::P1), None, 1);
+        let p3 = task("p3", Some(Priority::P3), None, 1);
+        let none = task("none", None, None, 1);
+        let pm = postmortem("pm", Some("2023-05-11"), vec![]);
+        assert_eq!(due_date(&pm, &own, &slo), Some(date("2023-07-01")));
+        assert_eq!(due_date(&pm, &p1, &slo), Some(date("2023-06-08")));
+        assert_eq!(due_date(&pm, &p3, &slo), None, "no SLO for P3");
+        assert_eq!(due_date(&pm, &none, &slo), None, "no priority");
+        let mut started_only = postmortem("pm", None, vec![]);
+        started_only.started = Some(Moment::Date(date("2023-05-01")));
+        assert_eq!(due_date(&started_only, &p1, &slo), Some(date("2023-05-29")));
+        let undated = postmortem("pm", None, vec![]);
+        assert_eq!(due_date(&undated, &p1, &slo), None, "no incident date");
+    }
+
+    #[test]
+    fn percent_rounds_to_one_decimal_and_is_100_when_nothing_is_left() {
+        let counts = |tasks, done, dropped| Counts {
+            tasks,
+            done,
+            dropped,
+            ..Counts::default()
+        };
+        assert_eq!(counts(34, 3, 1).percent(), 9.1);
+        assert_eq!(counts(8, 1, 0).percent(), 12.5);
+        assert_eq!(counts(3, 2, 0).percent(), 66.7);
+        assert_eq!(counts(3, 0, 3).percent(), 100.0);
+        assert_eq!(counts(0, 0, 0).percent(), 100.0);
+        assert_eq!(counts(4, 3, 1).percent(), 100.0);
+    }
+
+    #[test]
+    fn compute_counts_every_state_overdue_and_leaves_drafts_out() {
+        let slo = BTreeMap::from([(Priority::P1, 28)]);
+        let ddos = postmortem(
+            "ddos",
+            Some("2023-05-11"),
+            vec![
+                task("done", Some(Priority::P2), None, 10),
+                task("dropped", Some(Priority::P1), Some("2023-01-01"), 20),
+                task("late", Some(Priority::P1), None, 30),
+                task("future", Some(Priority::P1), Some("2999-01-01"), 40),
+                task("missing", Some(Priority::P1), Some("2023-01-01"), 50),
+                task("duplicate", None, None, 60),
+            ],
+        );
+        let mut draft = postmortem("draft", None, vec![task("x", None, None, 5)]);
+        draft.status = PostmortemStatus::Draft;
+        let empty = postmortem("empty", None, vec![]);
+        let index = IssueIndex::build(
+            vec![
+                bot_issue(
+                    1,
+                    "ddos/done",
+                    IssueState::Closed,
+                    Some(StateReason::Completed),
+                ),
+                bot_issue(
+                    2,
+                    "ddos/dropped",
+                    IssueState::Closed,
+                    Some(StateReason::NotPlanned),
+                ),
+                bot_issue(
+                    3,
+                    "ddos/late",
+                    IssueState::Open,
+                    Some(StateReason::Reopened),
+                ),
+                bot_issue(4, "ddos/future", IssueState::Open, None),
+                bot_issue(
+                    5,
+                    "ddos/duplicate",
+                    IssueState::Closed,
+                    Some(StateReason::Duplicate),
+                ),
+                issue(
+                    6,
+                    "ddos/missing",
+                    IssueState::Closed,
+                    Some(StateReason::Completed),
+                    "mallory",
+                    AuthorAssociation::None,
+                ),
+                bot_issue(7, "draft/x", IssueState::Open, None),
+            ],
+            "aftercare-bot",
+        );
+        let report = compute(&[ddos, draft, empty], &index, &inputs(&slo, "2024-01-01"));
+
+        assert_eq!(report.totals.postmortems, 2);
+        assert_eq!(
+            report.totals.counts,
+            Counts {
+                tasks: 6,
+                done: 1,
+                open: 2,
+                dropped: 2,
+                missing: 1,
+                overdue: 1
+            }
+        );
+        assert_eq!(report.totals.counts.percent(), 25.0);
+        let states: Vec<(&str, TaskState, Option<u64>, bool)> = report.incidents[0]
+            .items
+            .iter()
+            .map(|i| (i.id.as_str(), i.state, i.issue, i.overdue))
+            .collect();
+        assert_eq!(
+            states,
+            vec![
+                ("done", TaskState::Done, Some(1), false),
+                ("dropped", TaskState::Dropped, Some(2), false),
+                ("late", TaskState::Open, Some(3), true),
+                ("future", TaskState::Open, Some(4), false),
+                ("missing", TaskState::Missing, None, false),
+                ("duplicate", TaskState::Dropped, Some(5), false),
+            ]
+        );
+        assert_eq!(report.incidents[0].items[2].due, Some(date("2023-06-08")));
+        assert_eq!(report.incidents[0].items[2].line, 30);
+        assert_eq!(report.incidents[1].counts.percent(), 100.0);
+        assert!(report.has_overdue_p1());
+        let overdue: Vec<&str> = report.overdue().map(|(_, i)| i.id.as_str()).collect();
+        assert_eq!(overdue, vec!["late"]);
+        assert_eq!(TaskKey::new("ddos", "late").as_str(), "ddos/late");
+    }
+
+    #[test]
+    fn json_form_is_the_documented_interface() {
+        let slo = BTreeMap::new();
+        let mut t = task("evaluate-waf", Some(Priority::P1), Some("2023-06-07"), 12);
+        t.owner = Some("octocat".to_string());
+        let pm = postmortem(
+            "ddos",
+            Some("2023-05-11"),
+            vec![t, task("b", None, None, 20)],
+        );
+        let index = IssueIndex::build(
+            vec![bot_issue(12, "ddos/evaluate-waf", IssueState::Open, None)],
+            "aftercare-bot",
+        );
+        let report = compute(&[pm], &index, &inputs(&slo, "2024-01-01"));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "repo": "acme/web",
+                "generated_at": "2026-01-01T00:00:00Z",
+                "totals": {"postmortems": 1, "tasks": 2, "done": 0, "open": 1, "dropped": 0, "missing": 1, "overdue": 1, "percent": 0.0},
+                "incidents": [{
+                    "id": "ddos", "title": "Incident ddos", "file": "postmortems/ddos.yaml",
+                    "tasks": 2, "done": 0, "open": 1, "dropped": 0, "missing": 1, "overdue": 1, "percent": 0.0,
+                    "items": [
+                        {"id": "evaluate-waf", "title": "Task evaluate-waf", "state": "open", "issue": 12,
+                         "url": "https://github.com/acme/web/issues/12", "owner": "octocat", "priority": "P1",
+                         "due": "2023-06-07", "overdue": true},
+                        {"id": "b", "title": "Task b", "state": "missing", "issue": null, "url": null,
+                         "owner": null, "priority": null, "due": null, "overdue": false}
+                    ]
+                }]
+            })
+        );
+    }
+
+    #[test]
+    fn owner_falls_back_to_the_first_assignee() {
+        let slo = BTreeMap::new();
+        let pm = postmortem("ddos", None, vec![task("a", None, None, 1)]);
+        let mut i = bot_issue(3, "ddos/a", IssueState::Open, None);
+        i.assignees = vec!["hubot".to_string(), "octocat".to_string()];
+        let index = IssueIndex::build(vec![i], "aftercare-bot");
+        let report = compute(&[pm], &index, &inputs(&slo, "2024-01-01"));
+        assert_eq!(report.incidents[0].items[0].owner.as_deref(), Some("hubot"));
+    }
+}

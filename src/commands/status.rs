@@ -1,10 +1,25 @@
 //! `aftercare status`: completion per incident read back from the issues.
+//!
+//! The shell around [`crate::status`]: it loads the postmortems and the configuration, lists
+//! the issues through the same [`crate::issue_index::fetch`] as `sync`, computes the report,
+//! and writes what was asked for (report on standard output, badge, README section, job
+//! summary, annotations). Decisions about states, dates and counts are not made here.
 
-use std::path::PathBuf;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Context, bail};
+use chrono::{SubsecRound, Utc};
 use clap::{Args, ValueEnum};
 
 use super::Globals;
+use crate::badge::{self, Badge};
+use crate::config::Config;
+use crate::readme::{self, BadgeImage};
+use crate::report::{self, Format, annotations, markdown};
+use crate::status::{self, StatusInputs, StatusReport};
+use crate::tracker::github::{ConnectOptions, GitHub};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -31,11 +46,212 @@ pub struct StatusArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatusFormat {
+    /// A table: one row per incident, then the overdue tasks.
     Text,
+    /// The documented JSON interface.
     Json,
+    /// The text report as Markdown.
     Markdown,
 }
 
-pub fn run(_args: StatusArgs, _globals: &Globals) -> anyhow::Result<u8> {
-    anyhow::bail!("status is not implemented yet")
+impl From<StatusFormat> for Format {
+    fn from(format: StatusFormat) -> Format {
+        match format {
+            StatusFormat::Text => Format::Text,
+            StatusFormat::Json => Format::Json,
+            StatusFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
+pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
+    let root = std::env::current_dir().context("cannot read the current directory")?;
+    let env = |key: &str| std::env::var(key).ok();
+    let config = Config::load(&root)?;
+    let dir = args.dir.clone().unwrap_or_else(|| config.dir.clone());
+    let loaded = crate::format::load_dir(&root, &dir);
+    if loaded.has_errors() {
+        for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{d}");
+        }
+        bail!(
+            "{} in the postmortems; a status would leave their tasks out (see `aftercare check`)",
+            plural(loaded.error_count(), "error", "errors")
+        );
+    }
+    let target = crate::repo_target::resolve(args.repo.as_deref(), &config, &env, &root)?;
+    let tracker = GitHub::connect(
+        &target,
+        ConnectOptions {
+            verbose: globals.verbose,
+            ..ConnectOptions::default()
+        },
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let fetched = runtime.block_on(crate::issue_index::fetch(&tracker, &config.labels))?;
+    for (key, issue) in fetched.index.untrusted() {
+        eprintln!(
+            "warning: ignored issue #{} marked for task {key}: its author {} is neither this \
+             token's account nor an owner, member or collaborator of the repository",
+            issue.number,
+            report::text::terminal_safe(&issue.author)
+        );
+    }
+
+    let now = Utc::now().trunc_subsecs(0);
+    let repo = target.repo.to_string();
+    let status = status::compute(
+        &loaded.postmortems,
+        &fetched.index,
+        &StatusInputs {
+            repo: &repo,
+            slo: &config.slo,
+            today: now.date_naive(),
+            generated_at: now,
+        },
+    );
+
+    // Everything that can fail on the user's files is prepared before anything is written.
+    let readme_update = match &args.readme {
+        Some(path) => Some(prepare_readme(&root, path, args.badge.as_deref(), &status)?),
+        None => None,
+    };
+    if let Some(path) = &args.badge {
+        write_badge(path, &Badge::of(&status))?;
+    }
+    if let Some((path, text)) = readme_update {
+        write_if_changed(&path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(summary) = env("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        append(
+            Path::new(&summary),
+            &report::for_format(Format::Markdown).render(&status),
+        )
+        .context("cannot append to the job summary (GITHUB_STEP_SUMMARY)")?;
+    }
+
+    let format = Format::from(args.format);
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(report::for_format(format).render(&status).as_bytes())
+        .context("cannot write the report")?;
+    if env("GITHUB_ACTIONS").as_deref() == Some("true") {
+        let warnings = annotations::overdue_warnings(&status);
+        // JSON on standard output must stay parseable; the runner reads workflow commands
+        // from standard error as well.
+        if format == Format::Json {
+            eprint!("{warnings}");
+        } else {
+            stdout
+                .write_all(warnings.as_bytes())
+                .context("cannot write the annotations")?;
+        }
+    }
+    stdout.flush().context("cannot write the report")?;
+
+    if args.fail_on_overdue && status.has_overdue_p1() {
+        let p1 = status
+            .overdue()
+            .filter(|(_, i)| i.priority == Some(crate::model::Priority::P1))
+            .count();
+        eprintln!(
+            "error: {} overdue (--fail-on-overdue)",
+            plural(p1, "P1 task is", "P1 tasks are")
+        );
+        return Ok(crate::exit::OVERDUE);
+    }
+    Ok(crate::exit::OK)
+}
+
+/// Reads the README and renders its new text; fails when its markers are missing.
+fn prepare_readme(
+    root: &Path,
+    path: &Path,
+    badge_file: Option<&Path>,
+    status: &StatusReport,
+) -> anyhow::Result<(PathBuf, String)> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let readme_dir = fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| root.to_path_buf());
+    let badge = match badge_file {
+        Some(badge) => {
+            let absolute = absolute(root, badge);
+            match readme::relative_path(&readme_dir, &absolute) {
+                Some(rel) => BadgeImage::File(rel),
+                None => BadgeImage::Shields,
+            }
+        }
+        None => BadgeImage::Shields,
+    };
+    let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let link = |incident: &status::IncidentStatus| {
+        readme::relative_path(&readme_dir, &root.join(&incident.file))
+            .map(|rel| markdown::path_destination(&rel))
+    };
+    let section = readme::section(status, &badge, &link);
+    let updated = readme::replace_section(&text, &section)
+        .with_context(|| format!("cannot update {}", path.display()))?;
+    Ok((path.to_path_buf(), updated))
+}
+
+/// `path` made absolute against `root`, with `.` and `..` resolved as far as the file system
+/// allows (the badge file may not exist yet, but its directory must).
+fn absolute(root: &Path, path: &Path) -> PathBuf {
+    let joined = root.join(path);
+    if let Ok(p) = fs::canonicalize(&joined) {
+        return p;
+    }
+    match (joined.parent(), joined.file_name()) {
+        (Some(parent), Some(name)) => fs::canonicalize(parent)
+            .map(|p| p.join(name))
+            .unwrap_or(joined.clone()),
+        _ => joined,
+    }
+}
+
+fn write_badge(path: &Path, badge: &Badge) -> anyhow::Result<()> {
+    let endpoint = badge::endpoint_path(path).with_context(|| {
+        format!(
+            "the badge file {} cannot end in .json: its endpoint JSON is written beside it with \
+             that extension",
+            path.display()
+        )
+    })?;
+    write_if_changed(path, &badge.svg())
+        .with_context(|| format!("cannot write the badge {}", path.display()))?;
+    write_if_changed(&endpoint, &badge.endpoint_json())
+        .with_context(|| format!("cannot write the badge endpoint {}", endpoint.display()))?;
+    Ok(())
+}
+
+/// Writes `text` unless the file already holds exactly that, so an unchanged status leaves the
+/// file (and its modification time) alone.
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+    if fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
+    fs::write(path, text)
+}
+
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }

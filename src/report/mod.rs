@@ -1,1 +1,62 @@
-//! Reports of the status: text, JSON and Markdown.
+//! Reports of the status: text, JSON and Markdown, behind one [`Report`] abstraction, plus the
+//! GitHub workflow annotations for overdue tasks.
+//!
+//! A renderer is picked once ([`for_format`]) and turns a [`StatusReport`] into the text to
+//! print. Renderers are pure formatting: they never compute counts (that is
+//! [`crate::status`]), never read files or the environment, and never write anything. Every
+//! string that came from a file or from GitHub is escaped for the format it is written into.
+
+pub mod annotations;
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use crate::status::StatusReport;
+
+/// The formats `status --format` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A table for people: one row per incident, then the overdue tasks.
+    Text,
+    /// The documented JSON interface for dashboards and the Action.
+    Json,
+    /// The same as the text report, as Markdown (for a job summary or a comment).
+    Markdown,
+}
+
+/// Something that turns a status into the text to print.
+pub trait Report {
+    /// The whole output, ending with a newline.
+    fn render(&self, status: &StatusReport) -> String;
+}
+
+/// The renderer of a format.
+pub fn for_format(format: Format) -> Box<dyn Report> {
+    match format {
+        Format::Text => Box::new(text::TextReport),
+        Format::Json => Box::new(json::JsonReport),
+        Format::Markdown => Box::new(markdown::MarkdownReport),
+    }
+}
+
+/// A percentage as people write it: one decimal, none when it is whole (`12.5%`, `40%`).
+pub fn format_percent(percent: f64) -> String {
+    if percent.fract() == 0.0 {
+        format!("{percent:.0}%")
+    } else {
+        format!("{percent:.1}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_shows_one_decimal_unless_whole() {
+        assert_eq!(format_percent(12.5), "12.5%");
+        assert_eq!(format_percent(40.0), "40%");
+        assert_eq!(format_percent(100.0), "100%");
+        assert_eq!(format_percent(9.1), "9.1%");
+    }
+}
