@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::io::{Read, Write};
 
 use crate::support::emulator::{
-    ACTIONS_TOKEN, Account, COLLAB_TOKEN, Emulator, Fault, OUTSIDER_TOKEN, OWNER_TOKEN,
+    ACTIONS_TOKEN, Account, COLLAB_TOKEN, Emulator, Fault, FaultKind, OUTSIDER_TOKEN, OWNER_TOKEN,
 };
 
 /// What the raw client received.
@@ -472,6 +472,17 @@ fn openapi() -> Option<Value> {
     Some(serde_json::from_str(&text).expect("the OpenAPI description is JSON"))
 }
 
+/// One request of the contract test: method and path template of the operation, then the
+/// concrete path, token, body and extra headers.
+type Drive = (
+    &'static str,
+    &'static str,
+    String,
+    Option<&'static str>,
+    Option<Value>,
+    Vec<(&'static str, String)>,
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_matches_githubs_openapi_description() {
     use crate::support::emulator::contract;
@@ -502,14 +513,7 @@ async fn every_response_matches_githubs_openapi_description() {
         .expect("an etag")
         .to_string();
     // (operation, concrete request) for every operation, each answer checked below.
-    let mut drives: Vec<(
-        &str,
-        &str,
-        String,
-        Option<&str>,
-        Option<Value>,
-        Vec<(&str, String)>,
-    )> = vec![
+    let mut drives: Vec<Drive> = vec![
         (
             "get",
             "/repos/{owner}/{repo}/issues",
@@ -879,4 +883,1014 @@ fn the_contract_checker_finds_missing_and_mistyped_properties() {
         Vec::<String>::new()
     );
     assert_eq!(contract::check(&doc, &either, &json!(["x"])).len(), 1);
+}
+
+fn numbers(answer: &Answer) -> Vec<u64> {
+    answer
+        .body
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i["number"].as_u64()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_issues_with_githubs_filters_and_includes_pull_requests() {
+    let gh = Emulator::start().await;
+    let m = gh.seed_milestone("Q3");
+    post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "1", "labels": ["postmortem", "sev1"], "assignees": ["hubot"], "milestone": m})).await;
+    post(
+        &gh,
+        ISSUES,
+        COLLAB_TOKEN,
+        json!({"title": "2", "labels": ["postmortem"]}),
+    )
+    .await;
+    gh.seed_pull_request(COLLAB_TOKEN, "3", "", &["postmortem"]);
+    post(
+        &gh,
+        ISSUES,
+        OWNER_TOKEN,
+        json!({"title": "4", "labels": ["Postmortem", "SEV1"]}),
+    )
+    .await;
+    gh.close_issue(4, "completed");
+    gh.seed_comment(OWNER_TOKEN, 2, "one");
+    gh.seed_comment(OWNER_TOKEN, 2, "two");
+    gh.seed_comment(OWNER_TOKEN, 3, "one");
+
+    let list = |query: &'static str| {
+        let gh = &gh;
+        async move { numbers(&get(gh, &format!("{ISSUES}?{query}"), OWNER_TOKEN).await) }
+    };
+    assert_eq!(
+        list("").await,
+        vec![3, 2, 1],
+        "open by default, newest first"
+    );
+    assert_eq!(list("state=closed").await, vec![4]);
+    assert_eq!(list("state=all").await, vec![4, 3, 2, 1]);
+    assert_eq!(
+        list("state=all&labels=postmortem,sev1").await,
+        vec![4, 1],
+        "labels AND, any case"
+    );
+    assert_eq!(list("state=all&labels=postmortem%2Csev1").await, vec![4, 1]);
+    assert_eq!(list("state=all&labels=nothing").await, Vec::<u64>::new());
+    assert_eq!(list("state=all&creator=hubot").await, vec![3, 2]);
+    assert_eq!(list("state=all&assignee=hubot").await, vec![1]);
+    assert_eq!(list("state=all&assignee=none").await, vec![4, 3, 2]);
+    assert_eq!(list("state=all&assignee=*").await, vec![1]);
+    assert_eq!(list("state=all&milestone=1").await, vec![1]);
+    assert_eq!(list("state=all&milestone=none").await, vec![4, 3, 2]);
+    assert_eq!(list("state=all&direction=asc").await, vec![1, 2, 3, 4]);
+    assert_eq!(list("state=all&sort=comments").await, vec![2, 3, 4, 1]);
+    assert_eq!(list("state=all&sort=updated").await, vec![3, 2, 4, 1]);
+    let updated_of_2 = gh
+        .issue(2)
+        .expect("#2")
+        .updated_at
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let since = format!("{ISSUES}?state=all&since={updated_of_2}");
+    assert_eq!(numbers(&get(&gh, &since, OWNER_TOKEN).await), vec![3, 2]);
+
+    let all = get(&gh, &format!("{ISSUES}?state=all"), OWNER_TOKEN).await;
+    let pr = &all.body[1];
+    assert_eq!(pr["number"], 3);
+    assert_eq!(pr["html_url"], "https://github.com/acme/web/pull/3");
+    assert_eq!(
+        pr["pull_request"]["url"],
+        format!("{}/repos/acme/web/pulls/3", gh.url())
+    );
+    assert!(all.body[2].get("pull_request").is_none());
+    assert!(gh.issue(3).expect("#3").is_pull_request);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejects_long_bodies_long_titles_and_unassignable_people_as_github_does() {
+    let gh = Emulator::start().await;
+    let body_limit = post(
+        &gh,
+        ISSUES,
+        OWNER_TOKEN,
+        json!({"title": "t", "body": "é".repeat(65_537)}),
+    )
+    .await;
+    assert_eq!(body_limit.status, 422);
+    assert_eq!(
+        body_limit.body,
+        json!({"message":"Validation Failed","errors":[{"resource":"Issue","code":"custom","field":"body","message":"body is too long (maximum is 65536 characters)"}],"documentation_url":"https://docs.github.com/rest/issues/issues#create-an-issue","status":"422"})
+    );
+    let at_limit = post(
+        &gh,
+        ISSUES,
+        OWNER_TOKEN,
+        json!({"title": "t".repeat(256), "body": "é".repeat(65_536)}),
+    )
+    .await;
+    assert_eq!(at_limit.status, 201, "exactly at both limits is fine");
+    let title_limit = post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "t".repeat(257)})).await;
+    assert_eq!(title_limit.status, 422);
+    assert_eq!(
+        title_limit.body["errors"],
+        json!([{"resource":"Issue","code":"custom","field":"title","message":"title is too long (maximum is 256 characters)"}])
+    );
+    let untitled = post(&gh, ISSUES, OWNER_TOKEN, json!({"body": "b"})).await;
+    assert_eq!(
+        untitled.body["errors"],
+        json!([{"resource":"Issue","code":"missing_field","field":"title"}])
+    );
+    let stranger = post(
+        &gh,
+        ISSUES,
+        OWNER_TOKEN,
+        json!({"title": "t", "assignees": ["mallory"]}),
+    )
+    .await;
+    assert_eq!(stranger.status, 422);
+    assert_eq!(
+        stranger.body["errors"],
+        json!([{"resource":"Issue","field":"assignees","code":"invalid","value":"mallory"}])
+    );
+    let patched = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"body": "x".repeat(65_537)}),
+    )
+    .await;
+    assert_eq!(patched.status, 422);
+    assert_eq!(
+        patched.body["documentation_url"],
+        "https://docs.github.com/rest/issues/issues#update-an-issue"
+    );
+    let comment = post(
+        &gh,
+        "/repos/acme/web/issues/1/comments",
+        OWNER_TOKEN,
+        json!({"body": "x".repeat(65_537)}),
+    )
+    .await;
+    assert_eq!(comment.status, 422);
+    assert_eq!(
+        comment.body["errors"],
+        json!([{"resource":"IssueComment","code":"custom","field":"body","message":"body is too long (maximum is 65536 characters)"}])
+    );
+    let garbage = send(
+        &gh,
+        "POST",
+        ISSUES,
+        Some(OWNER_TOKEN),
+        &[],
+        Some(&json!("not an object")),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(garbage.status, 422);
+    assert_eq!(gh.issues().len(), 1, "only the issue at the limits exists");
+    assert_eq!(gh.issues()[0].body.chars().count(), 65_536);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_unknown_labels_and_drops_what_a_caller_without_push_may_not_set() {
+    let gh = Emulator::start().await;
+    let m = gh.seed_milestone("Q3");
+    let outsider = post(
+        &gh,
+        ISSUES,
+        OUTSIDER_TOKEN,
+        json!({"title": "From outside", "labels": ["postmortem"], "assignees": ["hubot"], "milestone": m}),
+    )
+    .await;
+    assert_eq!(outsider.status, 201);
+    assert_eq!(outsider.body["labels"], json!([]));
+    assert_eq!(outsider.body["assignees"], json!([]));
+    assert_eq!(outsider.body["milestone"], Value::Null);
+    assert_eq!(outsider.body["author_association"], "NONE");
+    assert_eq!(
+        gh.labels(),
+        vec!["bug", "documentation", "enhancement"],
+        "no label created"
+    );
+    let edit = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OUTSIDER_TOKEN,
+        json!({"title": "Renamed", "labels": ["x"]}),
+    )
+    .await;
+    assert_eq!(edit.status, 200, "authors may edit their own issue");
+    assert_eq!(
+        (edit.body["title"].as_str(), edit.body["labels"].clone()),
+        (Some("Renamed"), json!([]))
+    );
+
+    let collab = post(
+        &gh,
+        ISSUES,
+        COLLAB_TOKEN,
+        json!({"title": "t", "labels": ["Bug", {"name": "sev2"}], "milestone": m}),
+    )
+    .await;
+    assert_eq!(collab.body["author_association"], "COLLABORATOR");
+    assert_eq!(
+        collab.body["labels"][0]["name"], "bug",
+        "an existing label keeps its name"
+    );
+    assert_eq!(collab.body["labels"][1]["name"], "sev2");
+    assert_eq!(collab.body["labels"][1]["color"], "ededed");
+    assert_eq!(collab.body["milestone"]["number"], 1);
+    assert_eq!(collab.body["milestone"]["open_issues"], 1);
+    patch(
+        &gh,
+        "/repos/acme/web/issues/2",
+        OWNER_TOKEN,
+        json!({"labels": ["sev3"]}),
+    )
+    .await;
+    assert_eq!(
+        gh.labels(),
+        vec!["bug", "documentation", "enhancement", "sev2", "sev3"]
+    );
+    assert_eq!(gh.issue(2).expect("#2").labels, vec!["sev3".to_string()]);
+    let not_theirs = patch(
+        &gh,
+        "/repos/acme/web/issues/2",
+        OUTSIDER_TOKEN,
+        json!({"title": "mine"}),
+    )
+    .await;
+    assert_eq!(not_theirs.status, 403);
+
+    let bot = post(
+        &gh,
+        ISSUES,
+        ACTIONS_TOKEN,
+        json!({"title": "By the workflow", "labels": ["postmortem"]}),
+    )
+    .await;
+    assert_eq!(bot.body["user"]["login"], "github-actions[bot]");
+    assert_eq!(bot.body["user"]["type"], "Bot");
+    assert_eq!(bot.body["user"]["id"], 41_898_282);
+    assert_eq!(bot.body["labels"][0]["name"], "postmortem");
+    assert_eq!(gh.issue(3).expect("#3").author, "github-actions[bot]");
+
+    gh.add_account(
+        "dependabot-token",
+        Account {
+            login: "dependabot[bot]".into(),
+            bot: true,
+            push: false,
+            association: "NONE",
+            user_forbidden: true,
+        },
+    );
+    let added = post(
+        &gh,
+        ISSUES,
+        "dependabot-token",
+        json!({"title": "Bump", "labels": ["deps"]}),
+    )
+    .await;
+    assert_eq!(
+        (added.status, added.body["user"]["type"].as_str()),
+        (201, Some("Bot"))
+    );
+    assert_eq!(added.body["labels"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_state_reasons_and_moves_updated_at_on_every_change() {
+    let gh = Emulator::start().await;
+    let created = post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "t"})).await;
+    assert_eq!(created.body["state_reason"], Value::Null);
+    let closed = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"state": "closed"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            closed.body["state"].as_str(),
+            closed.body["state_reason"].as_str()
+        ),
+        (Some("closed"), Some("completed"))
+    );
+    assert_eq!(closed.body["closed_by"]["login"], "octocat");
+    assert!(closed.body["closed_at"].is_string());
+    assert!(closed.body["updated_at"].as_str() > created.body["updated_at"].as_str());
+    let ignored = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"state_reason": "not_planned"}),
+    )
+    .await;
+    assert_eq!(
+        ignored.body["state_reason"], "completed",
+        "ignored unless the state changes"
+    );
+    assert_eq!(
+        ignored.body["updated_at"], closed.body["updated_at"],
+        "nothing changed"
+    );
+    let reopened = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"state": "open"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            reopened.body["state"].as_str(),
+            reopened.body["state_reason"].as_str()
+        ),
+        (Some("open"), Some("reopened"))
+    );
+    assert_eq!(reopened.body["closed_at"], Value::Null);
+    let duplicate = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"state": "closed", "state_reason": "duplicate"}),
+    )
+    .await;
+    assert_eq!(duplicate.body["state_reason"], "duplicate");
+    let wrong = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"state": "open", "state_reason": "bored"}),
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(
+        wrong.body["errors"],
+        json!([{"resource":"Issue","field":"state_reason","code":"invalid","value":"bored"}])
+    );
+    let before = gh.issue(1).expect("#1").updated_at;
+    post(
+        &gh,
+        "/repos/acme/web/issues/1/comments",
+        COLLAB_TOKEN,
+        json!({"body": "why?"}),
+    )
+    .await;
+    let after_comment = gh.issue(1).expect("#1").updated_at;
+    assert!(after_comment > before, "a comment moves updated_at");
+    gh.edit_issue_body(1, "edited in the UI");
+    gh.set_issue_labels(1, &["postmortem"]);
+    gh.reopen_issue(1);
+    let snapshot = gh.issue(1).expect("#1");
+    assert!(snapshot.updated_at > after_comment);
+    assert_eq!(
+        (
+            snapshot.body.as_str(),
+            snapshot.state.as_str(),
+            snapshot.state_reason.as_deref()
+        ),
+        ("edited in the UI", "open", Some("reopened"))
+    );
+    gh.close_issue(1, "not_planned");
+    assert_eq!(
+        gh.issue(1).expect("#1").state_reason.as_deref(),
+        Some("not_planned")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_comments_labels_milestones_assignees_and_the_repository() {
+    let gh = Emulator::start().await;
+    gh.seed_issue(OWNER_TOKEN, "t", "b", &["bug"]);
+    let comment = post(
+        &gh,
+        "/repos/acme/web/issues/1/comments",
+        COLLAB_TOKEN,
+        json!({"body": "first"}),
+    )
+    .await;
+    assert_eq!(comment.status, 201);
+    assert_eq!(comment.body["user"]["login"], "hubot");
+    assert_eq!(comment.body["author_association"], "COLLABORATOR");
+    assert_eq!(
+        comment.body["issue_url"],
+        format!("{}/repos/acme/web/issues/1", gh.url())
+    );
+    let comments = get(&gh, "/repos/acme/web/issues/1/comments", OWNER_TOKEN).await;
+    assert_eq!(comments.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(comments.body[0]["body"], "first");
+    assert_eq!(
+        get(&gh, "/repos/acme/web/issues/1", OWNER_TOKEN).await.body["comments"],
+        1
+    );
+
+    let label = post(
+        &gh,
+        "/repos/acme/web/labels",
+        OWNER_TOKEN,
+        json!({"name": "sev 1", "color": "#B60205", "description": "Severity one"}),
+    )
+    .await;
+    assert_eq!(label.status, 201);
+    assert_eq!(
+        label.body["url"],
+        format!("{}/repos/acme/web/labels/sev%201", gh.url())
+    );
+    assert_eq!(label.body["color"], "B60205");
+    let exists = post(
+        &gh,
+        "/repos/acme/web/labels",
+        OWNER_TOKEN,
+        json!({"name": "SEV 1"}),
+    )
+    .await;
+    assert_eq!(
+        (exists.status, exists.body["errors"].clone()),
+        (
+            422,
+            json!([{"resource":"Label","code":"already_exists","field":"name"}])
+        )
+    );
+    assert_eq!(
+        post(
+            &gh,
+            "/repos/acme/web/labels",
+            OUTSIDER_TOKEN,
+            json!({"name": "x"})
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        get(&gh, "/repos/acme/web/labels/sev%201", OWNER_TOKEN)
+            .await
+            .body["description"],
+        "Severity one"
+    );
+    let names: Vec<String> = get(&gh, "/repos/acme/web/labels", OWNER_TOKEN)
+        .await
+        .body
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(|l| l["name"].as_str().map(String::from))
+        .collect();
+    assert_eq!(names, vec!["bug", "documentation", "enhancement", "sev 1"]);
+    let added = post(
+        &gh,
+        "/repos/acme/web/issues/1/labels",
+        OWNER_TOKEN,
+        json!({"labels": ["sev 1", "new-one"]}),
+    )
+    .await;
+    assert_eq!(added.status, 200);
+    assert_eq!(
+        gh.issue(1).expect("#1").labels,
+        vec!["bug", "sev 1", "new-one"]
+    );
+    assert_eq!(
+        post(
+            &gh,
+            "/repos/acme/web/issues/1/labels",
+            OUTSIDER_TOKEN,
+            json!({"labels": ["x"]})
+        )
+        .await
+        .status,
+        403
+    );
+    let removed = send(
+        &gh,
+        "DELETE",
+        "/repos/acme/web/issues/1/labels/sev%201",
+        Some(OWNER_TOKEN),
+        &[],
+        None,
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(removed.status, 200);
+    assert_eq!(removed.body.as_array().map(Vec::len), Some(2));
+    let again = send(
+        &gh,
+        "DELETE",
+        "/repos/acme/web/issues/1/labels/sev%201",
+        Some(OWNER_TOKEN),
+        &[],
+        None,
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(
+        (again.status, again.body["message"].as_str()),
+        (404, Some("Label does not exist"))
+    );
+    assert_eq!(gh.issue(1).expect("#1").labels, vec!["bug", "new-one"]);
+    assert_eq!(
+        get(&gh, "/repos/acme/web/issues/1/labels", OWNER_TOKEN)
+            .await
+            .body
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+
+    let milestone = post(
+        &gh,
+        "/repos/acme/web/milestones",
+        OWNER_TOKEN,
+        json!({"title": "v1", "due_on": "2026-12-31T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(
+        (milestone.status, milestone.body["number"].as_u64()),
+        (201, Some(1))
+    );
+    post(
+        &gh,
+        "/repos/acme/web/milestones",
+        OWNER_TOKEN,
+        json!({"title": "old", "state": "closed"}),
+    )
+    .await;
+    assert_eq!(
+        post(
+            &gh,
+            "/repos/acme/web/milestones",
+            OUTSIDER_TOKEN,
+            json!({"title": "x"})
+        )
+        .await
+        .status,
+        403
+    );
+    let open = get(&gh, "/repos/acme/web/milestones", OWNER_TOKEN).await;
+    assert_eq!(open.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(open.body[0]["due_on"], "2026-12-31T00:00:00Z");
+    assert_eq!(
+        get(&gh, "/repos/acme/web/milestones?state=all", OWNER_TOKEN)
+            .await
+            .body
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        get(&gh, "/repos/acme/web/milestones/2", OWNER_TOKEN)
+            .await
+            .body["state"],
+        "closed"
+    );
+    let set = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"milestone": 1, "assignees": ["octocat", "hubot"]}),
+    )
+    .await;
+    assert_eq!(
+        (
+            set.body["milestone"]["title"].as_str(),
+            set.body["assignee"]["login"].as_str()
+        ),
+        (Some("v1"), Some("octocat"))
+    );
+    assert_eq!(gh.issue(1).expect("#1").assignees, vec!["octocat", "hubot"]);
+    let cleared = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"milestone": null, "assignees": []}),
+    )
+    .await;
+    assert_eq!(
+        (
+            cleared.body["milestone"].clone(),
+            cleared.body["assignee"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
+    let unknown = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"milestone": 9}),
+    )
+    .await;
+    assert_eq!(
+        unknown.body["errors"],
+        json!([{"resource":"Issue","field":"milestone","code":"invalid","value":9}])
+    );
+
+    assert_eq!(
+        get(&gh, "/repos/acme/web/assignees/hubot", OWNER_TOKEN)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        get(&gh, "/repos/acme/web/assignees/mallory", OWNER_TOKEN)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(
+            &gh,
+            "/repos/acme/web/assignees/github-actions%5Bbot%5D",
+            OWNER_TOKEN
+        )
+        .await
+        .status,
+        404
+    );
+
+    let repo = get(&gh, "/repos/acme/web", OWNER_TOKEN).await;
+    assert_eq!(
+        (
+            repo.body["full_name"].as_str(),
+            repo.body["permissions"]["push"].as_bool()
+        ),
+        (Some("acme/web"), Some(true))
+    );
+    assert_eq!(repo.body["open_issues_count"], 1);
+    assert_eq!(
+        get(&gh, "/repos/acme/web", OUTSIDER_TOKEN).await.body["permissions"]["push"],
+        false
+    );
+    assert_eq!(
+        get(&gh, "/repos/ACME/Web", OWNER_TOKEN).await.status,
+        200,
+        "names are case-insensitive"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_each_token_and_says_so_in_every_answer() {
+    let gh = Emulator::start().await;
+    let answer = get(&gh, "/user", OWNER_TOKEN).await;
+    assert_eq!(answer.header("x-ratelimit-limit"), Some("5000"));
+    assert_eq!(answer.header("x-ratelimit-remaining"), Some("4999"));
+    assert_eq!(answer.header("x-ratelimit-used"), Some("1"));
+    assert_eq!(answer.header("x-ratelimit-resource"), Some("core"));
+    let reset: i64 = answer
+        .header("x-ratelimit-reset")
+        .and_then(|r| r.parse().ok())
+        .expect("a reset");
+    let in_an_hour = chrono::Utc::now().timestamp() + 3_600;
+    assert!((in_an_hour - 5..=in_an_hour).contains(&reset), "{reset}");
+    let actions = get(&gh, "/repos/acme/web", ACTIONS_TOKEN).await;
+    assert_eq!(actions.header("x-ratelimit-limit"), Some("1000"));
+    let anonymous = send(&gh, "GET", "/repos/acme/web", None, &[], None)
+        .await
+        .expect("an answer");
+    assert_eq!(
+        (anonymous.status, anonymous.header("x-ratelimit-limit")),
+        (200, Some("60"))
+    );
+
+    let overview = get(&gh, "/rate_limit", OWNER_TOKEN).await;
+    assert_eq!(overview.body["resources"]["core"]["remaining"], 4999);
+    assert_eq!(overview.body["rate"]["used"], 1);
+    assert_eq!(
+        overview.header("x-ratelimit-remaining"),
+        Some("4999"),
+        "GET /rate_limit is free"
+    );
+
+    gh.set_rate_limit(COLLAB_TOKEN, 3);
+    get(&gh, "/user", COLLAB_TOKEN).await;
+    get(&gh, "/user", COLLAB_TOKEN).await;
+    let last = post(&gh, ISSUES, COLLAB_TOKEN, json!({"title": "t"})).await;
+    assert_eq!(
+        (last.status, last.header("x-ratelimit-remaining")),
+        (201, Some("0"))
+    );
+    let spent = post(&gh, ISSUES, COLLAB_TOKEN, json!({"title": "u"})).await;
+    assert_eq!(spent.status, 403);
+    assert_eq!(
+        spent.body["message"],
+        "API rate limit exceeded for user ID 2."
+    );
+    assert_eq!(
+        (
+            spent.header("x-ratelimit-remaining"),
+            spent.header("x-ratelimit-used")
+        ),
+        (Some("0"), Some("3"))
+    );
+    assert_eq!(gh.issues().len(), 1, "the refused create did not happen");
+    assert_eq!(
+        get(&gh, "/user", OWNER_TOKEN).await.status,
+        200,
+        "other tokens are unaffected"
+    );
+    let counted: Vec<bool> = gh
+        .requests()
+        .iter()
+        .filter(|r| r.token.as_deref() == Some(COLLAB_TOKEN))
+        .map(|r| r.counted)
+        .collect();
+    assert_eq!(counted, vec![true, true, true, false]);
+
+    gh.set_remaining(OWNER_TOKEN, 0);
+    assert_eq!(
+        get(&gh, "/user", OWNER_TOKEN).await.body["message"],
+        "API rate limit exceeded for user ID 1."
+    );
+    gh.set_reset_in(Duration::ZERO);
+    let refreshed = get(&gh, "/user", OWNER_TOKEN).await;
+    assert_eq!(
+        (refreshed.status, refreshed.header("x-ratelimit-remaining")),
+        (200, Some("4999")),
+        "a reset refills the budget"
+    );
+    assert_eq!(
+        gh.remaining(COLLAB_TOKEN),
+        3,
+        "an explicit limit survives the reset"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_a_matching_if_none_match_with_a_free_304() {
+    let gh = Emulator::start().await;
+    gh.seed_issue(OWNER_TOKEN, "t", "b", &[]);
+    let path = format!("{ISSUES}?state=all&per_page=100");
+    let first = get(&gh, &path, OWNER_TOKEN).await;
+    let etag = first.header("etag").expect("an etag").to_string();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34,
+        "{etag}"
+    );
+    let again = send(
+        &gh,
+        "GET",
+        &path,
+        Some(OWNER_TOKEN),
+        &[("if-none-match", &etag)],
+        None,
+    )
+    .await
+    .expect("an answer");
+    assert_eq!((again.status, again.body.clone()), (304, Value::Null));
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    assert_eq!(
+        again.header("x-ratelimit-remaining"),
+        Some("4999"),
+        "a 304 costs nothing"
+    );
+    let weak = send(
+        &gh,
+        "GET",
+        &path,
+        Some(OWNER_TOKEN),
+        &[("if-none-match", &format!("W/{etag}"))],
+        None,
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(weak.status, 304);
+    assert_ne!(
+        get(&gh, &path, COLLAB_TOKEN).await.header("etag"),
+        Some(etag.as_str()),
+        "ETags vary by token"
+    );
+    gh.close_issue(1, "completed");
+    let changed = send(
+        &gh,
+        "GET",
+        &path,
+        Some(OWNER_TOKEN),
+        &[("if-none-match", &etag)],
+        None,
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(changed.status, 200, "a change makes a new ETag");
+    assert_ne!(changed.header("etag"), Some(etag.as_str()));
+    let counted: Vec<(u16, bool)> = gh
+        .requests()
+        .iter()
+        .filter(|r| r.token.as_deref() == Some(OWNER_TOKEN))
+        .map(|r| (r.status, r.counted))
+        .collect();
+    assert_eq!(
+        counted,
+        vec![(200, true), (304, false), (304, false), (200, true)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_writes_beyond_the_secondary_limit_with_retry_after() {
+    let gh = Emulator::start().await;
+    gh.set_secondary_write_limit(2, Duration::from_millis(1_500));
+    assert_eq!(
+        post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "1"}))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        patch(
+            &gh,
+            "/repos/acme/web/issues/1",
+            OWNER_TOKEN,
+            json!({"title": "1b"})
+        )
+        .await
+        .status,
+        200
+    );
+    let third = post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "2"})).await;
+    assert_eq!(third.status, 403);
+    assert_eq!(
+        third.body,
+        json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits", "status": "403"})
+    );
+    assert_eq!(third.header("retry-after"), Some("2"));
+    assert_eq!(
+        get(&gh, ISSUES, OWNER_TOKEN).await.status,
+        200,
+        "reads are not limited"
+    );
+    assert_eq!(gh.issues().len(), 1);
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    assert_eq!(
+        post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "2"}))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(gh.issues().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_answer_the_next_matching_requests_then_stop() {
+    let gh = Emulator::start().await;
+    gh.inject(Fault::status("POST", ISSUES, 502).times(2));
+    gh.inject(Fault::status("*", "/user", 503));
+    gh.inject(Fault::status("GET", "/issues", 429));
+    gh.inject(Fault::secondary_limit("PATCH", "/issues/1", 7));
+    assert_eq!(gh.pending_faults().len(), 4);
+    assert_eq!(gh.pending_faults()[0].kind, FaultKind::Status(502));
+    assert_eq!(gh.pending_faults()[0].times, 2);
+    let first = post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "t"})).await;
+    assert_eq!(
+        (first.status, first.body["message"].as_str()),
+        (502, Some("Bad Gateway"))
+    );
+    assert_eq!(
+        post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "t"}))
+            .await
+            .status,
+        502
+    );
+    assert!(gh.issues().is_empty(), "a faulted request changes nothing");
+    assert_eq!(
+        post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "t"}))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(get(&gh, "/user", OWNER_TOKEN).await.status, 503);
+    assert_eq!(get(&gh, "/user", OWNER_TOKEN).await.status, 200);
+    assert_eq!(
+        get(&gh, "/repositories/1/issues?page=2", OWNER_TOKEN)
+            .await
+            .status,
+        429,
+        "suffixes match GitHub's Link paths too"
+    );
+    let limited = patch(
+        &gh,
+        "/repos/acme/web/issues/1",
+        OWNER_TOKEN,
+        json!({"state": "closed"}),
+    )
+    .await;
+    assert_eq!(
+        (limited.status, limited.header("retry-after")),
+        (403, Some("7"))
+    );
+    assert!(
+        limited.body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("You have exceeded a secondary rate limit"))
+    );
+    assert_eq!(gh.issue(1).expect("#1").state, "open");
+    assert!(gh.pending_faults().is_empty());
+    let log: Vec<(u16, bool)> = gh
+        .requests()
+        .iter()
+        .map(|r| (r.status, r.counted))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (502, false),
+            (502, false),
+            (201, true),
+            (503, false),
+            (200, true),
+            (429, false),
+            (403, false)
+        ]
+    );
+    assert_eq!(gh.remaining(OWNER_TOKEN), 4_998, "faults spend no budget");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn octocrab_sees_a_dropped_create_as_a_transport_error_after_the_issue_exists() {
+    let gh = Emulator::start().await;
+    gh.inject(Fault::drop_after_write("POST", ISSUES));
+    let crab = octocrab_for(&gh, OWNER_TOKEN);
+    let outcome = crab
+        .issues("acme", "web")
+        .create("Lost answer")
+        .send()
+        .await;
+    let error = format!("{outcome:?}");
+    assert!(
+        error.contains("IncompleteMessage"),
+        "a transport error, not an answer: {error}"
+    );
+    assert_eq!(gh.issues().len(), 1);
+    gh.inject(Fault::drop_connection("GET", "/issues/1"));
+    let outcome = crab.issues("acme", "web").get(1).await;
+    assert!(outcome.is_err());
+    assert_eq!(
+        crab.issues("acme", "web")
+            .get(1)
+            .await
+            .expect("the issue")
+            .title,
+        "Lost answer"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adds_latency_to_every_answer() {
+    let gh = Emulator::start().await;
+    gh.set_latency(Duration::from_millis(150));
+    let started = Instant::now();
+    assert_eq!(get(&gh, "/user", OWNER_TOKEN).await.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
+    gh.set_latency(Duration::ZERO);
+    let started = Instant::now();
+    get(&gh, "/user", OWNER_TOKEN).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_under_the_enterprise_server_prefix() {
+    let gh = Emulator::start_with_prefix("/api/v3").await;
+    assert_eq!(
+        gh.url(),
+        format!("http://127.0.0.1:{}/api/v3", gh.addr().port())
+    );
+    for n in 1..=3 {
+        gh.seed_issue(OWNER_TOKEN, &format!("{n}"), "", &[]);
+    }
+    let first = get(&gh, "/repos/acme/web/issues?per_page=2", OWNER_TOKEN).await;
+    let base = format!("{}/repositories/1/issues", gh.url());
+    assert_eq!(
+        first.header("link"),
+        Some(
+            format!(
+                "<{base}?per_page=2&page=2>; rel=\"next\", <{base}?per_page=2&page=2>; rel=\"last\""
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        first.body[0]["url"],
+        format!("{}/repos/acme/web/issues/3", gh.url())
+    );
+    let crab = octocrab_for(&gh, OWNER_TOKEN);
+    let page = crab
+        .issues("acme", "web")
+        .list()
+        .per_page(2)
+        .send()
+        .await
+        .expect("a page");
+    let all = crab.all_pages(page).await.expect("all pages");
+    assert_eq!(all.len(), 3);
+    assert_eq!(
+        gh.requests().last().map(|r| r.path.clone()),
+        Some("/repositories/1/issues".to_string())
+    );
 }
