@@ -135,7 +135,11 @@ pub async fn fetch<T: Tracker>(tracker: &T, labels: &[String]) -> anyhow::Result
             .with_context(|| format!("cannot list issues opened by {}", identity.login))?;
     }
     let newest_update = issues.iter().map(|i| i.updated_at).max();
-    let listed = issues.iter().map(|i| i.number).collect::<BTreeSet<_>>().len();
+    let listed = issues
+        .iter()
+        .map(|i| i.number)
+        .collect::<BTreeSet<_>>()
+        .len();
     Ok(Fetched {
         index: IssueIndex::build(issues, &identity.login),
         identity,

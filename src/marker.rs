@@ -281,7 +281,10 @@ mod tests {
              <!-- aftercare:owned {\"labels\":[\"postmortem\",\"security\"],\"assignees\":[\"alice\"]} -->\n\
              <!-- aftercare:task=2023-05-10-ddos/add-waf -->\n"
         );
-        assert_eq!(find_key(&body), Some(TaskKey::new("2023-05-10-ddos", "add-waf")));
+        assert_eq!(
+            find_key(&body),
+            Some(TaskKey::new("2023-05-10-ddos", "add-waf"))
+        );
         assert_eq!(find_owned(&body), Some(owned));
         assert!(!closed_for_removal(&body));
     }
@@ -302,16 +305,27 @@ mod tests {
         let mut pm = postmortem();
         pm.tasks[0].description = Some("x".repeat(100_000));
         pm.tasks[0].title = "t".repeat(300);
-        let body = issue_body(&pm, &pm.tasks[0], "https://github.com/acme/web", &Owned::default());
+        let body = issue_body(
+            &pm,
+            &pm.tasks[0],
+            "https://github.com/acme/web",
+            &Owned::default(),
+        );
         assert_eq!(body.chars().count(), MAX_BODY_CHARS);
-        assert_eq!(find_key(&body), Some(TaskKey::new("2023-05-10-ddos", "add-waf")));
+        assert_eq!(
+            find_key(&body),
+            Some(TaskKey::new("2023-05-10-ddos", "add-waf"))
+        );
         let title = issue_title(&pm.tasks[0]);
         assert_eq!(title.chars().count(), MAX_TITLE_CHARS);
         assert!(title.ends_with('…'));
         let closed = with_closed_note(&body);
         assert!(closed.chars().count() <= MAX_BODY_CHARS);
         assert!(closed_for_removal(&closed));
-        assert_eq!(find_key(&closed), Some(TaskKey::new("2023-05-10-ddos", "add-waf")));
+        assert_eq!(
+            find_key(&closed),
+            Some(TaskKey::new("2023-05-10-ddos", "add-waf"))
+        );
     }
 
     #[test]

@@ -374,8 +374,7 @@ fn merge(current: &[String], previously: &[String], now: &[String]) -> Option<Ve
             result.push(name.clone());
         }
     }
-    let unchanged =
-        result.len() == current.len() && result.iter().all(|r| has(current, r));
+    let unchanged = result.len() == current.len() && result.iter().all(|r| has(current, r));
     (!unchanged).then_some(result)
 }
 
@@ -412,10 +411,9 @@ fn removal_comment(key: &TaskKey, reason: &Removal) -> String {
             "postmortem `{}` (`{file}`) is a draft again, and drafts are not tracked",
             key.postmortem()
         ),
-        Removal::PostmortemGone => format!(
-            "no postmortem has the id `{}` any more",
-            key.postmortem()
-        ),
+        Removal::PostmortemGone => {
+            format!("no postmortem has the id `{}` any more", key.postmortem())
+        }
     };
     format!(
         "Closed as not planned by aftercare: {why}. If the task comes back, this issue is \
@@ -485,10 +483,8 @@ mod tests {
             labels: &labels,
             repo_web_url: WEB,
         });
-        let Some(Change::Create { issue, .. }) = plan
-            .changes
-            .into_iter()
-            .find(|c| c.key().task() == task_id)
+        let Some(Change::Create { issue, .. }) =
+            plan.changes.into_iter().find(|c| c.key().task() == task_id)
         else {
             panic!("no create for {task_id}");
         };
@@ -551,12 +547,19 @@ mod tests {
             marker::find_key(&issue.body),
             Some(TaskKey::new("pm-a", "t1"))
         );
-        assert_eq!(plan.summary().to_string(), "created 2, updated 0, closed 0, reopened 0, unchanged 0");
+        assert_eq!(
+            plan.summary().to_string(),
+            "created 2, updated 0, closed 0, reopened 0, unchanged 0"
+        );
     }
 
     #[test]
     fn an_issue_in_step_is_unchanged() {
-        let pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let issue = issue_for(1, &pms[0], "t1");
         let plan = run(&pms, vec![issue]);
         assert_eq!(actions(&plan), ["unchanged #1 pm-a/t1"]);
@@ -565,7 +568,11 @@ mod tests {
 
     #[test]
     fn a_title_edit_updates_the_same_issue_and_only_what_changed() {
-        let mut pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let mut pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let issue = issue_for(1, &pms[0], "t1");
         pms[0].tasks[0].title = "One, renamed".into();
         let plan = run(&pms, vec![issue]);
@@ -582,7 +589,11 @@ mod tests {
 
     #[test]
     fn labels_and_assignees_people_added_are_kept_and_removed_owned_labels_put_back() {
-        let pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let mut issue = issue_for(1, &pms[0], "t1");
         issue.labels = vec!["triaged".into(), "postmortem".into()]; // someone removed "security"
         issue.assignees = vec!["alice".into(), "bob".into()];
@@ -592,14 +603,24 @@ mod tests {
         };
         assert_eq!(
             edit.labels.as_deref(),
-            Some(&["triaged".to_string(), "postmortem".into(), "security".into()][..])
+            Some(
+                &[
+                    "triaged".to_string(),
+                    "postmortem".into(),
+                    "security".into()
+                ][..]
+            )
         );
         assert_eq!(edit.assignees, None);
     }
 
     #[test]
     fn a_label_or_owner_dropped_from_the_yaml_is_taken_off_but_peoples_stay() {
-        let mut pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let mut pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let mut issue = issue_for(1, &pms[0], "t1");
         issue.labels.push("triaged".into());
         issue.assignees.push("bob".into());
@@ -611,7 +632,13 @@ mod tests {
         };
         assert_eq!(
             edit.labels.as_deref(),
-            Some(&["postmortem".to_string(), "triaged".into(), "reliability".into()][..])
+            Some(
+                &[
+                    "postmortem".to_string(),
+                    "triaged".into(),
+                    "reliability".into()
+                ][..]
+            )
         );
         assert_eq!(
             edit.assignees.as_deref(),
@@ -622,7 +649,11 @@ mod tests {
 
     #[test]
     fn label_case_differences_are_not_changes() {
-        let pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let mut issue = issue_for(1, &pms[0], "t1");
         issue.labels = vec!["Postmortem".into(), "SECURITY".into()];
         assert_eq!(actions(&run(&pms, vec![issue])), ["unchanged #1 pm-a/t1"]);
@@ -630,11 +661,18 @@ mod tests {
 
     #[test]
     fn a_closed_issue_keeps_its_state_even_when_its_content_changes() {
-        let mut pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let mut pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let mut issue = issue_for(1, &pms[0], "t1");
         issue.state = IssueState::Closed;
         issue.state_reason = Some(StateReason::Completed);
-        assert_eq!(actions(&run(&pms, vec![issue.clone()])), ["unchanged #1 pm-a/t1"]);
+        assert_eq!(
+            actions(&run(&pms, vec![issue.clone()])),
+            ["unchanged #1 pm-a/t1"]
+        );
         pms[0].tasks[0].title = "Renamed".into();
         let plan = run(&pms, vec![issue.clone()]);
         let Change::Update { edit, .. } = &plan.changes[0] else {
@@ -655,7 +693,11 @@ mod tests {
             vec![task("t1", "One"), task("t2", "Two")],
         )];
         let issues = vec![issue_for(1, &full[0], "t1"), issue_for(2, &full[0], "t2")];
-        let trimmed = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let trimmed = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let plan = run(&trimmed, issues);
         assert_eq!(actions(&plan), ["unchanged #1 pm-a/t1", "close #2 pm-a/t2"]);
         let Change::Close {
@@ -721,7 +763,11 @@ mod tests {
 
     #[test]
     fn a_task_that_comes_back_reopens_the_issue_aftercare_closed() {
-        let pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let mut issue = issue_for(1, &pms[0], "t1");
         issue.body = marker::with_closed_note(&issue.body);
         issue.state = IssueState::Closed;
@@ -743,7 +789,11 @@ mod tests {
 
     #[test]
     fn duplicates_keep_the_oldest_and_close_the_other_open_ones() {
-        let pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let kept = issue_for(3, &pms[0], "t1");
         let mut newer = issue_for(7, &pms[0], "t1");
         newer.author = "collaborator".into();
@@ -756,7 +806,10 @@ mod tests {
             ["unchanged #3 pm-a/t1", "close-duplicate #7 pm-a/t1"]
         );
         let Change::CloseDuplicate {
-            kept, edit, comment, ..
+            kept,
+            edit,
+            comment,
+            ..
         } = &plan.changes[1]
         else {
             panic!()
@@ -771,7 +824,11 @@ mod tests {
 
     #[test]
     fn an_outsiders_look_alike_is_ignored_and_warned_about() {
-        let pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let mut fake = issue_for(1, &pms[0], "t1");
         fake.author = "mallory".into();
         fake.author_association = AuthorAssociation::None;
@@ -781,14 +838,20 @@ mod tests {
         assert_eq!(actions(&plan), ["create pm-a/t1"]);
         assert_eq!(
             plan.warnings,
-            ["ignored issue #1 by mallory: it carries the marker of pm-a/t1, but its author is \
-              neither the syncing identity nor a repository owner, member or collaborator"]
+            [
+                "ignored issue #1 by mallory: it carries the marker of pm-a/t1, but its author is \
+              neither the syncing identity nor a repository owner, member or collaborator"
+            ]
         );
     }
 
     #[test]
     fn the_syncing_identity_is_trusted_whatever_its_association() {
-        let pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let mut bot = issue_for(1, &pms[0], "t1");
         bot.author = "octocat".into();
         bot.author_association = AuthorAssociation::None;
@@ -797,7 +860,11 @@ mod tests {
 
     #[test]
     fn issues_without_a_marker_are_not_touched() {
-        let pms = [pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")])];
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
         let mut other = issue_for(1, &pms[0], "t1");
         other.body = "a bug report".into();
         assert_eq!(actions(&run(&pms, vec![other])), ["create pm-a/t1"]);

@@ -146,7 +146,8 @@ pub fn api_base(env: &dyn Fn(&str) -> Option<String>) -> String {
         .unwrap_or_else(|| DEFAULT_API_BASE.to_string())
 }
 
-fn web_base(env: &dyn Fn(&str) -> Option<String>, api_base: &str) -> String {
+/// The server's web address: `GITHUB_SERVER_URL`, else derived from the API base.
+pub fn web_base(env: &dyn Fn(&str) -> Option<String>, api_base: &str) -> String {
     if let Some(server) = non_empty(env("GITHUB_SERVER_URL")) {
         return server.trim().trim_end_matches('/').to_string();
     }
@@ -174,7 +175,9 @@ fn origin_url(cwd: &Path) -> Option<String> {
     if !out.status.success() {
         return None;
     }
-    non_empty(Some(String::from_utf8_lossy(&out.stdout).trim().to_string()))
+    non_empty(Some(
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+    ))
 }
 
 #[cfg(test)]
@@ -227,7 +230,12 @@ mod tests {
         if !git(&["init", "-q"]) {
             return; // no git on this machine: nothing to test
         }
-        assert!(git(&["remote", "add", "origin", "git@github.com:acme/web.git"]));
+        assert!(git(&[
+            "remote",
+            "add",
+            "origin",
+            "git@github.com:acme/web.git"
+        ]));
         let t = resolve(None, &Config::default(), &env_of(&[]), dir.path()).unwrap();
         assert_eq!(t.repo.to_string(), "acme/web");
     }
@@ -242,7 +250,10 @@ mod tests {
              aftercare.yml or GITHUB_REPOSITORY, or run inside a git checkout with an `origin` remote"
         );
         let err = resolve(Some("nope"), &Config::default(), &env_of(&[]), dir.path()).unwrap_err();
-        assert_eq!(err.to_string(), "--repo \"nope\" is not of the form OWNER/NAME");
+        assert_eq!(
+            err.to_string(),
+            "--repo \"nope\" is not of the form OWNER/NAME"
+        );
     }
 
     #[test]

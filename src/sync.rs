@@ -1,1 +1,265 @@
-//! Applying a plan to the tracker: pacing, retries and resuming.
+//! Applying a plan to the tracker: one change at a time, resuming safely, never a duplicate.
+//!
+//! [`apply`] walks the plan in order and reports each change as it lands. A create whose outcome
+//! is unknown (the connection dropped after the request left, a 5xx, a timeout) is not sent
+//! again blindly: the issues just created by the syncing identity are listed first, and the
+//! create is repeated only if no issue carries the task's marker. A change the tracker rejects
+//! is reported and the rest still applied; a spent rate-limit budget or a refusal of access
+//! stops the run, saying how far it got. Because planning starts from what the tracker holds,
+//! running again resumes where a stopped run ended. This module decides nothing about what
+//! should change (that is [`crate::plan`]) and prints nothing (that is the command's job).
+
+use chrono::{DateTime, Utc};
+
+use crate::marker;
+use crate::model::TaskKey;
+use crate::plan::{Change, Plan, Summary};
+use crate::tracker::{
+    IssueEdit, IssueQuery, ListOrder, NewIssue, TrackedIssue, Tracker, TrackerError,
+};
+
+/// How many times a create is tried when its outcome keeps being unknown.
+const CREATE_ATTEMPTS: u32 = 3;
+
+/// What happened to one change, as it happens.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The change was applied (or needed nothing); `number` is the issue's number.
+    Applied {
+        change: &'a Change,
+        number: Option<u64>,
+    },
+    /// The change failed; the run goes on.
+    Failed { change: &'a Change, error: String },
+    /// Something people should know that did not fail the change.
+    Warning(String),
+}
+
+/// The result of applying a plan.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Changes applied, by kind.
+    pub summary: Summary,
+    /// Changes that failed.
+    pub failed: usize,
+    /// Why the run stopped early, with how far it got and when to resume.
+    pub stopped: Option<String>,
+    /// The newest `updated_at` among the issues the writes returned.
+    pub newest_update: Option<DateTime<Utc>>,
+}
+
+impl Applied {
+    /// True when every change was applied.
+    pub fn complete(&self) -> bool {
+        self.failed == 0 && self.stopped.is_none()
+    }
+}
+
+/// Applies `plan` through `tracker`, calling `on_event` after each change. `login` is the
+/// syncing identity, whose fresh issues are looked up when a create's outcome is unknown.
+pub async fn apply<T: Tracker>(
+    tracker: &T,
+    plan: &Plan,
+    login: &str,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Applied {
+    let mut out = Applied::default();
+    let total = plan.writes();
+    let mut written = 0usize;
+    for change in &plan.changes {
+        let result = apply_one(tracker, change, login, on_event).await;
+        match result {
+            Ok(issue) => {
+                if let Some(issue) = &issue {
+                    out.newest_update = out.newest_update.max(Some(issue.updated_at));
+                }
+                if change.is_write() {
+                    written += 1;
+                }
+                out.summary.add(change);
+                let number = issue.map(|i| i.number).or(change.number());
+                on_event(Event::Applied { change, number });
+            }
+            Err(TrackerError::BudgetSpent { reset }) => {
+                out.stopped = Some(budget_message(written, total, reset, Utc::now()));
+                return out;
+            }
+            Err(TrackerError::Refused(err)) => {
+                out.stopped = Some(format!(
+                    "stopped after {written} of {total} changes: {err:#}"
+                ));
+                return out;
+            }
+            Err(err) => {
+                out.failed += 1;
+                on_event(Event::Failed {
+                    change,
+                    error: format!("{:#}", anyhow::Error::from(err)),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The message for a run stopped by a spent budget.
+pub fn budget_message(
+    written: usize,
+    total: usize,
+    reset: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> String {
+    let minutes = (reset - now).num_minutes().max(0) + 1;
+    format!(
+        "stopped after {written} of {total} changes: the GitHub API budget is spent until {} \
+         (in about {minutes} min); run `aftercare sync` again after that to resume",
+        reset.format("%Y-%m-%d %H:%M:%S UTC")
+    )
+}
+
+/// Applies one change; the issue the tracker returned, if a write returned one.
+async fn apply_one<T: Tracker>(
+    tracker: &T,
+    change: &Change,
+    login: &str,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Option<TrackedIssue>, TrackerError> {
+    match change {
+        Change::Unchanged { .. } => Ok(None),
+        Change::Create { key, issue } => {
+            create(tracker, key, issue, login, on_event).await.map(Some)
+        }
+        Change::Update { number, edit, .. } => {
+            edit_issue(tracker, *number, edit, on_event).await.map(Some)
+        }
+        Change::Close {
+            number,
+            edit,
+            comment,
+            ..
+        }
+        | Change::Reopen {
+            number,
+            edit,
+            comment,
+            ..
+        }
+        | Change::CloseDuplicate {
+            number,
+            edit,
+            comment,
+            ..
+        } => {
+            let issue = edit_issue(tracker, *number, edit, on_event).await?;
+            match tracker.comment(*number, comment).await {
+                Ok(()) => {}
+                // Sending it again could post it twice; a missing comment is the lesser harm.
+                Err(TrackerError::OutcomeUnknown { source, .. }) => on_event(Event::Warning(
+                    format!("the comment on issue #{number} may not have been posted: {source:#}"),
+                )),
+                Err(err) => return Err(err),
+            }
+            Ok(Some(issue))
+        }
+    }
+}
+
+/// Edits an issue; when the owner cannot be assigned, edits without assignees and warns.
+async fn edit_issue<T: Tracker>(
+    tracker: &T,
+    number: u64,
+    edit: &IssueEdit,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<TrackedIssue, TrackerError> {
+    match tracker.edit_issue(number, edit).await {
+        Err(TrackerError::Invalid {
+            field: Some(field), ..
+        }) if field == "assignees" && edit.assignees.is_some() => {
+            on_event(Event::Warning(format!(
+                "issue #{number}: {} cannot be assigned in this repository; updated without \
+                 changing assignees",
+                edit.assignees.as_deref().unwrap_or_default().join(", ")
+            )));
+            let edit = IssueEdit {
+                assignees: None,
+                ..edit.clone()
+            };
+            tracker.edit_issue(number, &edit).await
+        }
+        other => other,
+    }
+}
+
+/// Creates a task's issue, without ever making a second one.
+async fn create<T: Tracker>(
+    tracker: &T,
+    key: &TaskKey,
+    issue: &NewIssue,
+    login: &str,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<TrackedIssue, TrackerError> {
+    let mut issue = issue.clone();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match tracker.create_issue(&issue).await {
+            Ok(created) => return Ok(created),
+            Err(TrackerError::Invalid {
+                field: Some(field), ..
+            }) if field == "assignees" && !issue.assignees.is_empty() => {
+                on_event(Event::Warning(format!(
+                    "{key}: {} cannot be assigned in this repository; creating the issue \
+                     without an assignee",
+                    issue.assignees.join(", ")
+                )));
+                issue.assignees.clear();
+            }
+            Err(TrackerError::OutcomeUnknown { what, source }) => {
+                if let Some(found) = find_created(tracker, key, login).await? {
+                    return Ok(found);
+                }
+                if attempt >= CREATE_ATTEMPTS {
+                    return Err(TrackerError::OutcomeUnknown { what, source });
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// The issue for `key` among those the syncing identity created last, if GitHub has one.
+async fn find_created<T: Tracker>(
+    tracker: &T,
+    key: &TaskKey,
+    login: &str,
+) -> Result<Option<TrackedIssue>, TrackerError> {
+    let query = IssueQuery {
+        creator: (!login.is_empty()).then(|| login.to_string()),
+        order: ListOrder::NewestCreated,
+        ..IssueQuery::default()
+    };
+    let page = tracker.list_page(&query, None).await?;
+    Ok(page
+        .issues
+        .into_iter()
+        .filter(|i| i.author == login)
+        .find(|i| marker::find_key(&i.body).as_ref() == Some(key)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn budget_message_says_how_far_and_when_to_resume() {
+        let now = Utc.with_ymd_and_hms(2024, 5, 1, 14, 0, 0).unwrap();
+        let reset = Utc.with_ymd_and_hms(2024, 5, 1, 14, 41, 30).unwrap();
+        assert_eq!(
+            budget_message(12, 34, reset, now),
+            "stopped after 12 of 34 changes: the GitHub API budget is spent until \
+             2024-05-01 14:41:30 UTC (in about 42 min); run `aftercare sync` again after that \
+             to resume"
+        );
+    }
+}

@@ -1,12 +1,59 @@
 //! The GitHub implementation of the tracker, over octocrab.
+//!
+//! octocrab provides the HTTP client, authentication, timeouts and redirects; its own retry is
+//! switched off (`RetryConfig::None`) because it re-sends a POST whose first attempt may already
+//! have created an issue. This module retries by itself, by rule:
+//!
+//! - reads and edits (a PATCH with the same content is idempotent) are retried with exponential
+//!   backoff on 5xx, 429, timeouts and connection errors;
+//! - every request refused by a rate limit is retried, since GitHub did nothing: a secondary
+//!   limit waits `retry-after` (else 60 s, doubling), a spent primary budget waits until
+//!   `x-ratelimit-reset` when that is at most [`MAX_RESET_WAIT`] away and otherwise stops with
+//!   [`TrackerError::BudgetSpent`];
+//! - a create or comment whose outcome is unknown (5xx, dropped connection, timeout) is never
+//!   re-sent here: [`TrackerError::OutcomeUnknown`] lets the caller look before writing again.
+//!
+//! Writes are sent one at a time, at least [`ConnectOptions::write_interval`] apart. GETs are
+//! conditional: ETags and bodies are kept in a cache file (keyed by URL and a SHA-256 of the
+//! token, never the token), so an unchanged listing is answered `304` and spends no budget. A
+//! corrupt cache file is ignored with a warning. Issues are read into this module's own serde
+//! structs, which tolerate values GitHub may add. The token is only ever handed to octocrab as a
+//! secret; requests are logged at `-v` without headers, and no error or log line contains it.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use crate::repo_target::Target;
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use octocrab::Octocrab;
+use octocrab::service::middleware::retry::RetryConfig;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::repo_target::{RepoName, Target};
 use crate::tracker::{
-    Identity, IssueEdit, IssuePage, IssueQuery, NewIssue, TrackedIssue, Tracker, TrackerError,
+    AuthorAssociation, Identity, IssueEdit, IssuePage, IssueQuery, IssueState, ListOrder, NewIssue,
+    StateReason, TrackedIssue, Tracker, TrackerError,
 };
+
+/// The longest wait for a primary budget to come back; a reset further off stops the run.
+pub const MAX_RESET_WAIT: Duration = Duration::from_secs(60);
+/// The longest `retry-after` honoured for a secondary limit before stopping.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+/// Attempts of one request before giving up (rate-limit waits included).
+const MAX_ATTEMPTS: u32 = 6;
+/// The first backoff after a 5xx or a transport error; it doubles on each attempt.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// GitHub's advice for a secondary limit without `retry-after`.
+const SECONDARY_DEFAULT_WAIT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Login of the author of what a GitHub Actions `GITHUB_TOKEN` creates.
+pub const ACTIONS_LOGIN: &str = "github-actions[bot]";
 
 /// How to connect.
 #[derive(Debug, Clone, Default)]
@@ -20,37 +67,805 @@ pub struct ConnectOptions {
     pub write_interval: Duration,
 }
 
-/// A repository's issues on GitHub (or GitHub Enterprise Server).
-pub struct GitHub {
-    _private: (),
+/// Requests made so far, for the summary at `-v` and for measurements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    pub gets: usize,
+    /// GETs answered `304` from the cache, which spend no budget.
+    pub not_modified: usize,
+    pub writes: usize,
+    /// Retries and waits after refusals or failures.
+    pub retries: usize,
 }
 
+/// A repository's issues on GitHub (or GitHub Enterprise Server).
+pub struct GitHub {
+    client: Octocrab,
+    repo: RepoName,
+    api_base: String,
+    has_token: bool,
+    /// Hex SHA-256 of the token (or of nothing), to key the cache by identity.
+    token_hash: String,
+    verbose: u8,
+    write_interval: Duration,
+    cache_file: Option<PathBuf>,
+    cache: Mutex<CacheFile>,
+    login: Mutex<Option<String>>,
+    last_write: Mutex<Option<Instant>>,
+    stats: Mutex<RequestStats>,
+}
+
+/// What the cache file holds.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    version: u32,
+    #[serde(default)]
+    responses: BTreeMap<String, CachedResponse>,
+    #[serde(default)]
+    watermarks: BTreeMap<String, DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedResponse {
+    etag: String,
+    body: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+const CACHE_VERSION: u32 = 1;
+
 impl GitHub {
-    /// Builds the client. Makes no request.
+    /// Builds the client and reads the cache file. Makes no request.
     pub fn connect(target: &Target, options: ConnectOptions) -> anyhow::Result<GitHub> {
-        let _ = (target, options);
-        anyhow::bail!("the GitHub client is not written yet")
+        let mut builder = Octocrab::builder()
+            .base_uri(target.api_base.as_str())
+            .with_context(|| format!("invalid GitHub API address {:?}", target.api_base))?
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(CONNECT_TIMEOUT))
+            .set_read_timeout(Some(READ_TIMEOUT))
+            .set_write_timeout(Some(READ_TIMEOUT))
+            .add_header(
+                http::header::ACCEPT,
+                "application/vnd.github+json".to_string(),
+            );
+        if let Some(token) = &target.token {
+            builder = builder.personal_token(token.clone());
+        }
+        let client = builder.build().context("cannot set up the GitHub client")?;
+        let token_hash = {
+            let secret = target.token.as_ref().map(|t| t.expose_secret().as_bytes());
+            format!("{:x}", Sha256::digest(secret.unwrap_or_default()))
+        };
+        let cache = match &options.cache_file {
+            Some(path) => read_cache(path),
+            None => CacheFile::default(),
+        };
+        Ok(GitHub {
+            client,
+            repo: target.repo.clone(),
+            api_base: target.api_base.clone(),
+            has_token: target.token.is_some(),
+            token_hash,
+            verbose: options.verbose,
+            write_interval: options.write_interval,
+            cache_file: options.cache_file,
+            cache: Mutex::new(cache),
+            login: Mutex::new(None),
+            last_write: Mutex::new(None),
+            stats: Mutex::new(RequestStats::default()),
+        })
+    }
+
+    /// Requests made so far.
+    pub fn stats(&self) -> RequestStats {
+        *lock(&self.stats)
+    }
+
+    /// Writes the cache file (also done when the client is dropped).
+    pub fn save_cache(&self) -> anyhow::Result<()> {
+        let Some(path) = &self.cache_file else {
+            return Ok(());
+        };
+        let text = {
+            let mut cache = lock(&self.cache);
+            cache.version = CACHE_VERSION;
+            serde_json::to_string(&*cache).context("cannot encode the cache")?
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    fn repo_path(&self) -> String {
+        format!("/repos/{}/{}", self.repo.owner, self.repo.name)
+    }
+
+    fn watermark_key(&self) -> Option<String> {
+        let login = lock(&self.login).clone()?;
+        Some(format!(
+            "{} {} {} {login}",
+            self.token_hash, self.api_base, self.repo
+        ))
+    }
+
+    /// A request path relative to the API base, from a `Link` URL; `None` for a URL on another
+    /// server, which is never followed (it would receive the token).
+    fn relative(&self, url: &str) -> Option<String> {
+        let rest = url.strip_prefix(&self.api_base)?;
+        rest.starts_with('/').then(|| rest.to_string())
+    }
+
+    async fn pace_write(&self) {
+        let wait = lock(&self.last_write)
+            .map(|last| self.write_interval.saturating_sub(last.elapsed()))
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Sends one request, once. `Err` means no answer arrived (transport error or timeout).
+    async fn send_once(
+        &self,
+        method: &http::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        headers: HeaderMap,
+    ) -> Result<Answer, octocrab::Error> {
+        let is_write = method != http::Method::GET;
+        if is_write {
+            self.pace_write().await;
+        }
+        let started = Instant::now();
+        let result = match *method {
+            http::Method::GET => self.client._get_with_headers(path, Some(headers)).await,
+            http::Method::POST => self.client._post(path, body).await,
+            _ => self.client._patch(path, body).await,
+        };
+        if is_write {
+            *lock(&self.last_write) = Some(Instant::now());
+        }
+        let answer = match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                let text = self.client.body_to_string(response).await?;
+                Answer {
+                    status,
+                    headers,
+                    body: text,
+                }
+            }
+            Err(err) => {
+                if self.verbose > 0 {
+                    eprintln!("{method} {path} → no answer ({})", short_error(&err));
+                }
+                return Err(err);
+            }
+        };
+        {
+            let mut stats = lock(&self.stats);
+            if is_write {
+                stats.writes += 1;
+            } else {
+                stats.gets += 1;
+                if answer.status == 304 {
+                    stats.not_modified += 1;
+                }
+            }
+        }
+        if self.verbose > 0 {
+            let left = answer
+                .header("x-ratelimit-remaining")
+                .map(|r| format!(", {r} left"))
+                .unwrap_or_default();
+            eprintln!(
+                "{method} {path} → {} in {} ms{left}",
+                answer.status,
+                started.elapsed().as_millis()
+            );
+        }
+        Ok(answer)
+    }
+
+    /// Sends a request, retrying by the rules in the module documentation.
+    async fn request(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        safe_to_resend: bool,
+    ) -> Result<Answer, TrackerError> {
+        let is_get = method == http::Method::GET;
+        let cache_key = format!("{} {path}", self.token_hash);
+        let mut secondary_waits = 0u32;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut headers = HeaderMap::new();
+            if is_get {
+                if let Some(cached) = lock(&self.cache).responses.get(&cache_key) {
+                    if let Ok(v) = HeaderValue::from_str(&cached.etag) {
+                        headers.insert(http::header::IF_NONE_MATCH, v);
+                    }
+                }
+            }
+            let what = || format!("{method} {path}");
+            let answer = match self.send_once(&method, path, body.as_ref(), headers).await {
+                Ok(answer) => answer,
+                Err(err) => {
+                    let err = anyhow::Error::new(err).context("no answer from GitHub");
+                    if !safe_to_resend {
+                        return Err(TrackerError::OutcomeUnknown {
+                            what: what(),
+                            source: err,
+                        });
+                    }
+                    if attempt >= MAX_ATTEMPTS {
+                        return Err(TrackerError::Other(
+                            err.context(format!("{} failed {attempt} times", what())),
+                        ));
+                    }
+                    self.wait(backoff(attempt), "no answer").await;
+                    continue;
+                }
+            };
+            if is_get && answer.status == 304 {
+                if let Some(cached) = lock(&self.cache).responses.get(&cache_key) {
+                    return Ok(Answer {
+                        status: 200,
+                        headers: answer.headers,
+                        body: cached.body.clone(),
+                    });
+                }
+            }
+            if (200..300).contains(&answer.status) {
+                if is_get {
+                    if let Some(etag) = answer.header("etag") {
+                        let next = answer.next_link();
+                        lock(&self.cache).responses.insert(
+                            cache_key.clone(),
+                            CachedResponse {
+                                etag: etag.to_string(),
+                                body: answer.body.clone(),
+                                next,
+                            },
+                        );
+                    }
+                }
+                return Ok(answer);
+            }
+            let message = answer.message();
+            match limit_of(&answer, &message) {
+                Some(Limit::Primary { reset }) => {
+                    let wait = (reset - Utc::now()).to_std().unwrap_or_default();
+                    if wait > MAX_RESET_WAIT || attempt >= MAX_ATTEMPTS {
+                        return Err(TrackerError::BudgetSpent { reset });
+                    }
+                    self.wait(wait + Duration::from_secs(1), "budget spent")
+                        .await;
+                    continue;
+                }
+                Some(Limit::Secondary { retry_after }) => {
+                    secondary_waits += 1;
+                    let wait = retry_after.unwrap_or_else(|| {
+                        SECONDARY_DEFAULT_WAIT * 2u32.saturating_pow(secondary_waits - 1)
+                    });
+                    if wait > MAX_RETRY_AFTER || attempt >= MAX_ATTEMPTS {
+                        let reset = Utc::now()
+                            + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                        return Err(TrackerError::BudgetSpent { reset });
+                    }
+                    self.wait(wait, "secondary rate limit").await;
+                    continue;
+                }
+                None => {}
+            }
+            if answer.status >= 500 {
+                let err = anyhow!("GitHub answered {} {}", answer.status, message);
+                if !safe_to_resend {
+                    return Err(TrackerError::OutcomeUnknown {
+                        what: what(),
+                        source: err,
+                    });
+                }
+                if attempt < MAX_ATTEMPTS {
+                    self.wait(backoff(attempt), "server error").await;
+                    continue;
+                }
+                return Err(TrackerError::Other(
+                    err.context(format!("{} failed {attempt} times", what())),
+                ));
+            }
+            return Err(self.refusal(&method, &answer, message));
+        }
+    }
+
+    async fn wait(&self, wait: Duration, why: &str) {
+        lock(&self.stats).retries += 1;
+        if self.verbose > 0 {
+            eprintln!("waiting {} ms ({why})", wait.as_millis());
+        }
+        tokio::time::sleep(wait).await;
+    }
+
+    /// A 4xx answer, worded for people, with GitHub's message as the cause.
+    fn refusal(&self, method: &http::Method, answer: &Answer, message: String) -> TrackerError {
+        let cause = anyhow!("GitHub answered {}: {message}", answer.status);
+        let repo = &self.repo;
+        let advice = match answer.status {
+            401 => "GitHub rejected the token: check GITHUB_TOKEN or GH_TOKEN".to_string(),
+            403 if method != http::Method::GET => format!(
+                "the token may not write issues in {repo}: it needs the `issues: write` permission"
+            ),
+            403 => format!("the token may not read {repo}"),
+            404 => format!("repository {repo} not found, or not visible to the token"),
+            410 => format!("issues are disabled in {repo}"),
+            422 => {
+                let field = answer.invalid_field();
+                return TrackerError::Invalid {
+                    field,
+                    error: cause.context("GitHub rejected the request as invalid"),
+                };
+            }
+            _ => "GitHub refused the request".to_string(),
+        };
+        if matches!(answer.status, 401 | 403 | 404 | 410) {
+            TrackerError::Refused(cause.context(advice))
+        } else {
+            TrackerError::Other(cause.context(advice))
+        }
+    }
+
+    fn issue_from(&self, answer: &Answer) -> Result<TrackedIssue, TrackerError> {
+        let raw: RawIssue =
+            serde_json::from_str(&answer.body).context("cannot read the issue GitHub returned")?;
+        Ok(raw.into_tracked())
+    }
+}
+
+impl Drop for GitHub {
+    fn drop(&mut self) {
+        if let Err(err) = self.save_cache() {
+            eprintln!("warning: {err:#}");
+        }
     }
 }
 
 impl Tracker for GitHub {
     async fn identity(&self) -> Result<Identity, TrackerError> {
-        Err(anyhow::anyhow!("not written yet").into())
+        if !self.has_token {
+            return Ok(Identity {
+                login: String::new(),
+            });
+        }
+        let login = match self.request(http::Method::GET, "/user", None, true).await {
+            Ok(answer) => {
+                #[derive(Deserialize)]
+                struct User {
+                    login: String,
+                }
+                let user: User = serde_json::from_str(&answer.body)
+                    .context("cannot read the user GitHub returned")?;
+                user.login
+            }
+            // A GitHub Actions token may not read /user; what it creates is authored by
+            // github-actions[bot].
+            Err(TrackerError::Refused(err))
+                if format!("{err:#}").contains("Resource not accessible by integration") =>
+            {
+                ACTIONS_LOGIN.to_string()
+            }
+            Err(err) => return Err(err),
+        };
+        *lock(&self.login) = Some(login.clone());
+        Ok(Identity { login })
     }
+
     async fn list_page(
         &self,
-        _query: &IssueQuery,
-        _cursor: Option<&str>,
+        query: &IssueQuery,
+        cursor: Option<&str>,
     ) -> Result<IssuePage, TrackerError> {
-        Err(anyhow::anyhow!("not written yet").into())
+        let path = match cursor {
+            Some(cursor) => cursor.to_string(),
+            None => {
+                let mut q = url::form_urlencoded::Serializer::new(String::new());
+                q.append_pair("state", "all");
+                if let Some(label) = &query.label {
+                    q.append_pair("labels", label);
+                }
+                if let Some(creator) = &query.creator {
+                    q.append_pair("creator", creator);
+                }
+                match query.order {
+                    ListOrder::Created => {}
+                    ListOrder::NewestCreated => {
+                        q.append_pair("sort", "created");
+                        q.append_pair("direction", "desc");
+                    }
+                    ListOrder::RecentlyUpdated => {
+                        q.append_pair("sort", "updated");
+                        q.append_pair("direction", "desc");
+                    }
+                }
+                q.append_pair("per_page", "100");
+                format!("{}/issues?{}", self.repo_path(), q.finish())
+            }
+        };
+        let answer = self.request(http::Method::GET, &path, None, true).await?;
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(&answer.body).context("cannot read the issue list")?;
+        let raw_len = items.len();
+        let mut issues = Vec::with_capacity(raw_len);
+        for item in items {
+            if item.get("pull_request").is_some_and(|p| !p.is_null()) {
+                continue;
+            }
+            let raw: RawIssue =
+                serde_json::from_value(item).context("cannot read an issue in the list")?;
+            issues.push(raw.into_tracked());
+        }
+        let next = match answer.next_link() {
+            Some(url) => Some(self.relative(&url).ok_or_else(|| {
+                anyhow!("GitHub's next page is on another server ({url}); not following it")
+            })?),
+            None => None,
+        };
+        Ok(IssuePage {
+            issues,
+            raw_len,
+            next,
+        })
     }
-    async fn create_issue(&self, _issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
-        Err(anyhow::anyhow!("not written yet").into())
+
+    async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
+        let body = serde_json::to_value(issue).context("cannot encode the issue")?;
+        let path = format!("{}/issues", self.repo_path());
+        let answer = self
+            .request(http::Method::POST, &path, Some(body), false)
+            .await?;
+        self.issue_from(&answer)
     }
-    async fn edit_issue(&self, _n: u64, _edit: &IssueEdit) -> Result<TrackedIssue, TrackerError> {
-        Err(anyhow::anyhow!("not written yet").into())
+
+    async fn edit_issue(
+        &self,
+        number: u64,
+        edit: &IssueEdit,
+    ) -> Result<TrackedIssue, TrackerError> {
+        let body = serde_json::to_value(edit).context("cannot encode the edit")?;
+        let path = format!("{}/issues/{number}", self.repo_path());
+        let answer = self
+            .request(http::Method::PATCH, &path, Some(body), true)
+            .await?;
+        self.issue_from(&answer)
     }
-    async fn comment(&self, _n: u64, _body: &str) -> Result<(), TrackerError> {
-        Err(anyhow::anyhow!("not written yet").into())
+
+    async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
+        let path = format!("{}/issues/{number}/comments", self.repo_path());
+        self.request(
+            http::Method::POST,
+            &path,
+            Some(serde_json::json!({ "body": body })),
+            false,
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn creator_watermark(&self) -> Option<DateTime<Utc>> {
+        let key = self.watermark_key()?;
+        lock(&self.cache).watermarks.get(&key).copied()
+    }
+
+    fn record_watermark(&self, at: DateTime<Utc>) {
+        if let Some(key) = self.watermark_key() {
+            lock(&self.cache).watermarks.insert(key, at);
+        }
+    }
+}
+
+/// An HTTP answer, read completely.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(HeaderName::from_bytes(name.as_bytes()).ok()?)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The `next` URL of the `Link` header.
+    fn next_link(&self) -> Option<String> {
+        next_link(self.header("link")?)
+    }
+
+    /// GitHub's error message, or the start of the body when it has none.
+    fn message(&self) -> String {
+        #[derive(Deserialize)]
+        struct ErrorBody {
+            message: Option<String>,
+        }
+        serde_json::from_str::<ErrorBody>(&self.body)
+            .ok()
+            .and_then(|e| e.message)
+            .unwrap_or_else(|| self.body.chars().take(200).collect())
+    }
+
+    /// The field a 422 names (`assignees`), if any.
+    fn invalid_field(&self) -> Option<String> {
+        let value: serde_json::Value = serde_json::from_str(&self.body).ok()?;
+        value
+            .get("errors")?
+            .as_array()?
+            .iter()
+            .find_map(|e| e.get("field")?.as_str().map(str::to_string))
+    }
+}
+
+/// Which rate limit refused a request.
+enum Limit {
+    Primary { reset: DateTime<Utc> },
+    Secondary { retry_after: Option<Duration> },
+}
+
+fn limit_of(answer: &Answer, message: &str) -> Option<Limit> {
+    if answer.status != 403 && answer.status != 429 {
+        return None;
+    }
+    let retry_after = answer
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let lower = message.to_ascii_lowercase();
+    let secondary = lower.contains("secondary rate limit")
+        || lower.contains("temporarily blocked from content creation");
+    if secondary {
+        return Some(Limit::Secondary { retry_after });
+    }
+    if answer.header("x-ratelimit-remaining").map(str::trim) == Some("0") {
+        let reset = answer
+            .header("x-ratelimit-reset")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+            .unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(60));
+        return Some(Limit::Primary { reset });
+    }
+    if answer.status == 429 || retry_after.is_some() {
+        return Some(Limit::Secondary { retry_after });
+    }
+    None
+}
+
+/// The `next` URL of a `Link` header value.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        is_next.then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
+fn backoff(attempt: u32) -> Duration {
+    FIRST_BACKOFF * 2u32.saturating_pow(attempt.saturating_sub(1).min(6))
+}
+
+/// A transport error in a few words, without the request (whose headers hold the token).
+fn short_error(err: &octocrab::Error) -> String {
+    let text = err.to_string();
+    text.lines().next().unwrap_or("transport error").to_string()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn read_cache(path: &std::path::Path) -> CacheFile {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return CacheFile::default(),
+        Err(err) => {
+            eprintln!("warning: ignoring the cache file {}: {err}", path.display());
+            return CacheFile::default();
+        }
+    };
+    match serde_json::from_str::<CacheFile>(&text) {
+        Ok(cache) if cache.version == CACHE_VERSION => cache,
+        Ok(_) => CacheFile::default(),
+        Err(err) => {
+            eprintln!(
+                "warning: ignoring the cache file {}: it is not valid ({err})",
+                path.display()
+            );
+            CacheFile::default()
+        }
+    }
+}
+
+/// An issue as GitHub sends it, read leniently: unknown fields are ignored and unknown values
+/// of `state_reason` or `author_association` do not fail the read.
+#[derive(Debug, Deserialize)]
+struct RawIssue {
+    number: u64,
+    title: String,
+    body: Option<String>,
+    state: String,
+    state_reason: Option<String>,
+    #[serde(default)]
+    labels: Vec<RawLabel>,
+    #[serde(default)]
+    assignees: Option<Vec<RawUser>>,
+    user: Option<RawUser>,
+    author_association: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    #[serde(default)]
+    html_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawLabel {
+    Name(String),
+    Object { name: String },
+}
+
+#[derive(Debug, Deserialize)]
+struct RawUser {
+    login: String,
+}
+
+impl RawIssue {
+    fn into_tracked(self) -> TrackedIssue {
+        let state = if self.state.eq_ignore_ascii_case("closed") {
+            IssueState::Closed
+        } else {
+            IssueState::Open
+        };
+        let state_reason = self.state_reason.as_deref().and_then(|r| match r {
+            "completed" => Some(StateReason::Completed),
+            "not_planned" => Some(StateReason::NotPlanned),
+            "duplicate" => Some(StateReason::Duplicate),
+            "reopened" => Some(StateReason::Reopened),
+            _ => None,
+        });
+        let author_association = self
+            .author_association
+            .and_then(|a| serde_json::from_value(serde_json::Value::String(a)).ok())
+            .unwrap_or(AuthorAssociation::Unknown);
+        TrackedIssue {
+            number: self.number,
+            title: self.title,
+            body: self.body.unwrap_or_default(),
+            state,
+            state_reason,
+            labels: self
+                .labels
+                .into_iter()
+                .map(|l| match l {
+                    RawLabel::Name(n) | RawLabel::Object { name: n } => n,
+                })
+                .collect(),
+            assignees: self
+                .assignees
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| u.login)
+                .collect(),
+            author: self.user.map(|u| u.login).unwrap_or_default(),
+            author_association,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            url: self.html_url.unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_is_found_among_the_others() {
+        let link = "<https://api.github.com/repositories/1/issues?page=2>; rel=\"next\", \
+                    <https://api.github.com/repositories/1/issues?page=5>; rel=\"last\"";
+        assert_eq!(
+            next_link(link).as_deref(),
+            Some("https://api.github.com/repositories/1/issues?page=2")
+        );
+        assert_eq!(next_link("<https://x/issues?page=1>; rel=\"prev\""), None);
+        assert_eq!(next_link("garbage"), None);
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        Answer {
+            status,
+            headers: map,
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn limits_are_told_apart_by_message_and_headers() {
+        let a = answer(
+            403,
+            &[("retry-after", "3")],
+            r#"{"message":"You have exceeded a secondary rate limit. Please wait."}"#,
+        );
+        assert!(matches!(
+            limit_of(&a, &a.message()),
+            Some(Limit::Secondary { retry_after: Some(d) }) if d == Duration::from_secs(3)
+        ));
+        let a = answer(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "2000000000"),
+            ],
+            r#"{"message":"API rate limit exceeded for user ID 1."}"#,
+        );
+        assert!(matches!(
+            limit_of(&a, &a.message()),
+            Some(Limit::Primary { reset }) if reset.timestamp() == 2_000_000_000
+        ));
+        let a = answer(
+            403,
+            &[("x-ratelimit-remaining", "10")],
+            r#"{"message":"Resource not accessible by integration"}"#,
+        );
+        assert!(limit_of(&a, &a.message()).is_none());
+        let a = answer(429, &[], "");
+        assert!(matches!(
+            limit_of(&a, &a.message()),
+            Some(Limit::Secondary { retry_after: None })
+        ));
+    }
+
+    #[test]
+    fn issues_read_leniently() {
+        let raw: RawIssue = serde_json::from_str(
+            r#"{"number":3,"title":"t","body":null,"state":"closed","state_reason":"something_new",
+               "labels":[{"name":"a","color":"fff"},"b"],"assignees":null,"user":{"login":"x"},
+               "author_association":"NEW_KIND","created_at":"2024-01-01T00:00:00Z",
+               "updated_at":"2024-01-02T00:00:00Z","extra":{"anything":1}}"#,
+        )
+        .unwrap();
+        let issue = raw.into_tracked();
+        assert_eq!(issue.state, IssueState::Closed);
+        assert_eq!(issue.state_reason, None);
+        assert_eq!(issue.labels, ["a", "b"]);
+        assert_eq!(issue.author, "x");
+        assert_eq!(issue.author_association, AuthorAssociation::Unknown);
+        assert_eq!(issue.body, "");
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_bounded() {
+        assert_eq!(backoff(1), Duration::from_millis(500));
+        assert_eq!(backoff(2), Duration::from_millis(1000));
+        assert_eq!(backoff(100), Duration::from_millis(32_000));
     }
 }

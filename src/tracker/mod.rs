@@ -165,6 +165,16 @@ pub enum TrackerError {
         #[source]
         source: anyhow::Error,
     },
+    /// The tracker refused access to the repository (wrong token, missing permission, no such
+    /// repository, issues disabled): every further request would fail the same way.
+    #[error(transparent)]
+    Refused(anyhow::Error),
+    /// The tracker rejected a request's content (GitHub's 422); `field` is the field it named.
+    #[error("{error:#}")]
+    Invalid {
+        field: Option<String>,
+        error: anyhow::Error,
+    },
     /// Anything else, already worded for people.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
