@@ -1,1 +1,315 @@
-//! The optional aftercare.yml configuration and how it layers with flags.
+//! The optional `aftercare.yml` configuration at the repository root, and how it layers with
+//! flags: defaults ← file ← flags.
+//!
+//! The file is read with the same positioned YAML reader as postmortems, so every problem names
+//! `aftercare.yml:line:col`. Unknown keys are errors. This module only reads the file; it does
+//! not look at the environment or at git, which is the business of the commands that need a
+//! repository.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::format::source::{self, Node, ScalarKind, Value};
+use crate::format::validate::{MAX_LABEL_CHARS, unknown_message};
+use crate::model::{Position, Priority};
+
+/// The configuration file's name, at the repository root.
+pub const FILE_NAME: &str = "aftercare.yml";
+
+const KEYS: &[&str] = &["repo", "dir", "labels", "slo"];
+const PRIORITIES: &[(&str, Priority)] = &[
+    ("P1", Priority::P1),
+    ("P2", Priority::P2),
+    ("P3", Priority::P3),
+];
+
+/// The settings, after defaults and the file (flags are applied by each command).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The repository issues live in, `owner/name`.
+    pub repo: Option<String>,
+    /// The directory of postmortems, relative to the root.
+    pub dir: PathBuf,
+    /// Labels on every issue.
+    pub labels: Vec<String>,
+    /// Days to complete a task of each priority, counted from the incident's end, for tasks
+    /// with no `due`.
+    pub slo: BTreeMap<Priority, u32>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            repo: None,
+            dir: PathBuf::from("postmortems"),
+            labels: vec!["postmortem".to_string()],
+            slo: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `root/aftercare.yml` if it exists; the defaults otherwise.
+    pub fn load(root: &Path) -> anyhow::Result<Config> {
+        let path = root.join(FILE_NAME);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default());
+            }
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot read {FILE_NAME}"));
+            }
+        };
+        Config::parse(&bytes).map_err(|problems| {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|(p, m)| format!("{FILE_NAME}:{}:{}: {m}", p.line, p.column))
+                .collect();
+            anyhow::anyhow!("invalid configuration\n{}", lines.join("\n"))
+        })
+    }
+
+    /// Parses the text of a configuration file; every problem with its position otherwise.
+    pub fn parse(bytes: &[u8]) -> Result<Config, Vec<(Position, String)>> {
+        let start = Position { line: 1, column: 1 };
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| vec![(start, "the file is not valid UTF-8".to_string())])?;
+        let document = source::parse(text);
+        let mut problems: Vec<(Position, String)> = document
+            .errors
+            .iter()
+            .map(|e| (e.position, e.message.clone()))
+            .collect();
+        let mut config = Config::default();
+        match &document.root {
+            None => {}
+            Some(root) if root.is_null() => {}
+            Some(Node {
+                value: Value::Mapping(entries),
+                ..
+            }) => {
+                for (key, value) in entries {
+                    let name = match &key.value {
+                        Value::Scalar(s) => s.text.as_str(),
+                        _ => {
+                            problems.push((key.position, "expected a key".into()));
+                            continue;
+                        }
+                    };
+                    let result = match name {
+                        "repo" => repo(value).map(|r| config.repo = r),
+                        "dir" => dir(value).map(|d| config.dir = d),
+                        "labels" => labels(value).map(|l| config.labels = l),
+                        "slo" => slo(value, &mut problems).map(|s| config.slo = s),
+                        other => Err((key.position, unknown_message("key", other, KEYS))),
+                    };
+                    if let Err(problem) = result {
+                        problems.push(problem);
+                    }
+                }
+            }
+            Some(root) => problems.push((
+                root.position,
+                format!("expected a mapping of settings, found {}", root.describe()),
+            )),
+        }
+        problems.sort_by_key(|(p, _)| *p);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The SLO in days for a priority, when configured.
+    pub fn slo_days(&self, priority: Priority) -> Option<u32> {
+        self.slo.get(&priority).copied()
+    }
+}
+
+type Problem = (Position, String);
+
+fn string(value: &Node, key: &str) -> Result<Option<String>, Problem> {
+    match &value.value {
+        Value::Scalar(s) if s.kind == ScalarKind::Null => Ok(None),
+        Value::Scalar(s) if s.kind == ScalarKind::String => Ok(Some(s.text.clone())),
+        _ => Err((
+            value.position,
+            format!("expected a string for `{key}`, found {}", value.describe()),
+        )),
+    }
+}
+
+fn repo(value: &Node) -> Result<Option<String>, Problem> {
+    let Some(repo) = string(value, "repo")? else {
+        return Ok(None);
+    };
+    let valid_part = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    match repo.split_once('/') {
+        Some((owner, name)) if valid_part(owner) && valid_part(name) => Ok(Some(repo)),
+        _ => Err((
+            value.position,
+            format!("`repo` must be `owner/name`, found `{repo}`"),
+        )),
+    }
+}
+
+fn dir(value: &Node) -> Result<PathBuf, Problem> {
+    match string(value, "dir")? {
+        Some(d) if !d.trim().is_empty() => Ok(PathBuf::from(d)),
+        _ => Err((value.position, "`dir` must not be empty".into())),
+    }
+}
+
+fn labels(value: &Node) -> Result<Vec<String>, Problem> {
+    let Value::Sequence(items) = &value.value else {
+        return Err((
+            value.position,
+            format!("expected a list for `labels`, found {}", value.describe()),
+        ));
+    };
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        match &item.value {
+            Value::Scalar(s) if s.kind == ScalarKind::String && !s.text.trim().is_empty() => {
+                if s.text.chars().count() > MAX_LABEL_CHARS {
+                    return Err((
+                        item.position,
+                        format!(
+                            "label `{}` is longer than {MAX_LABEL_CHARS} characters, GitHub's limit",
+                            s.text
+                        ),
+                    ));
+                }
+                if !out.contains(&s.text) {
+                    out.push(s.text.clone());
+                }
+            }
+            Value::Scalar(s) if matches!(s.kind, ScalarKind::String | ScalarKind::Null) => {
+                return Err((item.position, "a label must not be empty".into()));
+            }
+            _ => {
+                return Err((
+                    item.position,
+                    format!("expected a string for a label, found {}", item.describe()),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn slo(value: &Node, problems: &mut Vec<Problem>) -> Result<BTreeMap<Priority, u32>, Problem> {
+    let Value::Mapping(entries) = &value.value else {
+        if value.is_null() {
+            return Ok(BTreeMap::new());
+        }
+        return Err((
+            value.position,
+            format!(
+                "expected a mapping of priority to days for `slo`, found {}",
+                value.describe()
+            ),
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for (key, days) in entries {
+        let name = match &key.value {
+            Value::Scalar(s) => s.text.as_str(),
+            _ => {
+                problems.push((key.position, "expected a priority".into()));
+                continue;
+            }
+        };
+        let Some((_, priority)) = PRIORITIES.iter().find(|(p, _)| *p == name) else {
+            let words: Vec<&str> = PRIORITIES.iter().map(|(p, _)| *p).collect();
+            problems.push((key.position, unknown_message("priority", name, &words)));
+            continue;
+        };
+        let parsed = match &days.value {
+            Value::Scalar(s) if s.kind == ScalarKind::Int => s.text.parse::<u32>().ok(),
+            _ => None,
+        }
+        .filter(|d| *d > 0);
+        match parsed {
+            Some(d) => {
+                out.insert(*priority, d);
+            }
+            None => problems.push((
+                days.position,
+                format!("`slo.{name}` must be a positive whole number of days"),
+            )),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: usize, column: usize) -> Position {
+        Position { line, column }
+    }
+
+    #[test]
+    fn a_full_file_overrides_every_default() {
+        let config = Config::parse(
+            b"repo: acme/widgets\ndir: incidents\nlabels: [postmortem, incident]\nslo: {P1: 28, P2: 56, P3: 84}\n",
+        )
+        .expect("valid");
+        assert_eq!(config.repo.as_deref(), Some("acme/widgets"));
+        assert_eq!(config.dir, PathBuf::from("incidents"));
+        assert_eq!(config.labels, vec!["postmortem", "incident"]);
+        assert_eq!(config.slo_days(Priority::P1), Some(28));
+        assert_eq!(config.slo_days(Priority::P3), Some(84));
+    }
+
+    #[test]
+    fn an_empty_file_means_the_defaults() {
+        assert_eq!(Config::parse(b"# nothing yet\n"), Ok(Config::default()));
+        assert_eq!(Config::default().labels, vec!["postmortem"]);
+        assert_eq!(Config::default().slo_days(Priority::P1), None);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_position() {
+        let problems = Config::parse(
+            b"repo: widgets\nlables: [x]\nslo:\n  P1: 0\n  P4: 3\n  P2: two\nlabels: ['']\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                (
+                    at(1, 7),
+                    "`repo` must be `owner/name`, found `widgets`".to_string()
+                ),
+                (
+                    at(2, 1),
+                    "unknown key `lables`, did you mean `labels`?".to_string()
+                ),
+                (
+                    at(4, 7),
+                    "`slo.P1` must be a positive whole number of days".to_string()
+                ),
+                (
+                    at(5, 3),
+                    "unknown priority `P4`, did you mean `P1`?".to_string()
+                ),
+                (
+                    at(6, 7),
+                    "`slo.P2` must be a positive whole number of days".to_string()
+                ),
+                (at(7, 10), "a label must not be empty".to_string()),
+            ]
+        );
+    }
+}

@@ -1,10 +1,18 @@
 //! `aftercare check`: validate every postmortem and report all problems at once.
+//!
+//! Loads the directory through [`crate::format::load_dir`] and renders the problems with the
+//! [`crate::diagnostics::Report`] chosen once from `--format`. It changes nothing on disk or on
+//! GitHub; its exit code is 0 without errors (warnings allowed) and 1 with any error.
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use super::Globals;
+use crate::config::Config;
+use crate::diagnostics::{ReportFormat, reporter};
+use crate::exit;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -26,6 +34,26 @@ pub enum CheckFormat {
     Github,
 }
 
-pub fn run(_args: CheckArgs, _globals: &Globals) -> anyhow::Result<u8> {
-    anyhow::bail!("check is not implemented yet")
+impl From<CheckFormat> for ReportFormat {
+    fn from(format: CheckFormat) -> Self {
+        match format {
+            CheckFormat::Text => ReportFormat::Text,
+            CheckFormat::Json => ReportFormat::Json,
+            CheckFormat::Github => ReportFormat::Github,
+        }
+    }
+}
+
+pub fn run(args: CheckArgs, _globals: &Globals) -> anyhow::Result<u8> {
+    let root = std::env::current_dir().context("cannot read the current directory")?;
+    let config = Config::load(&root)?;
+    let dir = args.dir.unwrap_or(config.dir);
+    let loaded = crate::format::load_dir(&root, &dir);
+    let report = reporter(args.format.into());
+    print!("{}", report.render(&loaded.diagnostics, loaded.counts()));
+    Ok(if loaded.has_errors() {
+        exit::FAILURE
+    } else {
+        exit::OK
+    })
 }

@@ -1,8 +1,16 @@
 //! `aftercare new`: write a skeleton postmortem.
+//!
+//! Writes `<dir>/<id>.yaml` from [`crate::scaffold`] and prints its path. It never overwrites:
+//! a file of that name, or of the same id with the other extension, is an error.
 
+use std::io::Write;
+
+use anyhow::Context;
 use clap::Args;
 
 use super::Globals;
+use crate::config::Config;
+use crate::exit;
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -16,6 +24,37 @@ pub struct NewArgs {
     pub dir: Option<std::path::PathBuf>,
 }
 
-pub fn run(_args: NewArgs, _globals: &Globals) -> anyhow::Result<u8> {
-    anyhow::bail!("new is not implemented yet")
+pub fn run(args: NewArgs, _globals: &Globals) -> anyhow::Result<u8> {
+    let root = std::env::current_dir().context("cannot read the current directory")?;
+    let config = Config::load(&root)?;
+    let dir = args.dir.unwrap_or(config.dir);
+    let today = chrono::Utc::now().date_naive();
+    let id = args
+        .id
+        .unwrap_or_else(|| crate::scaffold::default_id(today, &args.title));
+    if let Some(problem) = crate::scaffold::problem(&id, &args.title) {
+        anyhow::bail!("{problem}");
+    }
+    let shown = |ext: &str| dir.join(format!("{id}.{ext}"));
+    for ext in ["yaml", "yml"] {
+        if root.join(shown(ext)).exists() {
+            anyhow::bail!(
+                "{} already exists; choose another id with --id",
+                shown(ext).display()
+            );
+        }
+    }
+    let full_dir = root.join(&dir);
+    std::fs::create_dir_all(&full_dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = shown("yaml");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(root.join(&path))
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(crate::scaffold::skeleton(&id, &args.title).as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("{}", path.display());
+    Ok(exit::OK)
 }

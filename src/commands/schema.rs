@@ -1,4 +1,7 @@
 //! `aftercare schema`: print the JSON Schema of the postmortem format.
+//!
+//! Only prints what [`crate::schema`] generates; regenerate the committed copy with
+//! `cargo run -- schema > postmortem.schema.json`.
 
 use clap::Args;
 
@@ -8,5 +11,6 @@ use super::Globals;
 pub struct SchemaArgs {}
 
 pub fn run(_args: SchemaArgs, _globals: &Globals) -> anyhow::Result<u8> {
-    anyhow::bail!("schema is not implemented yet")
+    print!("{}", crate::schema::postmortem_schema_json());
+    Ok(crate::exit::OK)
 }

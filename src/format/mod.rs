@@ -1,1 +1,196 @@
 //! Loading postmortem files into the validated model, with every problem found.
+//!
+//! [`load_dir`] reads every `*.yaml` / `*.yml` file directly inside a directory, reads each
+//! into a positioned YAML tree ([`source`]), validates it ([`validate`]) and checks what spans
+//! files (duplicate postmortem ids). It never stops at the first problem, never panics on any
+//! input, and never prints: what to show and how is the caller's choice.
+
+pub mod raw;
+pub mod source;
+pub mod time;
+pub mod validate;
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::diagnostics::{Counts, Diagnostic};
+use crate::model::{Position, Postmortem};
+
+/// Everything found in a directory of postmortems.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The postmortems without any error, in file-name order.
+    pub postmortems: Vec<Postmortem>,
+    /// Every problem, in file order, then position order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many postmortem files were read.
+    pub files: usize,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Tasks in the valid postmortems.
+    pub fn task_count(&self) -> usize {
+        self.postmortems.iter().map(|p| p.tasks.len()).sum()
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.len() - self.error_count()
+    }
+
+    /// The counts a report shows.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            files: self.files,
+            postmortems: self.postmortems.len(),
+            tasks: self.task_count(),
+        }
+    }
+}
+
+const START: Position = Position { line: 1, column: 1 };
+
+/// Whether a directory entry name is a postmortem file: `*.yaml` or `*.yml`, not hidden.
+pub fn is_postmortem_file(name: &str) -> bool {
+    !name.starts_with('.') && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
+/// `path` relative to `root` when it lies inside it, `/`-separated.
+fn shown(root: &Path, path: &Path) -> PathBuf {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = relative
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() {
+        return PathBuf::from(".");
+    }
+    PathBuf::from(parts.join("/"))
+}
+
+/// Loads every *.yaml / *.yml directly inside `dir`, sorted by file name. Paths (in the model's
+/// `file` and in diagnostics) are shown relative to `root` when `dir` is inside it, `/`-separated,
+/// e.g. `postmortems/x.yaml`. A postmortem with any error is left out of `postmortems`.
+pub fn load_dir(root: &Path, dir: &Path) -> Loaded {
+    let mut loaded = Loaded::default();
+    let full_dir = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        root.join(dir)
+    };
+    let dir_shown = shown(root, &full_dir);
+    let entries = match std::fs::read_dir(&full_dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            loaded.diagnostics.push(Diagnostic::error(
+                dir_shown.to_string_lossy(),
+                START,
+                format!("cannot read the postmortem directory: {err}"),
+            ));
+            return loaded;
+        }
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().map(|t| !t.is_dir()).unwrap_or(false))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|name| is_postmortem_file(name))
+        .collect();
+    names.sort();
+
+    let mut ids: Vec<(String, String, Position)> = Vec::new();
+    for name in names {
+        let path = full_dir.join(&name);
+        let file = shown(root, &path);
+        let file_shown = file.to_string_lossy().into_owned();
+        loaded.files += 1;
+        let mut validated = match std::fs::read(&path) {
+            Ok(bytes) => load_source(&file_shown, file.clone(), &bytes),
+            Err(err) => validate::Validated {
+                diagnostics: vec![Diagnostic::error(
+                    file_shown.clone(),
+                    START,
+                    format!("cannot read the file: {err}"),
+                )],
+                ..Default::default()
+            },
+        };
+        if let Some((id, position)) = &validated.id {
+            if let Some((_, first_file, first)) = ids.iter().find(|(other, _, _)| other == id) {
+                validated.diagnostics.push(Diagnostic::error(
+                    file_shown.clone(),
+                    *position,
+                    format!(
+                        "duplicate postmortem id `{id}` (also in {first_file}:{}:{})",
+                        first.line, first.column
+                    ),
+                ));
+                validated.postmortem = None;
+            } else {
+                ids.push((id.clone(), file_shown.clone(), *position));
+            }
+        }
+        validated.diagnostics.sort_by_key(|d| d.position);
+        loaded.diagnostics.append(&mut validated.diagnostics);
+        loaded.postmortems.extend(validated.postmortem);
+    }
+    loaded
+}
+
+/// Validates the bytes of one file. `file` is the path shown in diagnostics and `path` the one
+/// recorded in the model. Diagnostics are not sorted.
+pub fn load_source(file: &str, path: PathBuf, bytes: &[u8]) -> validate::Validated {
+    let error = |position: Position, message: String| validate::Validated {
+        diagnostics: vec![Diagnostic::error(file, position, message)],
+        ..Default::default()
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let valid = &bytes[..err.valid_up_to()];
+            // The prefix is valid UTF-8 by construction.
+            let prefix = std::str::from_utf8(valid).unwrap_or_default();
+            let line = prefix.matches('\n').count() + 1;
+            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return error(
+                Position { line, column },
+                "the file is not valid UTF-8; save it as UTF-8".into(),
+            );
+        }
+    };
+    let document = source::parse(text);
+    let mut diagnostics: Vec<Diagnostic> = document
+        .errors
+        .iter()
+        .map(|e| Diagnostic::error(file, e.position, e.message.clone()))
+        .collect();
+    let syntax_failed = !diagnostics.is_empty();
+    let root = match document.root {
+        Some(root) if !root.is_null() => root,
+        _ if syntax_failed => {
+            return validate::Validated {
+                diagnostics,
+                ..Default::default()
+            };
+        }
+        _ => return error(START, "the file is empty; a postmortem needs at least `id`, `title`, `impact` and `root_cause`".into()),
+    };
+    let mut validated = validate::validate(file, path, &root);
+    if syntax_failed {
+        // A document that did not parse completely must not be trusted, even if what was
+        // read of it is valid.
+        validated.postmortem = None;
+        validated.id = None;
+    }
+    diagnostics.append(&mut validated.diagnostics);
+    validated.diagnostics = diagnostics;
+    validated
+}
