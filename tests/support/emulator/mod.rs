@@ -280,7 +280,8 @@ impl Emulator {
         let account = self.account(token);
         let labels = labels.iter().map(|l| l.to_string()).collect();
         let mut inner = self.shared.lock();
-        match inner.repo.create_issue(
+        inner.repo.seeding = true;
+        let created = inner.repo.create_issue(
             &account,
             title,
             Some(body.to_string()),
@@ -288,7 +289,9 @@ impl Emulator {
             Vec::new(),
             None,
             pr,
-        ) {
+        );
+        inner.repo.seeding = false;
+        match created {
             Ok(number) => number,
             Err(invalid) => panic!("the seed issue is invalid: {invalid:?}"),
         }

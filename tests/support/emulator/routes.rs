@@ -423,7 +423,7 @@ fn list_issues(repo: &Repo, req: &Request) -> Reply {
         );
     }
     let since = match q.get("since") {
-        Some(s) => match DateTime::parse_from_rfc3339(&s) {
+        Some(s) => match DateTime::parse_from_rfc3339(&s.replace(' ', "+")) {
             Ok(t) => Some(t.with_timezone(&Utc)),
             Err(_) => {
                 return Reply::invalid(

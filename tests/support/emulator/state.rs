@@ -151,6 +151,8 @@ pub struct Repo {
     pub issues: Vec<Issue>,
     pub labels: Vec<Label>,
     pub milestones: Vec<Milestone>,
+    /// Set while tests seed state directly; see [`Repo::tick`].
+    pub seeding: bool,
     next_id: u64,
     last_tick: i64,
 }
@@ -180,6 +182,7 @@ impl Repo {
             issues: Vec::new(),
             labels: Vec::new(),
             milestones: Vec::new(),
+            seeding: false,
             next_id: 1_000_001,
             last_tick: 0,
         };
@@ -202,8 +205,11 @@ impl Repo {
 
     /// Now, to the second, strictly later than every earlier tick: `updated_at` moves on every
     /// change even when changes come faster than one a second.
+    /// While `seeding`, the clock does not advance: seeding hundreds of issues must not move
+    /// the clock minutes ahead of real time.
     pub fn tick(&mut self) -> DateTime<Utc> {
-        let now = Utc::now().timestamp().max(self.last_tick + 1);
+        let step = if self.seeding { 0 } else { 1 };
+        let now = Utc::now().timestamp().max(self.last_tick + step);
         self.last_tick = now;
         Utc.timestamp_opt(now, 0).single().unwrap_or_default()
     }
@@ -425,7 +431,7 @@ impl Repo {
 
     fn store_labels(&mut self, names: &[String]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for name in names {
+        for name in names.iter().filter(|n| !n.trim().is_empty()) {
             let stored = self.ensure_label(name);
             if !out.contains(&stored) {
                 out.push(stored);
