@@ -366,6 +366,17 @@ impl GitHub {
                 }
                 None => {}
             }
+            if answer.status == 429 {
+                // Refused, so nothing was done: safe to send again, whatever the method.
+                if attempt < MAX_ATTEMPTS {
+                    self.wait(backoff(attempt), "too many requests").await;
+                    continue;
+                }
+                return Err(TrackerError::Other(anyhow!(
+                    "{} was refused {attempt} times: GitHub answered 429 {message}",
+                    what()
+                )));
+            }
             if answer.status >= 500 {
                 let err = anyhow!("GitHub answered {} {}", answer.status, message);
                 if !safe_to_resend {
@@ -640,10 +651,9 @@ fn limit_of(answer: &Answer, message: &str) -> Option<Limit> {
             .unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(60));
         return Some(Limit::Primary { reset });
     }
-    if answer.status == 429 || retry_after.is_some() {
-        return Some(Limit::Secondary { retry_after });
-    }
-    None
+    retry_after.map(|d| Limit::Secondary {
+        retry_after: Some(d),
+    })
 }
 
 /// The `next` URL of a `Link` header value.
@@ -837,11 +847,9 @@ mod tests {
             r#"{"message":"Resource not accessible by integration"}"#,
         );
         assert!(limit_of(&a, &a.message()).is_none());
-        let a = answer(429, &[], "");
-        assert!(matches!(
-            limit_of(&a, &a.message()),
-            Some(Limit::Secondary { retry_after: None })
-        ));
+        // A bare 429 is not a limit with a known wait: it is retried with backoff.
+        let a = answer(429, &[], r#"{"message":"Too Many Requests"}"#);
+        assert!(limit_of(&a, &a.message()).is_none());
     }
 
     #[test]
