@@ -210,6 +210,7 @@ impl Checker {
             position: node.position,
             entries: Vec::new(),
         };
+        let mut suggested: Vec<&str> = Vec::new();
         for (key, value) in entries {
             let Value::Scalar(k) = &key.value else {
                 self.error(
@@ -221,13 +222,15 @@ impl Checker {
             match names.iter().find(|n| **n == k.text) {
                 Some(name) => fields.entries.push((name, key, value)),
                 None => {
+                    suggested.extend(suggest(&k.text, names.iter().copied()));
                     let message = unknown_message("field", &k.text, names);
                     self.error(key.position, message);
                 }
             }
         }
         for name in required {
-            let present = fields.get(name).is_some();
+            // A misspelt field already says what is missing.
+            let present = fields.get(name).is_some() || suggested.contains(name);
             if !present {
                 self.error(node.position, format!("missing field `{name}` in {what}"));
             }
@@ -561,7 +564,7 @@ fn timeline(
                 c.warning(
                     position,
                     format!(
-                        "timeline is out of order: {moment} comes after {prev} (line {})",
+                        "timeline is out of order: `{moment}` is listed after `{prev}` (line {})",
                         prev_pos.line
                     ),
                 );

@@ -1,7 +1,11 @@
 //! The integration tests, in one test binary to keep link time down. Each module tests one
 //! command or component through its public surface: the built binary, or the emulator.
 
+mod action;
+mod check;
 mod emulator;
 mod examples;
+mod status;
 #[path = "../support/mod.rs"]
 mod support;
+mod sync;
