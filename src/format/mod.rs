@@ -194,3 +194,106 @@ pub fn load_source(file: &str, path: PathBuf, bytes: &[u8]) -> validate::Validat
     validated.diagnostics = diagnostics;
     validated
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = "id: 2023-05-10-db
+title: Database overload
+started: 2023-05-10
+impact:
+  summary: Slow pages
+  users_affected_percent: 12.5
+root_cause: |
+  Too many connections
+timeline:
+  - at: 14:00
+    kind: detection
+    event: Alert
+measures:
+  - id: pooling
+    title: Pooling
+tasks:
+  - id: add-pooling
+    title: Add connection pooling
+    measure: pooling
+    labels: [db, db]
+";
+
+    fn load(text: &[u8]) -> validate::Validated {
+        load_source("x.yaml", PathBuf::from("x.yaml"), text)
+    }
+
+    #[test]
+    fn a_valid_file_becomes_the_model() {
+        let validated = load(VALID.as_bytes());
+        assert_eq!(validated.diagnostics, vec![]);
+        let pm = validated.postmortem.expect("a postmortem");
+        assert_eq!(pm.id, "2023-05-10-db");
+        assert_eq!(pm.root_cause, "Too many connections\n");
+        assert_eq!(pm.impact.users_affected_percent, Some(12.5));
+        assert_eq!(
+            pm.timeline[0].at.map(|m| m.to_string()),
+            Some("14:00".into())
+        );
+        assert_eq!(pm.tasks[0].labels, vec!["db"]);
+        assert_eq!(pm.tasks[0].measure.as_deref(), Some("pooling"));
+        assert_eq!(
+            pm.tasks[0].position,
+            Position {
+                line: 17,
+                column: 5
+            }
+        );
+        assert_eq!(pm.file, PathBuf::from("x.yaml"));
+    }
+
+    /// No input may panic, and a file either yields a postmortem or says why not.
+    #[test]
+    fn every_truncation_and_corruption_yields_a_postmortem_or_an_error() {
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for (i, _) in VALID.char_indices() {
+            inputs.push(VALID[..i].as_bytes().to_vec());
+            let mut dropped = VALID.as_bytes().to_vec();
+            dropped.remove(i);
+            inputs.push(dropped);
+            for junk in [
+                b':', b'-', b'[', b'{', b'"', b'&', b'*', b'!', b'\t', b'\n', b'|', 0xff,
+            ] {
+                let mut corrupted = VALID.as_bytes().to_vec();
+                corrupted[i] = junk;
+                inputs.push(corrupted);
+            }
+        }
+        for input in &inputs {
+            let validated = load(input);
+            let has_error = validated.diagnostics.iter().any(Diagnostic::is_error);
+            assert!(
+                validated.postmortem.is_some() != has_error,
+                "{:?}: {:?}",
+                String::from_utf8_lossy(input),
+                validated.diagnostics
+            );
+            for d in &validated.diagnostics {
+                assert!(d.position.line >= 1 && d.position.column >= 1, "{d}");
+            }
+        }
+    }
+
+    #[test]
+    fn paths_are_shown_relative_to_the_root() {
+        let root = Path::new("/repo");
+        assert_eq!(
+            shown(root, Path::new("/repo/postmortems/a.yaml")),
+            PathBuf::from("postmortems/a.yaml")
+        );
+        assert_eq!(
+            shown(root, Path::new("/elsewhere/a.yaml")),
+            PathBuf::from("/elsewhere/a.yaml")
+        );
+        assert!(is_postmortem_file("a.yml"));
+        assert!(!is_postmortem_file(".a.yaml"));
+        assert!(!is_postmortem_file("a.yaml.orig"));
+    }
+}

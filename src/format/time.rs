@@ -102,6 +102,17 @@ mod tests {
             parse_moment("2023-05-10T14:00:00+02:00").map(|m| m.to_string()),
             Some("2023-05-10T14:00:00+02:00".to_string())
         );
+        // Every spelling the schema's pattern admits parses.
+        for other in [
+            "2023-05-10 14:00:00Z",
+            "2023-05-10t14:00:00z",
+            "2023-05-10T14:00:00.5+02:00",
+        ] {
+            assert!(
+                matches!(parse_moment(other), Some(Moment::DateTime(_))),
+                "{other}"
+            );
+        }
         assert_eq!(
             parse_moment("2023-05-10").map(|m| m.to_string()),
             Some("2023-05-10".into())

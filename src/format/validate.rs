@@ -742,3 +742,113 @@ fn labels(c: &mut Checker, fields: &Fields) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(value: &serde_json::Value) -> Vec<String> {
+        let mut out: Vec<String> = match value {
+            serde_json::Value::Object(map) => map.keys().cloned().collect(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.sort();
+        out
+    }
+
+    fn sorted<'a>(words: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut out: Vec<String> = words.into_iter().map(str::to_string).collect();
+        out.sort();
+        out
+    }
+
+    /// The values of an enum definition, whether schemars wrote `enum` or `oneOf` of `const`s.
+    fn enum_values(schema: &serde_json::Value, def: &str) -> Vec<String> {
+        let def = &schema["$defs"][def];
+        let mut all = names(&def["enum"]);
+        for variant in def["oneOf"].as_array().into_iter().flatten() {
+            all.extend(names(&variant["enum"]));
+            all.extend(variant["const"].as_str().map(str::to_string));
+        }
+        all.sort();
+        all
+    }
+
+    /// The validator's field tables and the schema generated from `raw.rs` describe the same
+    /// format: same fields, same required ones, same words.
+    #[test]
+    fn field_tables_match_the_schema_of_the_raw_types() {
+        let schema: serde_json::Value =
+            serde_json::from_str(&crate::schema::postmortem_schema_json()).expect("json");
+        let objects = [
+            (&schema, POSTMORTEM_FIELDS, POSTMORTEM_REQUIRED),
+            (
+                &schema["$defs"]["RawImpact"],
+                IMPACT_FIELDS,
+                IMPACT_REQUIRED,
+            ),
+            (
+                &schema["$defs"]["RawTimelineEntry"],
+                TIMELINE_FIELDS,
+                TIMELINE_REQUIRED,
+            ),
+            (
+                &schema["$defs"]["RawMeasure"],
+                MEASURE_FIELDS,
+                MEASURE_REQUIRED,
+            ),
+            (&schema["$defs"]["RawTask"], TASK_FIELDS, TASK_REQUIRED),
+        ];
+        for (object, fields, required) in objects {
+            assert_eq!(names(&object["properties"]), sorted(fields.iter().copied()));
+            assert_eq!(names(&object["required"]), sorted(required.iter().copied()));
+            assert_eq!(object["additionalProperties"], false);
+        }
+        assert_eq!(
+            enum_values(&schema, "RawStatus"),
+            sorted(STATUSES.iter().map(|(w, _)| *w))
+        );
+        assert_eq!(
+            enum_values(&schema, "RawTimelineKind"),
+            sorted(TIMELINE_KINDS.iter().map(|(w, _)| *w))
+        );
+        assert_eq!(
+            enum_values(&schema, "RawTaskType"),
+            sorted(TASK_TYPES.iter().map(|(w, _)| *w))
+        );
+        assert_eq!(
+            enum_values(&schema, "RawPriority"),
+            sorted(PRIORITIES.iter().map(|(w, _)| *w))
+        );
+    }
+
+    #[test]
+    fn suggestions_catch_typos_and_ignore_unrelated_words() {
+        let fields = TASK_FIELDS.iter().copied();
+        assert_eq!(suggest("titel", fields.clone()), Some("title"));
+        assert_eq!(suggest("Owner", fields.clone()), Some("owner"));
+        assert_eq!(suggest("assignee", fields.clone()), None);
+        assert_eq!(suggest("x", fields), None);
+        assert_eq!(
+            unknown_message("type", "fix", &["prevent", "repair"]),
+            "unknown type `fix`; expected one of: prevent, repair"
+        );
+    }
+
+    #[test]
+    fn ids_and_logins_follow_their_patterns() {
+        assert_eq!(id_problem("2023-05-10-ddos"), None);
+        assert_eq!(id_problem(&"a".repeat(64)), None);
+        assert!(id_problem("-a").is_some());
+        assert!(id_problem("a_b").is_some());
+        assert!(id_problem("é").is_some());
+        assert!(login_ok("octo-cat"));
+        assert!(!login_ok("octo--cat"));
+        assert!(!login_ok("-octocat"));
+        assert!(!login_ok(&"a".repeat(40)));
+    }
+}
