@@ -5,6 +5,7 @@ mod action;
 mod check;
 mod emulator;
 mod examples;
+mod new;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;
