@@ -14,8 +14,10 @@ use chrono::{SubsecRound, Utc};
 use clap::{Args, ValueEnum};
 
 use super::Globals;
+use super::sync::DEFAULT_CACHE_FILE;
 use crate::badge::{self, Badge};
 use crate::config::Config;
+use crate::issue_index::{Fetched, fetch};
 use crate::readme::{self, BadgeImage};
 use crate::report::{self, Format, annotations, markdown};
 use crate::status::{self, StatusInputs, StatusReport};
@@ -42,6 +44,10 @@ pub struct StatusArgs {
     /// Exit with code 2 when any P1 task is overdue.
     #[arg(long)]
     pub fail_on_overdue: bool,
+    /// File keeping ETags and listing state between runs, shared with `sync`, so that
+    /// unchanged listings cost no rate-limit budget.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_CACHE_FILE)]
+    pub cache_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,18 +86,18 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
         );
     }
     let target = crate::repo_target::resolve(args.repo.as_deref(), &config, &env, &root)?;
-    let tracker = GitHub::connect(
-        &target,
-        ConnectOptions {
-            verbose: globals.verbose,
-            ..ConnectOptions::default()
-        },
-    )?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let fetched = runtime.block_on(crate::issue_index::fetch(&tracker, &config.labels))?;
+    let options = ConnectOptions {
+        verbose: globals.verbose,
+        cache_file: Some(root.join(&args.cache_file)),
+        ..ConnectOptions::default()
+    };
+    let fetched = runtime
+        .block_on(read_issues(&target, options, &config.labels))
+        .with_context(|| format!("cannot read the issues of {}", target.repo))?;
     for (key, issue) in fetched.index.untrusted() {
         eprintln!(
             "warning: ignored issue #{} marked for task {key}: its author {} is neither this \
@@ -165,6 +171,29 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
         return Ok(crate::exit::OVERDUE);
     }
     Ok(crate::exit::OK)
+}
+
+/// Lists the repository's issues through the path shared with `sync`, keeping the ETags for
+/// the next run (the listing watermark is sync's alone to move).
+async fn read_issues(
+    target: &crate::repo_target::Target,
+    options: ConnectOptions,
+    labels: &[String],
+) -> anyhow::Result<Fetched> {
+    let verbose = options.verbose;
+    let tracker = GitHub::connect(target, options)?;
+    let fetched = fetch(&tracker, labels).await?;
+    if let Err(err) = tracker.save_cache() {
+        eprintln!("warning: {err:#}");
+    }
+    if verbose > 0 {
+        let s = tracker.stats();
+        eprintln!(
+            "requests: {} GET ({} answered from the cache); {} issues listed as {}",
+            s.gets, s.not_modified, fetched.listed, fetched.identity.login
+        );
+    }
+    Ok(fetched)
 }
 
 /// Reads the README and renders its new text; fails when its markers are missing.
