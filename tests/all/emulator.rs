@@ -1902,15 +1902,25 @@ async fn seeding_many_issues_keeps_the_clock_on_real_time() {
     for n in 0..300 {
         gh.seed_issue(OWNER_TOKEN, &format!("{n}"), "", &[]);
     }
+    for n in 1..=300 {
+        gh.close_issue(n, "completed");
+    }
     let latest = gh
         .issues()
         .iter()
-        .map(|i| i.created_at)
+        .map(|i| i.updated_at)
         .max()
         .expect("issues");
     assert!(
-        latest <= chrono::Utc::now() + chrono::Duration::seconds(1),
+        latest <= chrono::Utc::now() + chrono::Duration::seconds(2),
         "{latest}"
+    );
+    gh.close_issue(1, "not_planned");
+    gh.reopen_issue(1);
+    let reopened = gh.issue(1).expect("#1");
+    assert!(
+        reopened.updated_at > reopened.created_at + chrono::Duration::seconds(1),
+        "each direct edit moves updated_at"
     );
     let first = patch(
         &gh,

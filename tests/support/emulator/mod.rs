@@ -312,8 +312,13 @@ impl Emulator {
     pub fn seed_comment(&self, token: &str, number: u64, body: &str) {
         let account = self.account(token);
         let mut inner = self.shared.lock();
-        if let Err(invalid) = inner.repo.add_comment(&account, number, body) {
-            panic!("the seed comment is invalid: {invalid:?}");
+        inner.repo.seeding = true;
+        let added = inner.repo.add_comment(&account, number, body);
+        inner.repo.seeding = false;
+        match added {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the emulator has no issue #{number}"),
+            Err(invalid) => panic!("the seed comment is invalid: {invalid:?}"),
         }
     }
 
@@ -332,7 +337,10 @@ impl Emulator {
     fn edit(&self, number: u64, change: IssueChange) {
         let owner = self.account(OWNER_TOKEN);
         let mut inner = self.shared.lock();
-        match inner.repo.update_issue(&owner, number, change) {
+        inner.repo.seeding = true;
+        let edited = inner.repo.update_issue(&owner, number, change);
+        inner.repo.seeding = false;
+        match edited {
             Ok(true) => {}
             Ok(false) => panic!("the emulator has no issue #{number}"),
             Err(invalid) => panic!("the edit of #{number} is invalid: {invalid:?}"),

@@ -15,6 +15,8 @@ use super::state::{Account, Invalid, IssueChange, OWNER_LOGIN, REPO_ID, REPO_NAM
 pub struct Reply {
     pub status: u16,
     pub body: Option<Value>,
+    /// The body already serialized (the server does so once, to compute the ETag).
+    pub serialized: Option<Vec<u8>>,
     pub headers: Vec<(String, String)>,
 }
 
@@ -23,6 +25,7 @@ impl Reply {
         Reply {
             status,
             body: Some(body),
+            serialized: None,
             headers: Vec::new(),
         }
     }
@@ -31,6 +34,7 @@ impl Reply {
         Reply {
             status,
             body: None,
+            serialized: None,
             headers: Vec::new(),
         }
     }
@@ -245,8 +249,7 @@ fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
                         base: req.base,
                         repo,
                     };
-                    let items = issue.labels.iter().map(|l| r.label_by_name(l)).collect();
-                    paginate(items, req)
+                    paginate(&issue.labels, req, |l| r.label_by_name(l))
                 }
                 None => Reply::not_found(),
             },
@@ -262,8 +265,7 @@ fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
                 base: req.base,
                 repo,
             };
-            let items = repo.labels.iter().map(|l| r.label(l)).collect();
-            paginate(items, req)
+            paginate(&repo.labels, req, |l| r.label(l))
         }
         ["labels"] if method == "POST" => create_label(repo, req),
         ["labels", name] if method == "GET" => match repo.label(name) {
@@ -303,7 +305,8 @@ fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
 }
 
 /// One page of `items` as GitHub cuts it, with a `Link` header of absolute URLs.
-fn paginate(items: Vec<Value>, req: &Request) -> Reply {
+/// Only the page's items are rendered, so listing thousands of issues stays linear.
+fn paginate<T>(items: &[T], req: &Request, render: impl Fn(&T) -> Value) -> Reply {
     let per_page = req
         .query
         .get("per_page")
@@ -320,7 +323,7 @@ fn paginate(items: Vec<Value>, req: &Request) -> Reply {
     let last = items.len().div_ceil(per_page).max(1);
     let start = (page - 1).saturating_mul(per_page).min(items.len());
     let end = start.saturating_add(per_page).min(items.len());
-    let body = Value::Array(items[start..end].to_vec());
+    let body = Value::Array(items[start..end].iter().map(render).collect());
     let mut reply = Reply::json(200, body);
     let path: String = {
         let mut segs = req.segments.iter().skip(3).map(|s| encode_segment(s));
@@ -497,8 +500,7 @@ fn list_issues(repo: &Repo, req: &Request) -> Reply {
         base: req.base,
         repo,
     };
-    let items = issues.iter().map(|i| r.issue(i)).collect();
-    paginate(items, req)
+    paginate(&issues, req, |i| r.issue(i))
 }
 
 fn get_issue(repo: &Repo, req: &Request, number: u64) -> Reply {
@@ -663,8 +665,7 @@ fn list_comments(repo: &Repo, req: &Request, number: u64) -> Reply {
         base: req.base,
         repo,
     };
-    let items = issue.comments.iter().map(|c| r.comment(issue, c)).collect();
-    paginate(items, req)
+    paginate(&issue.comments, req, |c| r.comment(issue, c))
 }
 
 fn create_comment(repo: &mut Repo, req: &Request, number: u64) -> Reply {
@@ -814,8 +815,7 @@ fn list_milestones(repo: &Repo, req: &Request) -> Reply {
         base: req.base,
         repo,
     };
-    let items = milestones.iter().map(|m| r.milestone(m)).collect();
-    paginate(items, req)
+    paginate(&milestones, req, |m| r.milestone(m))
 }
 
 fn create_milestone(repo: &mut Repo, req: &Request) -> Reply {

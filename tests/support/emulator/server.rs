@@ -381,12 +381,14 @@ fn dispatch(
     if *method == Method::GET && reply.status == 200 {
         let bytes = reply
             .body
-            .as_ref()
-            .map(|b| serde_json::to_vec(b).unwrap_or_default())
+            .take()
+            .map(|b| serde_json::to_vec(&b).unwrap_or_default())
             .unwrap_or_default();
         let etag = etag_of(&bytes, &budget_key);
         if etag_matches(headers, &etag) {
             reply = Reply::empty(304);
+        } else {
+            reply.serialized = Some(bytes);
         }
         reply.headers.push(("etag".to_string(), etag));
     }
@@ -419,9 +421,11 @@ fn secondary(retry_after: u64) -> Reply {
 /// The HTTP response for `reply`, with the headers GitHub puts on every response.
 fn respond(shared: &Shared, reply: Reply, budget: Budget, reset_at: i64) -> Response<Body> {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = match &reply.body {
-        Some(value) => Body::from(serde_json::to_vec(value).unwrap_or_default()),
-        None => Body::empty(),
+    let has_body = reply.body.is_some() || reply.serialized.is_some();
+    let body = match (reply.serialized, &reply.body) {
+        (Some(bytes), _) => Body::from(bytes),
+        (None, Some(value)) => Body::from(serde_json::to_vec(value).unwrap_or_default()),
+        (None, None) => Body::empty(),
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
@@ -445,7 +449,7 @@ fn respond(shared: &Shared, reply: Reply, budget: Budget, reset_at: i64) -> Resp
             format!("EMU:{request_id:08X}"),
         ),
     ];
-    if reply.body.is_some() {
+    if has_body {
         headers.push((
             "content-type".into(),
             "application/json; charset=utf-8".into(),

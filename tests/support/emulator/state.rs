@@ -205,13 +205,26 @@ impl Repo {
 
     /// Now, to the second, strictly later than every earlier tick: `updated_at` moves on every
     /// change even when changes come faster than one a second.
-    /// While `seeding`, the clock does not advance: seeding hundreds of issues must not move
-    /// the clock minutes ahead of real time.
+    /// While `seeding` (direct state edits by tests), the clock does not advance: seeding
+    /// hundreds of issues must not move the clock minutes ahead of real time.
     pub fn tick(&mut self) -> DateTime<Utc> {
         let step = if self.seeding { 0 } else { 1 };
         let now = Utc::now().timestamp().max(self.last_tick + step);
         self.last_tick = now;
         Utc.timestamp_opt(now, 0).single().unwrap_or_default()
+    }
+
+    /// The time of a change to issue `number`: a tick, and later than the issue's last change
+    /// even while seeding, so its `updated_at` always moves.
+    pub fn stamp_for(&mut self, number: u64) -> DateTime<Utc> {
+        let tick = self.tick();
+        let after_last = self
+            .issue(number)
+            .map(|i| i.updated_at + chrono::Duration::seconds(1))
+            .unwrap_or(tick);
+        let stamp = tick.max(after_last);
+        self.last_tick = self.last_tick.max(stamp.timestamp());
+        stamp
     }
 
     pub fn add_account(&mut self, token: &str, account: Account) {
@@ -251,12 +264,15 @@ impl Repo {
             .find(|u| u.login.eq_ignore_ascii_case(login))
     }
 
+    /// Issue `number`: issues are numbered from 1 in creation order and never deleted.
     pub fn issue(&self, number: u64) -> Option<&Issue> {
-        self.issues.iter().find(|i| i.number == number)
+        let index = usize::try_from(number.checked_sub(1)?).ok()?;
+        self.issues.get(index)
     }
 
     pub fn issue_mut(&mut self, number: u64) -> Option<&mut Issue> {
-        self.issues.iter_mut().find(|i| i.number == number)
+        let index = usize::try_from(number.checked_sub(1)?).ok()?;
+        self.issues.get_mut(index)
     }
 
     pub fn label(&self, name: &str) -> Option<&Label> {
@@ -531,7 +547,7 @@ impl Repo {
             change.assignees = None;
             change.milestone = None;
         }
-        let now = self.tick();
+        let now = self.stamp_for(number);
         let Some(issue) = self.issue_mut(number) else {
             return Ok(false);
         };
@@ -597,7 +613,7 @@ impl Repo {
             });
         }
         Repo::check_body("IssueComment", body)?;
-        let now = self.tick();
+        let now = self.stamp_for(number);
         let id = self.fresh_id();
         let comment = Comment {
             id,
@@ -621,7 +637,7 @@ impl Repo {
             return false;
         }
         let stored = self.store_labels(names);
-        let now = self.tick();
+        let now = self.stamp_for(number);
         if let Some(issue) = self.issue_mut(number) {
             let before = issue.labels.len();
             for name in stored {
@@ -639,7 +655,7 @@ impl Repo {
     /// Removes one label from an issue: `None` when the issue does not exist, `Some(false)` when
     /// the label is not on it.
     pub fn remove_issue_label(&mut self, number: u64, name: &str) -> Option<bool> {
-        let now = self.tick();
+        let now = self.stamp_for(number);
         let issue = self.issue_mut(number)?;
         let before = issue.labels.len();
         issue.labels.retain(|l| !l.eq_ignore_ascii_case(name));
