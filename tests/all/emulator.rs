@@ -1938,3 +1938,121 @@ async fn seeding_many_issues_keeps_the_clock_on_real_time() {
     .await;
     assert!(second.body["updated_at"].as_str() > first.body["updated_at"].as_str());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn octocrab_reads_users_repositories_rate_limits_labels_milestones_and_comments() {
+    let gh = Emulator::start().await;
+    let crab = octocrab_for(&gh, OWNER_TOKEN);
+    let me = crab.current().user().await.expect("the user");
+    assert_eq!((me.login.as_str(), me.id.0), ("octocat", 1));
+    let bot = octocrab_for(&gh, ACTIONS_TOKEN).current().user().await;
+    assert!(
+        matches!(&bot, Err(octocrab::Error::GitHub { source, .. }) if source.message == "Resource not accessible by integration"),
+        "{bot:?}"
+    );
+    let repo = crab
+        .repos("acme", "web")
+        .get()
+        .await
+        .expect("the repository");
+    assert_eq!(repo.full_name.as_deref(), Some("acme/web"));
+    assert_eq!(repo.permissions.map(|p| p.push), Some(true));
+    let limits = crab.ratelimit().get().await.expect("the rate limit");
+    assert_eq!(
+        (limits.resources.core.limit, limits.resources.core.remaining),
+        (5_000, 4_998)
+    );
+
+    let issues = crab.issues("acme", "web");
+    let label = issues
+        .create_label("sev-1", "b60205", "Severity one")
+        .await
+        .expect("a label");
+    assert_eq!(
+        (label.name.as_str(), label.color.as_str()),
+        ("sev-1", "b60205")
+    );
+    assert_eq!(
+        issues
+            .get_label("sev-1")
+            .await
+            .expect("the label")
+            .description
+            .as_deref(),
+        Some("Severity one")
+    );
+    let labels = issues
+        .list_labels_for_repo()
+        .per_page(2)
+        .send()
+        .await
+        .expect("labels");
+    assert_eq!(crab.all_pages(labels).await.expect("every label").len(), 4);
+    let milestone = issues
+        .create_milestone("Q3")
+        .send()
+        .await
+        .expect("a milestone");
+    assert_eq!(milestone.number, 1);
+    assert_eq!(
+        issues.get_milestone(1).await.expect("the milestone").title,
+        "Q3"
+    );
+    assert_eq!(
+        issues
+            .list_milestones()
+            .send()
+            .await
+            .expect("milestones")
+            .items
+            .len(),
+        1
+    );
+
+    let number = issues
+        .create("t")
+        .milestone(1u64)
+        .send()
+        .await
+        .expect("an issue")
+        .number;
+    let added = issues
+        .add_labels(number, &["sev-1".to_string(), "postmortem".to_string()])
+        .await
+        .expect("labels added");
+    assert_eq!(added.len(), 2);
+    let left = issues
+        .remove_label(number, "sev-1")
+        .await
+        .expect("a label removed");
+    assert_eq!(
+        left.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+        vec!["postmortem"]
+    );
+    assert!(issues.check_assignee("hubot").await.expect("an answer"));
+    assert!(!issues.check_assignee("mallory").await.expect("an answer"));
+    for n in 0..3 {
+        issues
+            .create_comment(number, format!("comment {n}"))
+            .await
+            .expect("a comment");
+    }
+    let comments = issues
+        .list_comments(number)
+        .per_page(2)
+        .send()
+        .await
+        .expect("comments");
+    let all = crab.all_pages(comments).await.expect("every comment");
+    assert_eq!(
+        all.iter()
+            .filter_map(|c| c.body.as_deref())
+            .collect::<Vec<_>>(),
+        vec!["comment 0", "comment 1", "comment 2"]
+    );
+    let issue = issues.get(number).await.expect("the issue");
+    assert_eq!(
+        (issue.comments, issue.milestone.map(|m| m.title)),
+        (3, Some("Q3".to_string()))
+    );
+}
