@@ -1720,6 +1720,17 @@ async fn refuses_writes_beyond_the_secondary_limit_with_retry_after() {
         "reads are not limited"
     );
     assert_eq!(gh.issues().len(), 1);
+    let refused = gh.requests()[2].clone();
+    assert_eq!(
+        (refused.status, refused.counted),
+        (403, false),
+        "a refused write costs no budget"
+    );
+    assert_eq!(
+        gh.remaining(OWNER_TOKEN),
+        4_997,
+        "two writes and one read were counted"
+    );
     tokio::time::sleep(Duration::from_millis(1_600)).await;
     assert_eq!(
         post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "2"}))

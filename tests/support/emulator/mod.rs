@@ -110,7 +110,9 @@ pub struct LoggedRequest {
     pub token: Option<String>,
     /// The status answered; 0 when the connection was dropped without an answer.
     pub status: u16,
-    /// Whether it spent primary rate-limit budget (a 304 and `GET /rate_limit` do not).
+    /// Whether it spent primary rate-limit budget. A 304, `GET /rate_limit`, a refusal (bad
+    /// credentials, a spent budget, the secondary limit) and an injected fault do not; a
+    /// `drop_after_write` request does, since it was handled.
     pub counted: bool,
     /// The request body as text.
     pub body: String,

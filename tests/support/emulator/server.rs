@@ -365,7 +365,13 @@ fn dispatch(
     } else {
         Ok(())
     } {
-        secondary(secs)
+        let budget = inner.limits.budget(&budget_key);
+        entry.status = 403;
+        inner.log.push(entry);
+        return (
+            respond(shared, secondary(secs), budget, inner.limits.reset_at),
+            false,
+        );
     } else {
         let request = Request {
             method: method.as_str(),
