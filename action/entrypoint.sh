@@ -79,10 +79,14 @@ case "$command" in
   check)
     status=0
     "$bin" check --format github ${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"} | tee "$work/check.out" || status=$?
-    errors="$(grep -c '^::error' "$work/check.out" || true)"
-    warnings="$(grep -c '^::warning' "$work/check.out" || true)"
-    printf '### aftercare check\n\n%s error(s), %s warning(s); each one is an annotation on its file.\n' \
-      "$errors" "$warnings" | summary
+    # The job summary repeats the command's own closing line ("3 errors in 6 files").
+    closing="$(grep -v '^::' "$work/check.out" | tail -n 1 || true)"
+    {
+      printf '### aftercare check\n\n%s\n' "${closing:-aftercare check printed no summary}"
+      if grep -q '^::' "$work/check.out"; then
+        printf '\nEach problem is an annotation on its file and line.\n'
+      fi
+    } | summary
     exit "$status"
     ;;
   sync)

@@ -3,11 +3,13 @@
 Usage: outputs.py (sync|status) JSON DRY_RUN OUTPUTS_FILE SUMMARY_FILE
 
 Writes KEY=VALUE lines to OUTPUTS_FILE (created, updated, closed, reopened, unchanged for
-sync; tasks, done, percent, overdue for status) and, for sync, a Markdown summary of the plan
-to SUMMARY_FILE. It only reads what the CLI printed: it must not compute counts of its own,
-so the numbers in a workflow are always the CLI's.
+sync; tasks, done, percent, overdue for status) and, for sync, a Markdown summary of the
+changes to SUMMARY_FILE, and prints sync's warnings and errors as annotations. It only reads
+what the CLI printed: it must not compute counts of its own, so the numbers in a workflow are
+always the CLI's.
 """
 
+import html
 import json
 import sys
 
@@ -30,31 +32,16 @@ def value(raw):
     return str(raw).replace("\n", " ")
 
 
-def changes_of(doc):
-    """The list of planned changes, under whichever key the JSON carries it."""
-    for key in ("changes", "plan", "actions"):
-        found = doc.get(key)
-        if isinstance(found, list):
-            return found
-    return []
+def cell(text):
+    """Text safe inside a Markdown table cell: no HTML, no column breaks, one line."""
+    text = html.escape(str(text), quote=False).replace("|", "\\|")
+    return " ".join(text.split())
 
 
-def describe(change):
-    """One Markdown list line for one planned change."""
-    if not isinstance(change, dict):
-        return f"- {change}"
-    kind = change.get("kind") or change.get("action") or change.get("change") or "change"
-    key = change.get("key") or change.get("task") or ""
-    issue = change.get("issue") or change.get("number")
-    title = change.get("title") or ""
-    parts = [f"**{kind}**"]
-    if key:
-        parts.append(f"`{key}`")
-    if issue not in (None, ""):
-        parts.append(f"#{issue}")
-    if title:
-        parts.append(title)
-    return "- " + " ".join(parts)
+def annotation(level, message):
+    """A workflow command; escaped so that no text from a postmortem can start another."""
+    data = str(message).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} title=aftercare sync::{data}"
 
 
 def sync(doc, dry_run):
@@ -63,21 +50,48 @@ def sync(doc, dry_run):
         raise SystemExit("aftercare sync printed JSON without a summary object")
     lines = [f"{name}={value(counts.get(name, 0))}" for name in SYNC_FIELDS]
     heading = "aftercare sync (dry run: nothing was changed)" if dry_run else "aftercare sync"
-    md = [f"### {heading}", "", "| " + " | ".join(SYNC_FIELDS) + " |"]
+    repo = doc.get("repo")
+    md = [f"### {heading}", ""]
+    if repo:
+        md += [f"Repository: {cell(repo)}", ""]
+    md.append("| " + " | ".join(SYNC_FIELDS) + " |")
     md.append("|" + "---:|" * len(SYNC_FIELDS))
     md.append("| " + " | ".join(value(counts.get(n, 0)) for n in SYNC_FIELDS) + " |")
-    changes = [c for c in changes_of(doc) if describe(c)]
+    changes = [
+        c
+        for c in doc.get("changes") or []
+        if isinstance(c, dict) and c.get("action") != "unchanged"
+    ]
     if changes:
-        md += ["", "Planned changes:" if dry_run else "Changes:", ""]
-        md += [describe(c) for c in changes]
-    return lines, "\n".join(md) + "\n"
+        md += ["", "| change | issue | task | title |", "|---|---:|---|---|"]
+        for c in changes:
+            action = cell(c.get("action", ""))
+            if c.get("duplicate_of") is not None:
+                action += f" (duplicate of #{value(c['duplicate_of'])})"
+            if c.get("error"):
+                action += f" **failed:** {cell(c['error'])}"
+            issue = f"#{value(c['issue'])}" if c.get("issue") is not None else ""
+            key = cell(c.get("key", "")).replace("`", "")
+            md.append(f"| {action} | {issue} | `{key}` | {cell(c.get('title', ''))} |")
+    notes = [str(n) for n in doc.get("notes") or []]
+    warnings = [str(w) for w in doc.get("warnings") or []]
+    errors = [str(e) for e in doc.get("errors") or []]
+    stopped = doc.get("stopped")
+    if stopped:
+        errors.append(f"stopped: {stopped}")
+    for title, items in (("Errors", errors), ("Warnings", warnings), ("Notes", notes)):
+        if items:
+            md += ["", f"{title}:", ""] + [f"- {cell(i)}" for i in items]
+    commands = [annotation("error", e) for e in errors]
+    commands += [annotation("warning", w) for w in warnings]
+    return lines, "\n".join(md) + "\n", commands
 
 
 def status(doc):
     totals = doc.get("totals")
     if not isinstance(totals, dict):
         raise SystemExit("aftercare status printed JSON without a totals object")
-    return [f"{name}={value(totals.get(name, 0))}" for name in STATUS_FIELDS], ""
+    return [f"{name}={value(totals.get(name, 0))}" for name in STATUS_FIELDS], "", []
 
 
 def main(argv):
@@ -92,13 +106,15 @@ def main(argv):
     if not isinstance(doc, dict):
         raise SystemExit(f"aftercare {command} printed JSON that is not an object")
     if command == "sync":
-        lines, md = sync(doc, dry_run == "true")
+        lines, md, commands = sync(doc, dry_run == "true")
     else:
-        lines, md = status(doc)
+        lines, md, commands = status(doc)
     with open(outputs_path, "w", encoding="utf-8") as f:
         f.write("".join(line + "\n" for line in lines))
     with open(summary_path, "w", encoding="utf-8") as f:
         f.write(md)
+    for command_line in commands:
+        print(command_line)
 
 
 if __name__ == "__main__":

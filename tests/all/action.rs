@@ -1,0 +1,570 @@
+//! The GitHub Action's scripts, run as the runner runs them: `bash action/install.sh` and
+//! `bash action/entrypoint.sh` with the environment a workflow step gets (`GITHUB_*`,
+//! `RUNNER_*`, the `INPUT_*` variables action.yml sets) and the built binary as
+//! `AFTERCARE_BIN`, against the GitHub emulator. These tests assert the step outputs file,
+//! the job summary, the exit code and, for sync, the issues on the emulator.
+//!
+//! They must not download or build anything and must not reach a real GitHub: the binary is
+//! the one cargo built for the tests and every API call goes to the emulator.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::emulator::{ACTIONS_TOKEN, Emulator};
+
+/// The root of this repository, where action.yml and action/ live.
+fn action_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary workspace holding a copy of the example postmortems and aftercare.yml, as a
+/// checkout of a repository that uses the action would.
+fn example_workspace() -> tempfile::TempDir {
+    let workspace = tempfile::tempdir().expect("a temporary directory");
+    let from = action_path().join("postmortems");
+    let to = workspace.path().join("postmortems");
+    fs::create_dir(&to).expect("the postmortems directory is created");
+    for entry in fs::read_dir(&from).expect("the example postmortems are there") {
+        let entry = entry.expect("a directory entry");
+        fs::copy(entry.path(), to.join(entry.file_name())).expect("a postmortem is copied");
+    }
+    fs::copy(
+        action_path().join("aftercare.yml"),
+        workspace.path().join("aftercare.yml"),
+    )
+    .expect("aftercare.yml is copied");
+    workspace
+}
+
+/// What a step run produced: exit code, logs, and the files the runner reads afterwards.
+#[derive(Debug)]
+struct StepRun {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    outputs: String,
+    summary: String,
+}
+
+/// One step of the action, with the environment the runner gives it and nothing else that
+/// could point it elsewhere (tokens, `GITHUB_*`, `INPUT_*`, `RUNNER_*` of the outer process).
+struct Step {
+    command: Command,
+    runner: tempfile::TempDir,
+}
+
+impl Step {
+    /// A step running `script` (relative to the action's root) in `workspace`.
+    fn new(script: &str, workspace: &Path) -> Step {
+        let runner = tempfile::tempdir().expect("a temporary directory");
+        fs::create_dir(runner.path().join("temp")).expect("RUNNER_TEMP is created");
+        let mut command = Command::new("bash");
+        command.arg(action_path().join(script));
+        command.current_dir(workspace);
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("GITHUB_")
+                || k.starts_with("GH_")
+                || k.starts_with("INPUT_")
+                || k.starts_with("RUNNER_")
+                || k.starts_with("ACTION_")
+                || k.starts_with("AFTERCARE_")
+                || k == "CI"
+            {
+                command.env_remove(&key);
+            }
+        }
+        command
+            .env("CI", "true")
+            .env("NO_COLOR", "1")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_ACTION_PATH", action_path())
+            .env("GITHUB_WORKSPACE", workspace)
+            .env("GITHUB_OUTPUT", runner.path().join("output"))
+            .env("GITHUB_STEP_SUMMARY", runner.path().join("summary"))
+            .env("RUNNER_TEMP", runner.path().join("temp"))
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64");
+        Step { command, runner }
+    }
+
+    /// The action's main step, using the binary cargo built.
+    fn entrypoint(workspace: &Path) -> Step {
+        Step::new("action/entrypoint.sh", workspace)
+            .env("AFTERCARE_BIN", env!("CARGO_BIN_EXE_aftercare"))
+    }
+
+    fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Step {
+        self.command.env(key, value);
+        self
+    }
+
+    fn env_remove(mut self, key: &str) -> Step {
+        self.command.env_remove(key);
+        self
+    }
+
+    async fn run_async(self) -> StepRun {
+        tokio::task::spawn_blocking(move || self.run())
+            .await
+            .expect("the step finishes")
+    }
+
+    fn run(mut self) -> StepRun {
+        let out = self.command.output().expect("bash runs");
+        let read =
+            |name: &str| fs::read_to_string(self.runner.path().join(name)).unwrap_or_default();
+        let leftovers: Vec<_> = fs::read_dir(self.runner.path().join("temp"))
+            .expect("RUNNER_TEMP is readable")
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "the step left files in RUNNER_TEMP: {leftovers:?}"
+        );
+        StepRun {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            outputs: read("output"),
+            summary: read("summary"),
+        }
+    }
+}
+
+#[test]
+fn install_uses_the_binary_it_is_given_and_downloads_nothing() {
+    let workspace = tempfile::tempdir().expect("a temporary directory");
+    let run = Step::new("action/install.sh", workspace.path())
+        .env("AFTERCARE_BIN", env!("CARGO_BIN_EXE_aftercare"))
+        .env("ACTION_REPOSITORY", "example/aftercare")
+        .env("ACTION_REF", "v1")
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.outputs,
+        format!(
+            "path={}\nbuild=false\nroot=\nkey=\n",
+            env!("CARGO_BIN_EXE_aftercare")
+        )
+    );
+}
+
+#[test]
+fn install_refuses_a_binary_override_that_is_not_executable() {
+    let workspace = tempfile::tempdir().expect("a temporary directory");
+    let missing = workspace.path().join("no-such-binary");
+    let run = Step::new("action/install.sh", workspace.path())
+        .env("AFTERCARE_BIN", &missing)
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "::error title=aftercare::AFTERCARE_BIN is set to '{}', which is not an executable file\n",
+            missing.display()
+        )
+    );
+    assert_eq!(run.outputs, "");
+}
+
+#[test]
+fn install_builds_from_source_when_the_action_is_not_used_at_a_release_tag() {
+    // `uses: ./` (no action repository or ref): the binary is built from this checkout, in a
+    // cache directory whose key follows the source.
+    let workspace = tempfile::tempdir().expect("a temporary directory");
+    let home = tempfile::tempdir().expect("a temporary directory");
+    let run = Step::new("action/install.sh", workspace.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_CACHE_HOME")
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.outputs.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.outputs);
+    let root = lines[2].strip_prefix("root=").expect("a root output");
+    let key = lines[3].strip_prefix("key=").expect("a key output");
+    let digest = key
+        .strip_prefix(&format!(
+            "aftercare-Linux-X64-{}-",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .expect("the key names the runner and the version");
+    assert_eq!(digest.len(), 64, "a sha256 of the source: {key}");
+    assert!(digest.chars().all(|c| c.is_ascii_hexdigit()), "{key}");
+    let expected_root = home
+        .path()
+        .canonicalize()
+        .expect("the home directory exists")
+        .join(".cache/aftercare-action")
+        .join(digest);
+    assert_eq!(root, expected_root.display().to_string());
+    assert_eq!(lines[0], format!("path={root}/bin/aftercare"));
+    assert_eq!(lines[1], "build=true");
+    assert!(Path::new(root).is_dir(), "the cache directory is created");
+}
+
+#[test]
+fn entrypoint_rejects_an_unknown_command() {
+    let workspace = example_workspace();
+    let run = Step::entrypoint(workspace.path())
+        .env("INPUT_COMMAND", "deploy")
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "::error title=aftercare::input command must be check, sync or status, not 'deploy'\n"
+    );
+    assert_eq!(run.outputs, "");
+    assert_eq!(run.summary, "");
+}
+
+#[test]
+fn entrypoint_rejects_a_dry_run_that_is_not_a_boolean() {
+    let workspace = example_workspace();
+    let run = Step::entrypoint(workspace.path())
+        .env("INPUT_COMMAND", "sync")
+        .env("INPUT_DRY_RUN", "yes")
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "::error title=aftercare::input dry-run must be true or false, not 'yes'\n"
+    );
+}
+
+#[test]
+fn entrypoint_passes_inputs_as_data_never_as_shell_code() {
+    // An input full of shell syntax reaches aftercare as literal arguments: nothing is
+    // expanded, substituted or globbed, so the marker file is never written.
+    let workspace = example_workspace();
+    let marker = workspace.path().join("injected");
+    let hostile = format!(
+        "--dir $(touch {0}) `touch {0}` ;touch {0} *",
+        marker.display()
+    );
+    let run = Step::entrypoint(workspace.path())
+        .env("INPUT_COMMAND", "check")
+        .env("INPUT_ARGS", &hostile)
+        .run();
+    assert!(!marker.exists(), "an input ran as shell code: {run:?}");
+    assert_eq!(
+        run.code, 2,
+        "clap refuses the unexpected arguments: {run:?}"
+    );
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some(
+            format!(
+                "error: unexpected argument '{}/injected)' found",
+                workspace.path().display()
+            )
+            .as_str()
+        )
+    );
+}
+
+/// The environment of a workflow run in `acme/web` on the emulator, with the job's
+/// `GITHUB_TOKEN`.
+fn on_emulator(step: Step, gh: &Emulator, event: &str) -> Step {
+    step.env("GITHUB_EVENT_NAME", event)
+        .env("GITHUB_REPOSITORY", "acme/web")
+        .env("GITHUB_API_URL", gh.url())
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_TOKEN", ACTIONS_TOKEN)
+}
+
+/// A sync step as postmortems.yml runs it, with no pause between writes.
+fn sync_step(workspace: &Path, gh: &Emulator, event: &str, dry_run: &str) -> Step {
+    on_emulator(Step::entrypoint(workspace), gh, event)
+        .env("INPUT_COMMAND", "sync")
+        .env("INPUT_DRY_RUN", dry_run)
+        .env("INPUT_ARGS", "--write-interval-ms 0")
+}
+
+/// The sync job summary's opening: heading, repository and the counts table.
+fn sync_summary_head(heading: &str, counts: [u32; 5]) -> String {
+    let [created, updated, closed, reopened, unchanged] = counts;
+    format!(
+        "### {heading}\n\nRepository: acme/web\n\n\
+         | created | updated | closed | reopened | unchanged |\n\
+         |---:|---:|---:|---:|---:|\n\
+         | {created} | {updated} | {closed} | {reopened} | {unchanged} |\n"
+    )
+}
+
+/// The rows of a sync summary's table that report a created issue.
+fn summary_rows(summary: &str) -> Vec<&str> {
+    summary
+        .lines()
+        .filter(|l| l.starts_with("| create |"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_on_push_files_one_issue_per_task_and_sets_the_outputs() {
+    let gh = Emulator::start().await;
+    let workspace = example_workspace();
+
+    let first = sync_step(workspace.path(), &gh, "push", "false")
+        .run_async()
+        .await;
+    assert_eq!(first.code, 0, "{first:?}");
+    assert_eq!(
+        first.outputs,
+        "created=34\nupdated=0\nclosed=0\nreopened=0\nunchanged=0\n"
+    );
+    let issues = gh.issues();
+    assert_eq!(issues.len(), 34);
+    assert!(
+        issues
+            .iter()
+            .all(|i| i.state == "open" && i.author == "github-actions[bot]"),
+        "{issues:#?}"
+    );
+    assert!(
+        issues
+            .iter()
+            .all(|i| i.labels.iter().any(|l| l == "postmortem")),
+        "every issue carries the configured label"
+    );
+    // The summary lists every created issue by number, once, after the counts.
+    let head = sync_summary_head("aftercare sync", [34, 0, 0, 0, 0]);
+    let table = "\n| change | issue | task | title |\n|---|---:|---|---|\n";
+    assert!(
+        first.summary.starts_with(&format!("{head}{table}")),
+        "{}",
+        first.summary
+    );
+    let rows = summary_rows(&first.summary);
+    assert_eq!(rows.len(), 34, "{}", first.summary);
+    for issue in &issues {
+        let prefix = format!("| create | #{} | `", issue.number);
+        let matching: Vec<&&str> = rows.iter().filter(|r| r.starts_with(&prefix)).collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "issue #{} in {}",
+            issue.number,
+            first.summary
+        );
+        // The row names the task whose marker the issue carries.
+        let key = matching[0][prefix.len()..]
+            .split('`')
+            .next()
+            .expect("a task key");
+        assert!(
+            issue.body.contains(key),
+            "issue #{} does not mark task {key}",
+            issue.number
+        );
+    }
+    assert_eq!(
+        first.summary.lines().count(),
+        head.lines().count() + 3 + 34,
+        "no warnings, errors or notes: {}",
+        first.summary
+    );
+
+    // The next push with no change to the postmortems changes nothing.
+    gh.clear_requests();
+    let second = sync_step(workspace.path(), &gh, "push", "false")
+        .run_async()
+        .await;
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(
+        second.outputs,
+        "created=0\nupdated=0\nclosed=0\nreopened=0\nunchanged=34\n"
+    );
+    assert_eq!(
+        second.summary,
+        sync_summary_head("aftercare sync", [0, 0, 0, 0, 34])
+    );
+    assert_eq!(gh.issues().len(), 34);
+    let writes = gh.requests().iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_dry_run_on_a_pull_request_puts_the_plan_in_the_summary_and_writes_nothing() {
+    let gh = Emulator::start().await;
+    let workspace = example_workspace();
+
+    let run = sync_step(workspace.path(), &gh, "pull_request", "true")
+        .run_async()
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.outputs,
+        "created=34\nupdated=0\nclosed=0\nreopened=0\nunchanged=0\n"
+    );
+    let head = sync_summary_head(
+        "aftercare sync (dry run: nothing was changed)",
+        [34, 0, 0, 0, 0],
+    );
+    assert!(
+        run.summary.starts_with(&format!(
+            "{head}\n| change | issue | task | title |\n|---|---:|---|---|\n\
+             | create |  | `2023-05-10-ddos-database-overload/evaluate-ddos-detection` | \
+             Evaluate and implement an advanced DDoS detection system |\n"
+        )),
+        "{}",
+        run.summary
+    );
+    assert_eq!(summary_rows(&run.summary).len(), 34, "{}", run.summary);
+    assert_eq!(gh.issues().len(), 0);
+    let writes = gh.requests().iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes, 0);
+}
+
+#[test]
+fn check_passes_on_the_example_postmortems() {
+    let workspace = example_workspace();
+    let run = Step::entrypoint(workspace.path())
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("INPUT_COMMAND", "check")
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "no problems in 5 files (5 postmortems, 34 tasks)\n"
+    );
+    assert_eq!(
+        run.summary,
+        "### aftercare check\n\nno problems in 5 files (5 postmortems, 34 tasks)\n"
+    );
+    assert_eq!(run.outputs, "");
+}
+
+#[test]
+fn check_annotates_an_invalid_postmortem_and_fails_the_step() {
+    let workspace = example_workspace();
+    fs::write(
+        workspace.path().join("postmortems/broken.yaml"),
+        "id: broken\ntitle: Broken\nstatuss: draft\n",
+    )
+    .expect("the broken postmortem is written");
+    let run = Step::entrypoint(workspace.path())
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("INPUT_COMMAND", "check")
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "::error file=postmortems/broken.yaml,line=1,col=1::missing field `impact` in the postmortem\n\
+         ::error file=postmortems/broken.yaml,line=1,col=1::missing field `root_cause` in the postmortem\n\
+         ::error file=postmortems/broken.yaml,line=3,col=1::unknown field `statuss`, did you mean `status`?\n\
+         3 errors in 6 files\n"
+    );
+    assert_eq!(
+        run.summary,
+        "### aftercare check\n\n3 errors in 6 files\n\n\
+         Each problem is an annotation on its file and line.\n"
+    );
+}
+
+#[test]
+fn check_reads_the_directory_input() {
+    // `dir` is passed as --dir: an empty directory holds no postmortem, which is no error.
+    let workspace = example_workspace();
+    fs::create_dir(workspace.path().join("empty")).expect("the directory is created");
+    let run = Step::entrypoint(workspace.path())
+        .env("INPUT_COMMAND", "check")
+        .env("INPUT_DIR", "empty")
+        .run();
+    assert_eq!(
+        run.stdout, "no problems in 0 files (0 postmortems, 0 tasks)\n",
+        "{run:?}"
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_sets_the_outputs_and_rewrites_the_readme_and_badge() {
+    let gh = Emulator::start().await;
+    let workspace = example_workspace();
+    let synced = sync_step(workspace.path(), &gh, "push", "false")
+        .run_async()
+        .await;
+    assert_eq!(synced.code, 0, "{synced:?}");
+    // Three tasks are done, one is dropped.
+    let mut numbers: Vec<u64> = gh.issues().iter().map(|i| i.number).collect();
+    numbers.sort_unstable();
+    for &n in &numbers[..3] {
+        gh.close_issue(n, "completed");
+    }
+    gh.close_issue(numbers[3], "not_planned");
+    fs::write(
+        workspace.path().join("README.md"),
+        "# Project\n\n<!-- aftercare:status:start -->\n<!-- aftercare:status:end -->\n",
+    )
+    .expect("the README is written");
+    fs::create_dir(workspace.path().join(".github")).expect(".github is created");
+
+    let run = on_emulator(Step::entrypoint(workspace.path()), &gh, "issues")
+        .env("INPUT_COMMAND", "status")
+        .env("INPUT_README", "README.md")
+        .env("INPUT_BADGE", ".github/aftercare-badge.svg")
+        .run_async()
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    // Tasks count every task; the share done leaves out the dropped one (3 of 33).
+    assert_eq!(run.outputs, "tasks=34\ndone=3\npercent=9.1\noverdue=0\n");
+    // aftercare status writes the job summary itself.
+    assert!(
+        run.summary
+            .starts_with("### Corrective actions in acme/web: 3/33 done (9.1%)\n"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary.ends_with(
+            "| **Total** | 3/33 | ░░░░░░░░░░ 9.1% | 30 | 1 | 0 | 0 |\n\nNo overdue tasks.\n"
+        ),
+        "{}",
+        run.summary
+    );
+    let readme = fs::read_to_string(workspace.path().join("README.md")).expect("the README");
+    assert!(
+        readme.starts_with(
+            "# Project\n\n<!-- aftercare:status:start -->\n\
+             ![corrective actions: 3/33 done](.github/aftercare-badge.svg)\n"
+        ),
+        "{readme}"
+    );
+    assert!(
+        readme.ends_with(
+            "| **Total** | 3/33 | ░░░░░░░░░░ 9.1% | 0 |\n\n<!-- aftercare:status:end -->\n"
+        ),
+        "{readme}"
+    );
+    let badge = workspace.path().join(".github/aftercare-badge.svg");
+    let svg = fs::read_to_string(&badge).expect("the badge is written");
+    assert!(svg.starts_with("<svg "), "{svg}");
+    assert!(svg.contains("3/33 done"), "{svg}");
+    let endpoint = workspace.path().join(".github/aftercare-badge.json");
+    assert!(
+        endpoint.is_file(),
+        "the endpoint JSON is written beside the badge"
+    );
+
+    // A second run with nothing changed on GitHub leaves both files as they were, so the
+    // workflow has nothing to commit.
+    let endpoint_json = fs::read_to_string(&endpoint).expect("the endpoint JSON");
+    let again = on_emulator(Step::entrypoint(workspace.path()), &gh, "schedule")
+        .env("INPUT_COMMAND", "status")
+        .env("INPUT_README", "README.md")
+        .env("INPUT_BADGE", ".github/aftercare-badge.svg")
+        .run_async()
+        .await;
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.outputs, run.outputs);
+    assert_eq!(
+        fs::read_to_string(workspace.path().join("README.md")).expect("the README"),
+        readme
+    );
+    assert_eq!(fs::read_to_string(&badge).expect("the badge"), svg);
+    assert_eq!(
+        fs::read_to_string(&endpoint).expect("the endpoint JSON"),
+        endpoint_json
+    );
+}
