@@ -438,8 +438,12 @@ async fn drops_the_connection_before_or_after_a_write() {
     assert!(lost.is_none());
     assert_eq!(gh.issues().len(), 1, "the create happened");
     assert_eq!(gh.issues()[0].title, "b");
-    let statuses: Vec<u16> = gh.requests().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec![0, 201]);
+    let statuses: Vec<(u16, bool, bool)> = gh
+        .requests()
+        .iter()
+        .map(|r| (r.status, r.dropped, r.counted))
+        .collect();
+    assert_eq!(statuses, vec![(0, true, false), (201, true, true)]);
     let answered = post(&gh, ISSUES, OWNER_TOKEN, json!({"title": "c"})).await;
     assert_eq!(
         answered.status, 201,

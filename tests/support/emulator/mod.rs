@@ -108,8 +108,11 @@ pub struct LoggedRequest {
     /// The raw query string without `?` (`""` when none).
     pub query: String,
     pub token: Option<String>,
-    /// The status answered; 0 when the connection was dropped without an answer.
+    /// The status answered: 0 when the connection was dropped before handling; for a
+    /// `drop_after_write` request, the status of the handling the client never received.
     pub status: u16,
+    /// The connection was cut instead of answering (either kind of dropped connection).
+    pub dropped: bool,
     /// Whether it spent primary rate-limit budget. A 304, `GET /rate_limit`, a refusal (bad
     /// credentials, a spent budget, the secondary limit) and an injected fault do not; a
     /// `drop_after_write` request does, since it was handled.

@@ -290,12 +290,14 @@ fn dispatch(
         token: token.clone(),
         status: 0,
         counted: false,
+        dropped: false,
         body: String::from_utf8_lossy(body).into_owned(),
         at: Instant::now(),
     };
     let mut drop_after = false;
     match fault::take(&mut inner.faults, &method_name, &path) {
         Some(FaultKind::DropConnection) => {
+            entry.dropped = true;
             inner.log.push(entry);
             return (Response::new(Body::empty()), true);
         }
@@ -406,6 +408,7 @@ fn dispatch(
     };
     entry.status = reply.status;
     entry.counted = counted;
+    entry.dropped = drop_after;
     inner.log.push(entry);
     (
         respond(shared, reply, budget, inner.limits.reset_at),
