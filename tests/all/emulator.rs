@@ -2071,3 +2071,76 @@ async fn octocrab_reads_users_repositories_rate_limits_labels_milestones_and_com
         (3, Some("Q3".to_string()))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_unknown_paths_bad_json_and_both_authorization_schemes() {
+    let gh = Emulator::start().await;
+    let unknown = get(&gh, "/repos/acme/web/pulls", OWNER_TOKEN).await;
+    assert_eq!(
+        (unknown.status, unknown.body.clone()),
+        (
+            404,
+            json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"})
+        )
+    );
+    assert_eq!(
+        get(&gh, "/repositories/2/issues", OWNER_TOKEN).await.status,
+        404
+    );
+    assert_eq!(
+        send(
+            &gh,
+            "DELETE",
+            "/repos/acme/web/issues/1",
+            Some(OWNER_TOKEN),
+            &[],
+            None
+        )
+        .await
+        .expect("an answer")
+        .status,
+        404
+    );
+    let raw = send(
+        &gh,
+        "POST",
+        ISSUES,
+        Some(OWNER_TOKEN),
+        &[("content-type", "application/json")],
+        None,
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(raw.status, 422, "an empty body has no title");
+    let addr = gh.addr();
+    let garbled = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).expect("a connection");
+        let body = "{not json";
+        let request = format!(
+            "POST /repos/acme/web/issues HTTP/1.1\r\nhost: x\r\nconnection: close\r\nauthorization: token {OWNER_TOKEN}\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("a write");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("a read");
+        answer
+    })
+    .await
+    .expect("the request");
+    assert!(garbled.starts_with("HTTP/1.1 400"), "{garbled}");
+    assert!(
+        garbled.contains(r#""message":"Problems parsing JSON""#),
+        "{garbled}"
+    );
+    assert_eq!(
+        gh.requests()[4].token.as_deref(),
+        Some(OWNER_TOKEN),
+        "`token X` is read like `Bearer X`"
+    );
+    let enterprise = get(&gh, "/api/v3/user", OWNER_TOKEN).await;
+    assert_eq!(
+        enterprise.body["login"], "octocat",
+        "/api/v3 is accepted too"
+    );
+    assert_eq!(gh.requests()[5].path, "/user");
+}
