@@ -100,6 +100,11 @@ impl Step {
         self
     }
 
+    fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Step {
+        self.command.arg(arg);
+        self
+    }
+
     fn env_remove(mut self, key: &str) -> Step {
         self.command.env_remove(key);
         self
@@ -566,5 +571,117 @@ async fn status_sets_the_outputs_and_rewrites_the_readme_and_badge() {
     assert_eq!(
         fs::read_to_string(&endpoint).expect("the endpoint JSON"),
         endpoint_json
+    );
+}
+
+/// Runs git in `dir` as a test fixture author, and fails the test when git fails.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Fixture")
+        .env("GIT_AUTHOR_EMAIL", "fixture@example.com")
+        .env("GIT_COMMITTER_NAME", "Fixture")
+        .env("GIT_COMMITTER_EMAIL", "fixture@example.com")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A bare `origin` and a clone of it on `main` holding a README and a badge, as the status
+/// job's checkout is.
+fn status_checkout() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let origin = root.path().join("origin.git");
+    let checkout = root.path().join("checkout");
+    git(
+        root.path(),
+        &["init", "--quiet", "--bare", "-b", "main", "origin.git"],
+    );
+    git(root.path(), &["clone", "--quiet", "origin.git", "checkout"]);
+    git(&checkout, &["checkout", "--quiet", "-b", "main"]);
+    fs::write(checkout.join("README.md"), "# Project\n\nold status\n").expect("README");
+    fs::create_dir(checkout.join(".github")).expect(".github");
+    fs::write(
+        checkout.join(".github/aftercare-badge.svg"),
+        "<svg>old</svg>",
+    )
+    .expect("badge");
+    fs::write(checkout.join("notes.txt"), "not the status\n").expect("notes");
+    git(&checkout, &["add", "README.md", ".github", "notes.txt"]);
+    git(&checkout, &["commit", "--quiet", "-m", "Start"]);
+    git(&checkout, &["push", "--quiet", "origin", "main"]);
+    (root, origin, checkout)
+}
+
+fn commit_status(checkout: &Path) -> StepRun {
+    Step::new(".github/scripts/commit-status.sh", checkout)
+        .env("GITHUB_REF_NAME", "main")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .arg("README.md")
+        .arg(".github/aftercare-badge.svg")
+        .run()
+}
+
+#[test]
+fn status_commit_is_skipped_when_nothing_changed() {
+    let (_root, origin, checkout) = status_checkout();
+    let before = git(&origin, &["rev-parse", "main"]);
+    let run = commit_status(&checkout);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "the status files are up to date: nothing to commit\n"
+    );
+    assert_eq!(git(&origin, &["rev-parse", "main"]), before);
+}
+
+#[test]
+fn status_commit_pushes_only_the_status_files_as_the_actions_bot() {
+    let (_root, origin, checkout) = status_checkout();
+    fs::write(checkout.join("README.md"), "# Project\n\nnew status\n").expect("README");
+    fs::write(checkout.join("notes.txt"), "an unrelated edit\n").expect("notes");
+    let run = commit_status(&checkout);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "pushed the refreshed status to main\n");
+    assert_eq!(
+        git(&origin, &["log", "-1", "--format=%an <%ae>%n%s", "main"]),
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>\n\
+         Refresh the postmortem status section and badge\n"
+    );
+    assert_eq!(
+        git(&origin, &["diff", "--name-only", "main~1", "main"]),
+        "README.md\n"
+    );
+}
+
+#[test]
+fn status_commit_rebases_when_the_branch_moved_meanwhile() {
+    let (root, origin, checkout) = status_checkout();
+    // Someone else pushes first.
+    git(root.path(), &["clone", "--quiet", "origin.git", "other"]);
+    let other = root.path().join("other");
+    fs::write(other.join("notes.txt"), "pushed meanwhile\n").expect("notes");
+    git(&other, &["commit", "--quiet", "-am", "Meanwhile"]);
+    git(&other, &["push", "--quiet", "origin", "main"]);
+
+    fs::write(
+        checkout.join(".github/aftercare-badge.svg"),
+        "<svg>new</svg>",
+    )
+    .expect("badge");
+    let run = commit_status(&checkout);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "push 1 to main was refused; rebasing on it\npushed the refreshed status to main\n"
+    );
+    assert_eq!(
+        git(&origin, &["log", "--format=%s", "main"]),
+        "Refresh the postmortem status section and badge\nMeanwhile\nStart\n"
     );
 }
