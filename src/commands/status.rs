@@ -253,6 +253,9 @@ fn write_badge(path: &Path, badge: &Badge) -> anyhow::Result<()> {
             path.display()
         )
     })?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     write_if_changed(path, &badge.svg())
         .with_context(|| format!("cannot write the badge {}", path.display()))?;
     write_if_changed(&endpoint, &badge.endpoint_json())

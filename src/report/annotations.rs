@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use crate::diagnostics::{escape_github_data, escape_github_property};
 use crate::status::StatusReport;
 
 /// One `::warning` line per overdue task, in report order.
@@ -30,25 +31,13 @@ pub fn overdue_warnings(status: &StatusReport) -> String {
         let _ = writeln!(
             out,
             "::warning file={},line={},title={}::{}",
-            escape_property(&incident.file),
+            escape_github_property(&incident.file),
             item.line.max(1),
-            escape_property("Overdue corrective task"),
-            escape_data(&message),
+            escape_github_property("Overdue corrective task"),
+            escape_github_data(&message),
         );
     }
     out
-}
-
-/// Escapes a command's message.
-pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a command's property value.
-pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
@@ -72,7 +61,11 @@ mod tests {
     }
 
     #[test]
-    fn properties_escape_colons_and_commas() {
-        assert_eq!(escape_property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
+    fn a_file_name_with_commas_and_colons_stays_one_property() {
+        let mut report = sample_report();
+        report.incidents[0].file = "post,mortems/a:b.yaml".to_string();
+        assert!(overdue_warnings(&report).starts_with(
+            "::warning file=post%2Cmortems/a%3Ab.yaml,line=31,title=Overdue corrective task::"
+        ));
     }
 }
