@@ -113,7 +113,7 @@ impl Counts {
 
     /// The tasks still meant to be done: all but the dropped ones.
     pub fn planned(&self) -> usize {
-        self.tasks - self.dropped
+        self.tasks.saturating_sub(self.dropped)
     }
 
     /// done / (tasks − dropped) × 100, rounded to one decimal; 100 when nothing is left to do.
