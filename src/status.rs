@@ -214,6 +214,10 @@ pub struct StatusReport {
     pub repo: String,
     #[serde(serialize_with = "serialize_seconds")]
     pub generated_at: DateTime<Utc>,
+    /// The repository's web page (`https://github.com/acme/web`), for links in Markdown. Not
+    /// part of the JSON interface.
+    #[serde(skip)]
+    pub repo_url: Option<String>,
     pub totals: Totals,
     pub incidents: Vec<IncidentStatus>,
 }
@@ -249,6 +253,8 @@ pub struct StatusInputs<'a> {
     pub today: NaiveDate,
     /// When the report is made.
     pub generated_at: DateTime<Utc>,
+    /// The repository's web page, when known.
+    pub repo_url: Option<&'a str>,
 }
 
 /// The due date of a task: its own `due`, else the incident's end (or start) date plus the SLO
@@ -320,6 +326,7 @@ pub fn compute(
     StatusReport {
         repo: inputs.repo.to_string(),
         generated_at: inputs.generated_at,
+        repo_url: inputs.repo_url.map(str::to_string),
         totals,
         incidents,
     }
@@ -522,6 +529,7 @@ pub(crate) mod tests {
         StatusReport {
             repo: "acme/web".to_string(),
             generated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            repo_url: None,
             totals,
             incidents: vec![ddos, dns],
         }
@@ -533,6 +541,7 @@ pub(crate) mod tests {
             slo,
             today: date(today),
             generated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            repo_url: None,
         }
     }
 

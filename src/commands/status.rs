@@ -109,6 +109,7 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
 
     let now = Utc::now().trunc_subsecs(0);
     let repo = target.repo.to_string();
+    let repo_url = target.repo_web_url();
     let status = status::compute(
         &loaded.postmortems,
         &fetched.index,
@@ -117,6 +118,7 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
             slo: &config.slo,
             today: now.date_naive(),
             generated_at: now,
+            repo_url: Some(&repo_url),
         },
     );
 

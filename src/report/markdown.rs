@@ -28,7 +28,11 @@ impl Report for MarkdownReport {
         if status.incidents.is_empty() {
             out.push_str("No published postmortems.\n");
         } else {
-            out.push_str(&incident_table(status, &|_| None, true));
+            let link = |incident: &IncidentStatus| {
+                let repo_url = status.repo_url.as_deref()?;
+                url_destination(&format!("{repo_url}/blob/HEAD/{}", incident.file))
+            };
+            out.push_str(&incident_table(status, &link, true));
         }
         out.push('\n');
         let overdue: Vec<_> = status.overdue().collect();
@@ -220,6 +224,16 @@ mod tests {
 1 task has no issue yet: run `aftercare sync` to create it.
 ";
         assert_eq!(MarkdownReport.render(&sample_report()), expected);
+    }
+
+    #[test]
+    fn incidents_link_to_their_file_on_the_repository_page_when_it_is_known() {
+        let mut report = sample_report();
+        report.repo_url = Some("https://github.com/acme/web".to_string());
+        let out = MarkdownReport.render(&report);
+        assert!(out.contains(
+            "\n| [DDoS on the web tier](https://github.com/acme/web/blob/HEAD/postmortems/2023-05-10-ddos.yaml) | 1/3 |"
+        ), "{out}");
     }
 
     #[test]

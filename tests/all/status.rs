@@ -476,6 +476,9 @@ async fn github_actions_gets_a_job_summary_and_annotations_at_the_task_lines() {
         .unwrap_or_else(|| panic!("the annotations end standard output:\n{}", out.stdout));
     assert!(markdown.starts_with("### Corrective actions in acme/web: 2/7 done (28.6%)\n"));
     assert!(markdown.contains(
+        "\n| [DNS &lt;b&gt;outage&lt;/b&gt; \\| \\[x\\]\\(y\\)](https://github.com/acme/web/blob/HEAD/postmortems/2024-03-09-dns.yaml) | 1/2 | ▓▓▓▓▓░░░░░ 50% | 1 | 0 | 0 | 1 |\n"
+    ), "{markdown}");
+    assert!(markdown.contains(
         "| &lt;script&gt;&amp;\"'\\| \\] \\( \\[x\\]\\(javascript:alert\\(1\\)\\) | DNS &lt;b&gt;outage&lt;/b&gt; \\| \\[x\\]\\(y\\) | P2 | 2020-01-01 |"
     ));
     assert_eq!(
