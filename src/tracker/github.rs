@@ -317,9 +317,19 @@ impl GitHub {
             };
             if is_get && answer.status == 304 {
                 if let Some(cached) = lock(&self.cache).responses.get(&cache_key) {
+                    // A 304 carries no `Link`: the next page is the one cached with the body,
+                    // or a listing answered from the cache would stop after its first page.
+                    let mut headers = answer.headers;
+                    headers.remove(http::header::LINK);
+                    if let Some(next) = &cached.next {
+                        if let Ok(link) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
+                        {
+                            headers.insert(http::header::LINK, link);
+                        }
+                    }
                     return Ok(Answer {
                         status: 200,
-                        headers: answer.headers,
+                        headers,
                         body: cached.body.clone(),
                     });
                 }

@@ -575,7 +575,6 @@ async fn status_after_sync_reuses_its_cache_so_the_creator_listing_stops_early()
 /// that page's `next` link, or every issue beyond the first page looks missing (and a third
 /// unchanged `sync` of the same 120 tasks creates 20 duplicates).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the client drops the cached `next` link on a 304 (tracker::github::GitHub::request)"]
 async fn unchanged_listings_answered_from_the_cache_still_reach_every_page() {
     let gh = Emulator::start().await;
     let dir = big_fixture();
