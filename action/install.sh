@@ -4,8 +4,9 @@
 # In order: AFTERCARE_BIN when it names an executable (tests, or a binary the workflow built);
 # the release asset for the runner's OS and architecture when the action is used at a release
 # tag (`uses: OWNER/aftercare@v1`; release.yml publishes Linux x86-64 and arm64 and macOS
-# arm64); otherwise it asks action.yml to build from the action's own source, under a cache
-# keyed on that source. It writes `path`, `build`, `root` and `key` to GITHUB_OUTPUT.
+# arm64); the binary an earlier step of the job built from the same source; otherwise it asks
+# action.yml to build from the action's own source, under a cache keyed on that source. It
+# writes `path`, `build`, `root` and `key` to GITHUB_OUTPUT.
 #
 # It must not build anything itself (action.yml does, after restoring the cache) and must not
 # trust a downloaded binary whose version differs from the action's source.
@@ -58,6 +59,7 @@ if [[ -n "$target" && -n "$action_repository" && "$action_ref" =~ ^v[0-9] ]]; th
     emit "path=$dest/aftercare" "build=false" "root=" "key="
     exit 0
   fi
+  rm -rf "$dest"
   echo "::notice title=aftercare::no usable release asset at $url; building from source"
 fi
 
@@ -74,5 +76,11 @@ key="aftercare-${RUNNER_OS:-unknown}-${RUNNER_ARCH:-unknown}-$version-${digest%%
 root="${XDG_CACHE_HOME:-$HOME/.cache}/aftercare-action/${digest%% *}"
 mkdir -p "$root"
 root="$(cd "$root" && pwd)"
+# An earlier step of the same job (the action used twice) already built this source.
+if [[ -x "$root/bin/aftercare" && "$("$root/bin/aftercare" --version 2>/dev/null)" == "aftercare $version" ]]; then
+  echo "using aftercare $version built earlier in this job from the same source"
+  emit "path=$root/bin/aftercare" "build=false" "root=$root" "key=$key"
+  exit 0
+fi
 echo "building aftercare $version from the action's source (cache key $key)"
 emit "path=$root/bin/aftercare" "build=true" "root=$root" "key=$key"

@@ -52,6 +52,8 @@ struct StepRun {
 struct Step {
     command: Command,
     runner: tempfile::TempDir,
+    /// Whether the step must leave RUNNER_TEMP empty (install.sh keeps its download there).
+    cleans_temp: bool,
 }
 
 impl Step {
@@ -86,13 +88,19 @@ impl Step {
             .env("RUNNER_TEMP", runner.path().join("temp"))
             .env("RUNNER_OS", "Linux")
             .env("RUNNER_ARCH", "X64");
-        Step { command, runner }
+        Step {
+            command,
+            runner,
+            cleans_temp: false,
+        }
     }
 
     /// The action's main step, using the binary cargo built.
     fn entrypoint(workspace: &Path) -> Step {
-        Step::new("action/entrypoint.sh", workspace)
-            .env("AFTERCARE_BIN", env!("CARGO_BIN_EXE_aftercare"))
+        let mut step = Step::new("action/entrypoint.sh", workspace)
+            .env("AFTERCARE_BIN", env!("CARGO_BIN_EXE_aftercare"));
+        step.cleans_temp = true;
+        step
     }
 
     fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Step {
@@ -120,13 +128,15 @@ impl Step {
         let out = self.command.output().expect("bash runs");
         let read =
             |name: &str| fs::read_to_string(self.runner.path().join(name)).unwrap_or_default();
-        let leftovers: Vec<_> = fs::read_dir(self.runner.path().join("temp"))
-            .expect("RUNNER_TEMP is readable")
-            .collect();
-        assert!(
-            leftovers.is_empty(),
-            "the step left files in RUNNER_TEMP: {leftovers:?}"
-        );
+        if self.cleans_temp {
+            let leftovers: Vec<_> = fs::read_dir(self.runner.path().join("temp"))
+                .expect("RUNNER_TEMP is readable")
+                .collect();
+            assert!(
+                leftovers.is_empty(),
+                "the step left files in RUNNER_TEMP: {leftovers:?}"
+            );
+        }
         StepRun {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -206,6 +216,164 @@ fn install_builds_from_source_when_the_action_is_not_used_at_a_release_tag() {
     assert_eq!(lines[0], format!("path={root}/bin/aftercare"));
     assert_eq!(lines[1], "build=true");
     assert!(Path::new(root).is_dir(), "the cache directory is created");
+}
+
+#[test]
+fn install_reuses_a_build_of_the_same_source_from_an_earlier_step() {
+    // The action used twice in one job: the second step finds the first step's build.
+    let workspace = tempfile::tempdir().expect("a temporary directory");
+    let home = tempfile::tempdir().expect("a temporary directory");
+    let first = Step::new("action/install.sh", workspace.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_CACHE_HOME")
+        .run();
+    assert_eq!(first.code, 0, "{first:?}");
+    let root = first
+        .outputs
+        .lines()
+        .find_map(|l| l.strip_prefix("root="))
+        .expect("a root output")
+        .to_string();
+    let key = first
+        .outputs
+        .lines()
+        .find_map(|l| l.strip_prefix("key="))
+        .expect("a key output")
+        .to_string();
+    fs::create_dir(Path::new(&root).join("bin")).expect("bin is created");
+    fs::copy(
+        env!("CARGO_BIN_EXE_aftercare"),
+        Path::new(&root).join("bin/aftercare"),
+    )
+    .expect("the build is in place");
+
+    let second = Step::new("action/install.sh", workspace.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_CACHE_HOME")
+        .run();
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(
+        second.outputs,
+        format!("path={root}/bin/aftercare\nbuild=false\nroot={root}\nkey={key}\n")
+    );
+}
+
+/// Serves `archive` where a release of `example/aftercare` at the crate's version keeps the
+/// Linux x86-64 binary, on 127.0.0.1, and answers 404 to everything else.
+async fn release_server(archive: Vec<u8>) -> (String, tokio::task::JoinHandle<()>) {
+    let path = format!(
+        "/example/aftercare/releases/download/v{}/aftercare-x86_64-unknown-linux-musl.tar.gz",
+        env!("CARGO_PKG_VERSION")
+    );
+    let app = axum::Router::new().route(
+        &path,
+        axum::routing::get(move || {
+            let archive = archive.clone();
+            async move { archive }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a local port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("the server runs");
+    });
+    (url, task)
+}
+
+/// A small stand-in for a released binary in `dir`: it answers `--version` with `version`.
+fn stand_in(dir: &Path, version: &str) -> PathBuf {
+    let path = dir.join("aftercare");
+    fs::write(&path, format!("#!/bin/sh\necho 'aftercare {version}'\n")).expect("the stand-in");
+    let chmod = Command::new("chmod")
+        .arg("+x")
+        .arg(&path)
+        .status()
+        .expect("chmod runs");
+    assert!(chmod.success());
+    path
+}
+
+/// A release archive holding `binary` as `aftercare`, as release.yml packs it.
+fn release_archive(binary: &Path) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    fs::copy(binary, dir.path().join("aftercare")).expect("the binary is copied");
+    let out = Command::new("tar")
+        .args(["-czf", "-", "-C"])
+        .arg(dir.path())
+        .arg("aftercare")
+        .output()
+        .expect("tar runs");
+    assert!(out.status.success(), "{out:?}");
+    out.stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_downloads_the_release_binary_at_a_release_tag() {
+    let released = tempfile::tempdir().expect("a temporary directory");
+    let binary = stand_in(released.path(), env!("CARGO_PKG_VERSION"));
+    let (server, task) = release_server(release_archive(&binary)).await;
+    let workspace = tempfile::tempdir().expect("a temporary directory");
+    let run = Step::new("action/install.sh", workspace.path())
+        .env("GITHUB_SERVER_URL", &server)
+        .env("ACTION_REPOSITORY", "example/aftercare")
+        .env("ACTION_REF", "v1")
+        .run_async()
+        .await;
+    task.abort();
+    assert_eq!(run.code, 0, "{run:?}");
+    let version = env!("CARGO_PKG_VERSION");
+    let path = run
+        .outputs
+        .strip_prefix("path=")
+        .and_then(|rest| rest.strip_suffix("\nbuild=false\nroot=\nkey=\n"))
+        .expect("a downloaded binary and nothing to build");
+    assert!(
+        path.ends_with(&format!(
+            "/aftercare-{version}-x86_64-unknown-linux-musl/aftercare"
+        )),
+        "{path}"
+    );
+    assert_eq!(
+        run.stdout,
+        format!("using the released aftercare {version} for x86_64-unknown-linux-musl\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_builds_when_the_release_binary_is_of_another_version() {
+    // A release asset that is not the action's version is not trusted.
+    let impostor = tempfile::tempdir().expect("a temporary directory");
+    let script = stand_in(impostor.path(), "0.0.0-other");
+    let (server, task) = release_server(release_archive(&script)).await;
+    let workspace = tempfile::tempdir().expect("a temporary directory");
+    let home = tempfile::tempdir().expect("a temporary directory");
+    let run_temp = tempfile::tempdir().expect("a temporary directory");
+    let run = Step::new("action/install.sh", workspace.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_CACHE_HOME")
+        .env("RUNNER_TEMP", run_temp.path())
+        .env("GITHUB_SERVER_URL", &server)
+        .env("ACTION_REPOSITORY", "example/aftercare")
+        .env("ACTION_REF", "v1")
+        .run_async()
+        .await;
+    task.abort();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with(&format!(
+            "::notice title=aftercare::no usable release asset at {server}/example/aftercare/\
+             releases/download/v{}/aftercare-x86_64-unknown-linux-musl.tar.gz; building from source\n",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{run:?}"
+    );
+    assert!(run.outputs.contains("\nbuild=true\n"), "{}", run.outputs);
+    let temp: Vec<_> = fs::read_dir(run_temp.path())
+        .expect("RUNNER_TEMP is readable")
+        .collect();
+    assert!(temp.is_empty(), "the refused download is removed: {temp:?}");
 }
 
 #[test]
