@@ -9,8 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
+use crate::diagnostics::Diagnostic;
 use crate::format::source::{self, Node, ScalarKind, Value};
 use crate::format::validate::{MAX_LABEL_CHARS, unknown_message};
 use crate::model::{Position, Priority};
@@ -53,22 +52,31 @@ impl Default for Config {
 impl Config {
     /// Reads `root/aftercare.yml` if it exists; the defaults otherwise.
     pub fn load(root: &Path) -> anyhow::Result<Config> {
-        let path = root.join(FILE_NAME);
-        let bytes = match std::fs::read(&path) {
+        Config::load_checked(root).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
+            anyhow::anyhow!("invalid configuration\n{}", lines.join("\n"))
+        })
+    }
+
+    /// Like [`Config::load`], with every problem as a [`Diagnostic`] of `aftercare.yml`, so a
+    /// caller can report them like problems in postmortems.
+    pub fn load_checked(root: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let start = Position { line: 1, column: 1 };
+        let bytes = match std::fs::read(root.join(FILE_NAME)) {
             Ok(bytes) => bytes,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Config::default());
             }
             Err(err) => {
-                return Err(err).with_context(|| format!("cannot read {FILE_NAME}"));
+                let message = format!("cannot read the file: {err}");
+                return Err(vec![Diagnostic::error(FILE_NAME, start, message)]);
             }
         };
         Config::parse(&bytes).map_err(|problems| {
-            let lines: Vec<String> = problems
-                .iter()
-                .map(|(p, m)| format!("{FILE_NAME}:{}:{}: {m}", p.line, p.column))
-                .collect();
-            anyhow::anyhow!("invalid configuration\n{}", lines.join("\n"))
+            problems
+                .into_iter()
+                .map(|(position, message)| Diagnostic::error(FILE_NAME, position, message))
+                .collect()
         })
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Loads the directory through [`crate::format::load_dir`] and renders the problems with the
 //! [`crate::diagnostics::Report`] chosen once from `--format`. It changes nothing on disk or on
-//! GitHub; its exit code is 0 without errors (warnings allowed) and 1 with any error.
+//! GitHub; its exit code is 0 without errors (warnings allowed) and 1 with any error. Problems
+//! in `aftercare.yml` are reported the same way, before any postmortem is read.
 
 use std::path::PathBuf;
 
@@ -11,7 +12,7 @@ use clap::{Args, ValueEnum};
 
 use super::Globals;
 use crate::config::Config;
-use crate::diagnostics::{ReportFormat, reporter};
+use crate::diagnostics::{Counts, ReportFormat, reporter};
 use crate::exit;
 
 #[derive(Debug, Args)]
@@ -46,10 +47,16 @@ impl From<CheckFormat> for ReportFormat {
 
 pub fn run(args: CheckArgs, _globals: &Globals) -> anyhow::Result<u8> {
     let root = std::env::current_dir().context("cannot read the current directory")?;
-    let config = Config::load(&root)?;
+    let report = reporter(args.format.into());
+    let config = match Config::load_checked(&root) {
+        Ok(config) => config,
+        Err(problems) => {
+            print!("{}", report.render(&problems, Counts::default()));
+            return Ok(exit::FAILURE);
+        }
+    };
     let dir = args.dir.unwrap_or(config.dir);
     let loaded = crate::format::load_dir(&root, &dir);
-    let report = reporter(args.format.into());
     print!("{}", report.render(&loaded.diagnostics, loaded.counts()));
     Ok(if loaded.has_errors() {
         exit::FAILURE

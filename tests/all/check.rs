@@ -367,15 +367,34 @@ fn the_configured_dir_is_used_and_the_flag_overrides_it() {
 }
 
 #[test]
-fn configuration_errors_name_the_file_line_and_column() {
+fn configuration_errors_are_reported_like_postmortem_problems() {
     let out = check("config-error", &[]);
-    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stdout,
+        "aftercare.yml:1:7: error: `repo` must be `owner/name`, found `widgets`\n\
+         aftercare.yml:2:1: error: unknown key `dri`, did you mean `dir`?\n\
+         aftercare.yml:4:7: error: `slo.P1` must be a positive whole number of days\n\
+         3 errors in 0 files\n"
+    );
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.code, 1);
+    let out = check("config-error", &["--format", "github"]);
+    assert_eq!(
+        out.stdout.lines().next(),
+        Some(
+            "::error file=aftercare.yml,line=1,col=7::`repo` must be `owner/name`, found `widgets`"
+        )
+    );
+    // Other commands stop with the same lines.
+    let out = Aftercare::new(&fixture("config-error"))
+        .args(["new", "Disk full", "--id", "x"])
+        .run();
     assert_eq!(
         out.stderr,
         "error: invalid configuration\n\
-         aftercare.yml:1:7: `repo` must be `owner/name`, found `widgets`\n\
-         aftercare.yml:2:1: unknown key `dri`, did you mean `dir`?\n\
-         aftercare.yml:4:7: `slo.P1` must be a positive whole number of days\n"
+         aftercare.yml:1:7: error: `repo` must be `owner/name`, found `widgets`\n\
+         aftercare.yml:2:1: error: unknown key `dri`, did you mean `dir`?\n\
+         aftercare.yml:4:7: error: `slo.P1` must be a positive whole number of days\n"
     );
     assert_eq!(out.code, 1);
 }
