@@ -254,7 +254,7 @@ tasks:
     fn every_truncation_and_corruption_yields_a_postmortem_or_an_error() {
         let mut inputs: Vec<Vec<u8>> = Vec::new();
         for (i, _) in VALID.char_indices() {
-            inputs.push(VALID[..i].as_bytes().to_vec());
+            inputs.push(VALID.as_bytes()[..i].to_vec());
             let mut dropped = VALID.as_bytes().to_vec();
             dropped.remove(i);
             inputs.push(dropped);

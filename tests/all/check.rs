@@ -410,7 +410,7 @@ fn no_input_makes_check_panic() {
     std::fs::create_dir(&pms).expect("mkdir");
     let mut inputs: Vec<Vec<u8>> = Vec::new();
     for (i, _) in valid.char_indices().step_by(3) {
-        inputs.push(valid[..i].as_bytes().to_vec());
+        inputs.push(valid.as_bytes()[..i].to_vec());
     }
     for odd in [
         "- a\n- b\n",
