@@ -21,6 +21,12 @@
 //!    a watermark (first run, no cache) the listing is complete.
 //!
 //! A run with nothing new therefore costs ceil(issues/100) + 2 requests.
+//!
+//! Which watermark a sync may record is decided by [`settled_watermark`]: after a run without
+//! writes, the newest `updated_at` it listed; after a run with writes, one more look at the
+//! identity's recently updated issues (so that a label someone removed *during* the run is not
+//! hidden below the new watermark), which costs ceil(issues written/100) requests in runs that
+//! write anyway.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -173,3 +179,50 @@ async fn list_all<T: Tracker>(
 
 /// 100,000 issues at 100 a page.
 const MAX_PAGES: usize = 1_000;
+
+/// The watermark a sync that applied every change may record (see the module documentation).
+/// `fetched_newest` is [`Fetched::newest_update`]; `wrote` says whether the run wrote.
+/// `None` means: record nothing.
+pub async fn settled_watermark<T: Tracker>(
+    tracker: &T,
+    labels: &[String],
+    login: &str,
+    fetched_newest: Option<DateTime<Utc>>,
+    wrote: bool,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let Some(label) = labels.first() else {
+        return Ok(None); // without a label listing the creator listing is always complete
+    };
+    if login.is_empty() || !wrote {
+        return Ok(fetched_newest);
+    }
+    let query = IssueQuery {
+        creator: Some(login.to_string()),
+        order: ListOrder::RecentlyUpdated,
+        ..IssueQuery::default()
+    };
+    let mut newest = fetched_newest;
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let page = tracker.list_page(&query, cursor.as_deref()).await?;
+        let mut reached = false;
+        for issue in &page.issues {
+            if fetched_newest.is_some_and(|w| issue.updated_at < w) {
+                reached = true;
+                continue;
+            }
+            let unlabelled = !issue.labels.iter().any(|l| l.eq_ignore_ascii_case(label));
+            if unlabelled && marker::find_key(&issue.body).is_some() {
+                // Someone took the label off since the listing: keep the older watermark so
+                // that the next run still finds this issue.
+                return Ok(fetched_newest);
+            }
+            newest = newest.max(Some(issue.updated_at));
+        }
+        match page.next {
+            Some(next) if !reached => cursor = Some(next),
+            _ => return Ok(newest),
+        }
+    }
+    Ok(fetched_newest)
+}

@@ -44,8 +44,6 @@ pub struct Applied {
     pub failed: usize,
     /// Why the run stopped early, with how far it got and when to resume.
     pub stopped: Option<String>,
-    /// The newest `updated_at` among the issues the writes returned.
-    pub newest_update: Option<DateTime<Utc>>,
 }
 
 impl Applied {
@@ -70,9 +68,6 @@ pub async fn apply<T: Tracker>(
         let result = apply_one(tracker, change, login, on_event).await;
         match result {
             Ok(issue) => {
-                if let Some(issue) = &issue {
-                    out.newest_update = out.newest_update.max(Some(issue.updated_at));
-                }
                 if change.is_write() {
                     written += 1;
                 }

@@ -29,7 +29,7 @@ use serde::Serialize;
 use super::Globals;
 use crate::config::Config;
 use crate::exit;
-use crate::issue_index::{IssueIndex, fetch};
+use crate::issue_index::{IssueIndex, fetch, settled_watermark};
 use crate::model::Postmortem;
 use crate::plan::{Change, Plan, PlanInput, Summary, plan};
 use crate::repo_target::{self, RepoName};
@@ -175,9 +175,22 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
         .await;
         progress.finish_and_clear();
         if applied.complete() {
-            let newest = fetched.newest_update.max(applied.newest_update);
-            if let Some(newest) = newest {
-                github.record_watermark(newest);
+            let settled = settled_watermark(
+                &github,
+                &config.labels,
+                &fetched.identity.login,
+                fetched.newest_update,
+                plan.writes() > 0,
+            )
+            .await;
+            match settled {
+                Ok(Some(watermark)) => github.record_watermark(watermark),
+                Ok(None) => {}
+                Err(err) => {
+                    if globals.verbose > 0 {
+                        eprintln!("warning: the listing watermark is not updated: {err:#}");
+                    }
+                }
             }
         }
         if let Err(err) = github.save_cache() {

@@ -109,11 +109,12 @@ struct CacheFile {
 struct CachedResponse {
     etag: String,
     body: String,
+    /// The `Link` header of the cached page.
     #[serde(default)]
-    next: Option<String>,
+    link: Option<String>,
 }
 
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 impl GitHub {
     /// Builds the client and reads the cache file. Makes no request.
@@ -317,14 +318,12 @@ impl GitHub {
             };
             if is_get && answer.status == 304 {
                 if let Some(cached) = lock(&self.cache).responses.get(&cache_key) {
-                    // A 304 carries no `Link`: the next page is the one cached with the body,
-                    // or a listing answered from the cache would stop after its first page.
+                    // The page links are those of the cached page, whatever the 304 carries.
                     let mut headers = answer.headers;
                     headers.remove(http::header::LINK);
-                    if let Some(next) = &cached.next {
-                        if let Ok(link) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
-                        {
-                            headers.insert(http::header::LINK, link);
+                    if let Some(link) = cached.link.as_deref() {
+                        if let Ok(v) = HeaderValue::from_str(link) {
+                            headers.insert(http::header::LINK, v);
                         }
                     }
                     return Ok(Answer {
@@ -337,15 +336,17 @@ impl GitHub {
             if (200..300).contains(&answer.status) {
                 if is_get {
                     if let Some(etag) = answer.header("etag") {
-                        let next = answer.next_link();
+                        let link = answer.header("link").map(str::to_string);
                         lock(&self.cache).responses.insert(
                             cache_key.clone(),
                             CachedResponse {
                                 etag: etag.to_string(),
                                 body: answer.body.clone(),
-                                next,
+                                link,
                             },
                         );
+                    } else {
+                        lock(&self.cache).responses.remove(&cache_key);
                     }
                 }
                 return Ok(answer);

@@ -15,7 +15,7 @@ use aftercare::model::TaskKey;
 
 use crate::support::cli::{Aftercare, Outcome};
 use crate::support::emulator::{
-    COLLAB_TOKEN, Emulator, Fault, IssueSnapshot, OUTSIDER_TOKEN, OWNER_TOKEN,
+    ACTIONS_TOKEN, COLLAB_TOKEN, Emulator, Fault, IssueSnapshot, OUTSIDER_TOKEN, OWNER_TOKEN,
 };
 
 const CONFIG: &str = "labels: [postmortem]\n";
@@ -629,4 +629,113 @@ async fn json_output_lists_every_change_and_the_summary() {
             "errors": [],
         })
     );
+}
+
+/// `count` generated tasks in one postmortem.
+fn many_tasks(count: usize) -> String {
+    let mut text = String::from(
+        "id: 2024-02-03-many\ntitle: Many tasks\nstatus: published\nimpact:\n  summary: s\n\
+         root_cause: r\ntasks:\n",
+    );
+    for t in 0..count {
+        text.push_str(&format!("  - id: task-{t}\n    title: Task {t}\n"));
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paginated_listings_under_a_ghes_prefix_stay_within_budget() {
+    let gh = Emulator::start_with_prefix("/api/v3").await;
+    assert!(gh.url().ends_with("/api/v3"));
+    let dir = tree(&[("many.yaml", &many_tasks(250))]);
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(
+        last_line(&out),
+        "created 250, updated 0, closed 0, reopened 0, unchanged 0"
+    );
+    assert_eq!(gh.issues().len(), 250);
+
+    gh.clear_requests();
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 250"
+    );
+    assert_eq!(writes(&gh), 0);
+    // ceil(250 / 100) + 2, the label listing following `Link` to pages 2 and 3.
+    assert_eq!(gets(&gh), 5, "{:#?}", gh.requests());
+    assert_eq!(gh.count("GET", "/repositories/1/issues"), 2);
+
+    gh.clear_requests();
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 250"
+    );
+    let requests = gh.requests();
+    assert_eq!(requests.len(), 5);
+    assert!(requests.iter().all(|r| r.status == 304 && !r.counted));
+    assert_eq!(gh.issues().len(), 250);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actions_token_syncs_as_github_actions_bot_and_finds_its_issues_again() {
+    let gh = Emulator::start().await;
+    let dir = tree(&[("cache.yaml", SMALL)]);
+    let out = run_ok(sync(&gh, dir.path()).env("GITHUB_TOKEN", ACTIONS_TOKEN)).await;
+    assert_eq!(
+        last_line(&out),
+        "created 3, updated 0, closed 0, reopened 0, unchanged 0"
+    );
+    assert!(
+        gh.issues()
+            .iter()
+            .all(|i| i.author == "github-actions[bot]")
+    );
+    let number = by_key(&gh)[&TaskKey::new("2024-01-02-cache", "alert")][0].number;
+    gh.set_issue_labels(number, &[]);
+    let out = run_ok(sync(&gh, dir.path()).env("GITHUB_TOKEN", ACTIONS_TOKEN)).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 1, closed 0, reopened 0, unchanged 2"
+    );
+    assert_one_issue_per_small_task(&gh);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_refusals_are_worded_for_people() {
+    let gh = Emulator::start().await;
+    let dir = tree(&[("cache.yaml", SMALL)]);
+    let out = sync(&gh, dir.path())
+        .args(["--repo", "acme/nope"])
+        .run_async()
+        .await;
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: cannot read the issues of acme/nope: cannot list issues labelled \"postmortem\": \
+         repository acme/nope not found, or not visible to the token: GitHub answered 404: Not \
+         Found\n"
+    );
+    gh.inject(Fault::status("POST", "/repos/acme/web/issues", 403));
+    let out = sync(&gh, dir.path()).run_async().await;
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "created 0, updated 0, closed 0, reopened 0, unchanged 0\n"
+    );
+    assert_eq!(
+        out.stderr,
+        "error: stopped after 0 of 3 changes: the token may not write issues in acme/web: it \
+         needs the `issues: write` permission: GitHub answered 403: Forbidden\n"
+    );
+    gh.inject(Fault::status("GET", "/issues", 410));
+    let out = sync(&gh, dir.path()).run_async().await;
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: cannot read the issues of acme/web: cannot list issues labelled \"postmortem\": \
+         issues are disabled in acme/web: GitHub answered 410: Gone\n"
+    );
+    assert_eq!(gh.issues().len(), 0);
 }
