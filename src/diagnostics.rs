@@ -169,7 +169,21 @@ impl Report for TextReport {
     }
 }
 
-/// A JSON object: the counts, then `problems` as `{file, line, column, severity, message}`.
+/// One JSON object, pretty-printed:
+///
+/// ```json
+/// {
+///   "files": 5,          // postmortem files read
+///   "postmortems": 4,    // postmortems without any error
+///   "tasks": 30,         // tasks in those postmortems
+///   "errors": 1,
+///   "warnings": 0,
+///   "problems": [
+///     {"file": "postmortems/x.yaml", "line": 3, "column": 1, "severity": "error",
+///      "message": "unknown field `titel`, did you mean `title`?"}
+///   ]
+/// }
+/// ```
 pub struct JsonReport;
 
 #[derive(Serialize)]

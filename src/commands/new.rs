@@ -1,7 +1,8 @@
 //! `aftercare new`: write a skeleton postmortem.
 //!
 //! Writes `<dir>/<id>.yaml` from [`crate::scaffold`] and prints its path. It never overwrites:
-//! a file of that name, or of the same id with the other extension, is an error.
+//! a file of that name, of the same id with the other extension, or a postmortem that already
+//! has the id, is an error.
 
 use std::io::Write;
 
@@ -43,6 +44,13 @@ pub fn run(args: NewArgs, _globals: &Globals) -> anyhow::Result<u8> {
                 shown(ext).display()
             );
         }
+    }
+    let existing = crate::format::load_dir(&root, &dir);
+    if let Some(pm) = existing.postmortems.iter().find(|p| p.id == id) {
+        anyhow::bail!(
+            "{} already has the id `{id}`; choose another id with --id",
+            pm.file_display()
+        );
     }
     let full_dir = root.join(&dir);
     std::fs::create_dir_all(&full_dir)

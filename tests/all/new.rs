@@ -67,6 +67,21 @@ fn new_refuses_to_overwrite_and_to_write_bad_ids() {
     assert_eq!(out.code, 1);
     let kept = std::fs::read_to_string(dir.path().join("postmortems/2023-06-01-disk.yml"));
     assert_eq!(kept.expect("still there"), "keep me\n");
+    std::fs::write(
+        dir.path().join("postmortems/disk.yaml"),
+        "id: 2023-06-02-disk\ntitle: Disk\nstatus: draft\nimpact: {summary: s}\nroot_cause: r\n",
+    )
+    .expect("write");
+    let out = Aftercare::new(dir.path())
+        .args(["new", "Disk full", "--id", "2023-06-02-disk"])
+        .run();
+    assert_eq!(
+        out.stderr,
+        "error: postmortems/disk.yaml already has the id `2023-06-02-disk`; choose another id \
+         with --id\n"
+    );
+    assert_eq!(out.code, 1);
+    assert!(!dir.path().join("postmortems/2023-06-02-disk.yaml").exists());
     let out = Aftercare::new(dir.path())
         .args(["new", "Disk full", "--id", "Disk_Full"])
         .run();
