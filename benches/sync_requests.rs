@@ -7,6 +7,8 @@
 //! cache file (no watermark, so the creator listing is read in full). It prints GETs, writes,
 //! the primary budget spent and the time taken. Run with `cargo bench --bench sync_requests`.
 
+// The support module is shared with the tests; this bench uses only part of it.
+#[allow(unused_imports)]
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -17,7 +19,6 @@ use support::cli::Aftercare;
 use support::emulator::{Emulator, OWNER_TOKEN};
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing we need.
     let examples = tempfile::tempdir().expect("a temporary directory");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::create_dir(examples.path().join("postmortems")).expect("postmortems/");
