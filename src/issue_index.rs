@@ -226,3 +226,214 @@ pub async fn settled_watermark<T: Tracker>(
     }
     Ok(fetched_newest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tracker::{
+        AuthorAssociation, IssueEdit, IssuePage, IssueState, NewIssue, TrackerError,
+    };
+    use chrono::TimeZone;
+    use std::sync::Mutex;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 1, 0, minute, 0).unwrap()
+    }
+
+    fn issue(number: u64, key: Option<&str>, author: &str, labels: &[&str]) -> TrackedIssue {
+        TrackedIssue {
+            number,
+            title: format!("issue {number}"),
+            body: key
+                .map(|k| format!("text\n<!-- aftercare:task={k} -->"))
+                .unwrap_or_default(),
+            state: IssueState::Open,
+            state_reason: None,
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            assignees: vec![],
+            author: author.into(),
+            author_association: if author == "mallory" {
+                AuthorAssociation::None
+            } else {
+                AuthorAssociation::Contributor
+            },
+            created_at: at(number as u32),
+            updated_at: at(number as u32),
+            url: String::new(),
+        }
+    }
+
+    /// Issues in memory, listed 2 a page; records every listing asked for.
+    struct Memory {
+        issues: Vec<TrackedIssue>,
+        watermark: Option<DateTime<Utc>>,
+        pages: Mutex<Vec<(IssueQuery, usize)>>,
+    }
+
+    impl Tracker for Memory {
+        async fn identity(&self) -> Result<Identity, TrackerError> {
+            Ok(Identity {
+                login: "octocat".into(),
+            })
+        }
+        async fn list_page(
+            &self,
+            query: &IssueQuery,
+            cursor: Option<&str>,
+        ) -> Result<IssuePage, TrackerError> {
+            let page: usize = cursor.map_or(0, |c| c.parse().unwrap());
+            self.pages.lock().unwrap().push((query.clone(), page));
+            let mut all: Vec<TrackedIssue> = self
+                .issues
+                .iter()
+                .filter(|i| query.label.as_ref().is_none_or(|l| i.labels.contains(l)))
+                .filter(|i| query.creator.as_ref().is_none_or(|c| &i.author == c))
+                .cloned()
+                .collect();
+            if query.order == ListOrder::RecentlyUpdated {
+                all.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
+            }
+            let issues: Vec<_> = all.iter().skip(page * 2).take(2).cloned().collect();
+            let next = (all.len() > (page + 1) * 2).then(|| (page + 1).to_string());
+            Ok(IssuePage {
+                raw_len: issues.len(),
+                issues,
+                next,
+            })
+        }
+        async fn create_issue(&self, _: &NewIssue) -> Result<TrackedIssue, TrackerError> {
+            unreachable!()
+        }
+        async fn edit_issue(&self, _: u64, _: &IssueEdit) -> Result<TrackedIssue, TrackerError> {
+            unreachable!()
+        }
+        async fn comment(&self, _: u64, _: &str) -> Result<(), TrackerError> {
+            unreachable!()
+        }
+        fn creator_watermark(&self) -> Option<DateTime<Utc>> {
+            self.watermark
+        }
+    }
+
+    fn memory(issues: Vec<TrackedIssue>, watermark: Option<DateTime<Utc>>) -> Memory {
+        Memory {
+            issues,
+            watermark,
+            pages: Mutex::new(vec![]),
+        }
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn build_keeps_trusted_marked_issues_oldest_first_and_sets_outsiders_aside() {
+        let mut older = issue(2, Some("a/t"), "octocat", &[]);
+        older.created_at = at(0);
+        let index = IssueIndex::build(
+            vec![
+                issue(5, Some("a/t"), "octocat", &[]),
+                older.clone(),
+                older.clone(), // listed twice: by label and by creator
+                issue(7, Some("a/t"), "mallory", &[]),
+                issue(8, None, "octocat", &[]),
+            ],
+            "octocat",
+        );
+        let key = TaskKey::new("a", "t");
+        assert_eq!(index.get(&key).map(|i| i.number), Some(2));
+        assert_eq!(
+            index.all(&key).iter().map(|i| i.number).collect::<Vec<_>>(),
+            [2, 5]
+        );
+        assert_eq!(index.keys().count(), 1);
+        assert_eq!(index.untrusted().len(), 1);
+        assert_eq!(index.untrusted()[0].1.number, 7);
+    }
+
+    #[test]
+    fn without_a_watermark_both_listings_are_read_to_the_end() {
+        let issues = vec![
+            issue(1, Some("a/one"), "octocat", &["postmortem"]),
+            issue(2, Some("a/two"), "octocat", &[]),
+            issue(3, Some("a/three"), "octocat", &["postmortem"]),
+            issue(4, Some("a/four"), "hubot", &["postmortem"]),
+            issue(5, Some("a/five"), "octocat", &[]),
+        ];
+        let tracker = memory(issues, None);
+        let fetched = block_on(fetch(&tracker, &["postmortem".to_string()])).unwrap();
+        assert_eq!(fetched.index.keys().count(), 4, "hubot is not trusted here");
+        assert_eq!(fetched.listed, 5);
+        assert_eq!(fetched.newest_update, Some(at(5)));
+        let pages = tracker.pages.lock().unwrap();
+        // label: 3 issues → 2 pages; creator: 4 issues → 2 pages
+        assert_eq!(pages.len(), 4);
+    }
+
+    #[test]
+    fn with_a_watermark_the_creator_listing_stops_at_the_first_older_page() {
+        let mut issues: Vec<_> = (1..=9)
+            .map(|n| issue(n, Some(&format!("a/t{n}")), "octocat", &["postmortem"]))
+            .collect();
+        // Someone took the label off issue 3 after the last sync: it is updated last.
+        issues[2].labels.clear();
+        issues[2].updated_at = at(30);
+        let tracker = memory(issues, Some(at(9)));
+        let fetched = block_on(fetch(&tracker, &["postmortem".to_string()])).unwrap();
+        assert_eq!(fetched.index.keys().count(), 9);
+        let pages = tracker.pages.lock().unwrap();
+        // Page 1 holds issues 3 and 9 (not older than the watermark), page 2 reaches past it;
+        // the whole listing would be 5 pages.
+        let creator_pages = pages.iter().filter(|(q, _)| q.creator.is_some()).count();
+        assert_eq!(creator_pages, 2);
+    }
+
+    #[test]
+    fn the_watermark_is_held_back_while_an_issue_lacks_the_label() {
+        let labels = ["postmortem".to_string()];
+        let mut issues: Vec<_> = (1..=4)
+            .map(|n| issue(n, Some(&format!("a/t{n}")), "octocat", &["postmortem"]))
+            .collect();
+        let tracker = memory(issues.clone(), None);
+        let settled = block_on(settled_watermark(
+            &tracker,
+            &labels,
+            "octocat",
+            Some(at(2)),
+            true,
+        ));
+        assert_eq!(settled.unwrap(), Some(at(4)));
+        issues[3].labels.clear();
+        let tracker = memory(issues, None);
+        let settled = block_on(settled_watermark(
+            &tracker,
+            &labels,
+            "octocat",
+            Some(at(2)),
+            true,
+        ));
+        assert_eq!(settled.unwrap(), Some(at(2)));
+        let settled = block_on(settled_watermark(
+            &tracker,
+            &labels,
+            "octocat",
+            Some(at(2)),
+            false,
+        ));
+        assert_eq!(settled.unwrap(), Some(at(2)));
+        // The unlabelled issue is on the first page; a run without writes lists nothing.
+        assert_eq!(tracker.pages.lock().unwrap().len(), 1);
+        let settled = block_on(settled_watermark(
+            &tracker,
+            &[],
+            "octocat",
+            Some(at(2)),
+            true,
+        ));
+        assert_eq!(settled.unwrap(), None);
+    }
+}
