@@ -10,9 +10,16 @@
 //!   `close #15 (duplicate of #9) …`, and at `-v` `unchanged #16 …`), warnings on stderr, then
 //!   `created 3, updated 1, closed 0, reopened 0, unchanged 30`; with `--dry-run` every line
 //!   starts with `plan: `;
-//! - json: one object, `{"repo", "dry_run", "changes": [{"action", "key", "issue", "title"}],
-//!   "summary": {"created", "updated", "closed", "reopened", "unchanged"}, "warnings",
-//!   "stopped"}`.
+//! - json: one object on stdout:
+//!   `{"repo": "acme/web" | null, "dry_run": bool, "changes": [{"action", "key", "issue",
+//!   "title"}], "summary": {"created", "updated", "closed", "reopened", "unchanged"},
+//!   "warnings": [..], "notes": [..], "stopped": null | "why", "errors": [..]}`, where `action`
+//!   is `create`, `update`, `close`, `reopen`, `close-duplicate` (with `duplicate_of`) or
+//!   `unchanged`, `issue` is the issue number (`null` for a create not made), and a failed
+//!   change also has `error`.
+//!
+//! At `-v` every request is logged on stderr (never its headers) and unchanged issues are
+//! listed; at `-vv` each update also says which fields it changes.
 //!
 //! A progress bar is drawn on standard error only when it is a terminal and `CI` is not set.
 //! Without a token, `--dry-run` plans against an empty repository without any request.
@@ -296,6 +303,20 @@ pub fn change_line(change: &Change, number: Option<u64>) -> String {
     format!("{head} {}: {}", change.key(), change.title())
 }
 
+/// The fields an edit sets, for `-vv`.
+fn edited_fields(edit: &crate::tracker::IssueEdit) -> Vec<&'static str> {
+    [
+        ("title", edit.title.is_some()),
+        ("body", edit.body.is_some()),
+        ("labels", edit.labels.is_some()),
+        ("assignees", edit.assignees.is_some()),
+        ("state", edit.state.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect()
+}
+
 struct TextReporter {
     verbose: u8,
 }
@@ -314,6 +335,11 @@ impl Reporter for TextReporter {
             Event::Applied { change, number } => {
                 if change.is_write() || self.verbose > 0 {
                     println!("{}", change_line(change, *number));
+                }
+                if self.verbose >= 2 {
+                    if let Change::Update { edit, .. } = change {
+                        eprintln!("  changed: {}", edited_fields(edit).join(", "));
+                    }
                 }
             }
             Event::Failed { change, error } => {
