@@ -341,7 +341,7 @@ impl GitHub {
                             cache_key.clone(),
                             CachedResponse {
                                 etag: etag.to_string(),
-                                body: answer.body.clone(),
+                                body: compact(&answer.body),
                                 link,
                             },
                         );
@@ -683,6 +683,55 @@ fn next_link(link: &str) -> Option<String> {
     })
 }
 
+/// A listing's JSON reduced to the fields [`RawIssue`] reads, so that the cache of a large
+/// repository stays small; any other body is kept as it is.
+fn compact(body: &str) -> String {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(body)
+    else {
+        return body.to_string();
+    };
+    const KEPT: [&str; 10] = [
+        "number",
+        "title",
+        "body",
+        "state",
+        "state_reason",
+        "author_association",
+        "created_at",
+        "updated_at",
+        "html_url",
+        "pull_request",
+    ];
+    let login = |user: &serde_json::Value| serde_json::json!({ "login": user.get("login") });
+    let items: Vec<serde_json::Value> = items
+        .into_iter()
+        .map(|item| {
+            let mut out = serde_json::Map::new();
+            for key in KEPT {
+                if let Some(value) = item.get(key) {
+                    out.insert(key.to_string(), value.clone());
+                }
+            }
+            if let Some(labels) = item.get("labels").and_then(|l| l.as_array()) {
+                let names = labels
+                    .iter()
+                    .map(|l| l.get("name").cloned().unwrap_or_else(|| l.clone()))
+                    .collect();
+                out.insert("labels".into(), serde_json::Value::Array(names));
+            }
+            if let Some(assignees) = item.get("assignees").and_then(|a| a.as_array()) {
+                let logins = assignees.iter().map(login).collect();
+                out.insert("assignees".into(), serde_json::Value::Array(logins));
+            }
+            if let Some(user) = item.get("user").filter(|u| !u.is_null()) {
+                out.insert("user".into(), login(user));
+            }
+            serde_json::Value::Object(out)
+        })
+        .collect();
+    serde_json::to_string(&items).unwrap_or_else(|_| body.to_string())
+}
+
 fn backoff(attempt: u32) -> Duration {
     FIRST_BACKOFF * 2u32.saturating_pow(attempt.saturating_sub(1).min(6))
 }
@@ -879,6 +928,32 @@ mod tests {
         assert_eq!(issue.author, "x");
         assert_eq!(issue.author_association, AuthorAssociation::Unknown);
         assert_eq!(issue.body, "");
+    }
+
+    #[test]
+    fn compacted_listings_read_the_same() {
+        let body = r#"[{"number":3,"title":"t","body":"b","state":"open","state_reason":null,
+            "labels":[{"id":1,"name":"a","color":"fff"}],"assignees":[{"login":"x","id":2}],
+            "user":{"login":"y","id":3,"avatar_url":"u"},"author_association":"OWNER",
+            "created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-02T00:00:00Z",
+            "html_url":"h","node_id":"n","reactions":{"+1":0}},
+            {"number":4,"title":"p","body":null,"state":"open","labels":[],"user":null,
+            "created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-02T00:00:00Z",
+            "pull_request":{"url":"u"}}]"#;
+        let small = compact(body);
+        assert!(small.len() < body.len());
+        assert!(!small.contains("node_id"));
+        let read = |text: &str| -> Vec<serde_json::Value> { serde_json::from_str(text).unwrap() };
+        let (a, b) = (read(body), read(&small));
+        let first = |v: &[serde_json::Value]| {
+            serde_json::from_value::<RawIssue>(v[0].clone())
+                .unwrap()
+                .into_tracked()
+        };
+        assert_eq!(first(&a), first(&b));
+        assert!(b[1].get("pull_request").is_some_and(|p| !p.is_null()));
+        assert_eq!(compact("not json"), "not json");
+        assert_eq!(compact(r#"{"login":"x"}"#), r#"{"login":"x"}"#);
     }
 
     #[test]
