@@ -124,9 +124,7 @@ async fn apply_one<T: Tracker>(
         Change::Create { key, issue } => {
             create(tracker, key, issue, login, on_event).await.map(Some)
         }
-        Change::Update { number, edit, .. } => {
-            edit_issue(tracker, *number, edit, on_event).await.map(Some)
-        }
+        Change::Update { number, edit, .. } => edit_issue(tracker, *number, edit, on_event).await,
         Change::Close {
             number,
             edit,
@@ -146,6 +144,7 @@ async fn apply_one<T: Tracker>(
             ..
         } => {
             let issue = edit_issue(tracker, *number, edit, on_event).await?;
+            // (`issue` is `None` only when nothing but assignees was to change.)
             match tracker.comment(*number, comment).await {
                 Ok(()) => {}
                 // Sending it again could post it twice; a missing comment is the lesser harm.
@@ -154,7 +153,7 @@ async fn apply_one<T: Tracker>(
                 )),
                 Err(err) => return Err(err),
             }
-            Ok(Some(issue))
+            Ok(issue)
         }
     }
 }
@@ -165,23 +164,26 @@ async fn edit_issue<T: Tracker>(
     number: u64,
     edit: &IssueEdit,
     on_event: &mut dyn FnMut(Event<'_>),
-) -> Result<TrackedIssue, TrackerError> {
+) -> Result<Option<TrackedIssue>, TrackerError> {
     match tracker.edit_issue(number, edit).await {
         Err(TrackerError::Invalid {
             field: Some(field), ..
         }) if field == "assignees" && edit.assignees.is_some() => {
             on_event(Event::Warning(format!(
-                "issue #{number}: {} cannot be assigned in this repository; updated without \
-                 changing assignees",
+                "issue #{number}: {} cannot be assigned in this repository; fix the task's \
+                 owner (assignees left as they are)",
                 edit.assignees.as_deref().unwrap_or_default().join(", ")
             )));
             let edit = IssueEdit {
                 assignees: None,
                 ..edit.clone()
             };
-            tracker.edit_issue(number, &edit).await
+            if edit.is_empty() {
+                return Ok(None);
+            }
+            tracker.edit_issue(number, &edit).await.map(Some)
         }
-        other => other,
+        other => other.map(Some),
     }
 }
 

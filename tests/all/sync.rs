@@ -739,3 +739,58 @@ async fn github_refusals_are_worded_for_people() {
     );
     assert_eq!(gh.issues().len(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_that_resets_soon_is_waited_for() {
+    let gh = Emulator::start().await;
+    let dir = tree(&[("cache.yaml", SMALL)]);
+    // /user and both listings, then one create; the budget comes back two seconds later.
+    gh.set_remaining(OWNER_TOKEN, 4);
+    gh.set_reset_in(std::time::Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(
+        last_line(&out),
+        "created 3, updated 0, closed 0, reopened 0, unchanged 0"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert_one_issue_per_small_task(&gh);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_who_cannot_be_assigned_gets_a_warning_not_a_failure() {
+    let gh = Emulator::start().await;
+    let dir = tree(&[(
+        "cache.yaml",
+        &SMALL.replace("owner: hubot", "owner: nobody-here"),
+    )]);
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(
+        out.stderr,
+        "warning: 2024-01-02-cache/jitter: nobody-here cannot be assigned in this repository; \
+         creating the issue without an assignee\n"
+    );
+    assert_eq!(
+        last_line(&out),
+        "created 3, updated 0, closed 0, reopened 0, unchanged 0"
+    );
+    assert_one_issue_per_small_task(&gh);
+    let jitter = by_key(&gh)[&TaskKey::new("2024-01-02-cache", "jitter")][0].clone();
+    assert!(jitter.assignees.is_empty());
+    // Each later run tries the assignment once more, says so, and changes nothing else.
+    gh.clear_requests();
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(
+        out.stderr,
+        format!(
+            "warning: issue #{}: nobody-here cannot be assigned in this repository; fix the \
+             task's owner (assignees left as they are)\n",
+            jitter.number
+        )
+    );
+    assert_eq!(writes(&gh), 1);
+    assert_eq!(
+        gh.issue(jitter.number).unwrap().updated_at,
+        jitter.updated_at
+    );
+}
