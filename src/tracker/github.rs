@@ -368,8 +368,10 @@ impl GitHub {
                         SECONDARY_DEFAULT_WAIT * 2u32.saturating_pow(secondary_waits - 1)
                     });
                     if wait > MAX_RETRY_AFTER || attempt >= MAX_ATTEMPTS {
-                        let reset = Utc::now()
-                            + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                        let reset = chrono::Duration::from_std(wait)
+                            .ok()
+                            .and_then(|d| Utc::now().checked_add_signed(d))
+                            .unwrap_or(DateTime::<Utc>::MAX_UTC);
                         return Err(TrackerError::BudgetSpent { reset });
                     }
                     self.wait(wait, "secondary rate limit").await;
