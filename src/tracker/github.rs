@@ -93,6 +93,9 @@ pub struct GitHub {
     login: Mutex<Option<String>>,
     last_write: Mutex<Option<Instant>>,
     stats: Mutex<RequestStats>,
+    /// Set once [`GitHub::save_cache`] has run, so that dropping the client does not write (or
+    /// warn) a second time.
+    saved: std::sync::atomic::AtomicBool,
 }
 
 /// What the cache file holds.
@@ -155,6 +158,7 @@ impl GitHub {
             login: Mutex::new(None),
             last_write: Mutex::new(None),
             stats: Mutex::new(RequestStats::default()),
+            saved: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -163,8 +167,9 @@ impl GitHub {
         *lock(&self.stats)
     }
 
-    /// Writes the cache file (also done when the client is dropped).
+    /// Writes the cache file (done when the client is dropped if not called before).
     pub fn save_cache(&self) -> anyhow::Result<()> {
+        self.saved.store(true, std::sync::atomic::Ordering::Relaxed);
         let Some(path) = &self.cache_file else {
             return Ok(());
         };
@@ -455,6 +460,9 @@ impl GitHub {
 
 impl Drop for GitHub {
     fn drop(&mut self) {
+        if self.saved.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         if let Err(err) = self.save_cache() {
             eprintln!("warning: {err:#}");
         }

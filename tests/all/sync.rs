@@ -794,3 +794,26 @@ async fn an_owner_who_cannot_be_assigned_gets_a_warning_not_a_failure() {
         jitter.updated_at
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_cache_file_is_ignored_with_a_warning() {
+    let gh = Emulator::start().await;
+    let dir = tree(&[("cache.yaml", SMALL)]);
+    std::fs::create_dir(dir.path().join(".aftercare")).expect(".aftercare/ is created");
+    std::fs::write(dir.path().join(".aftercare/cache.json"), "{not json").expect("written");
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert!(
+        out.stderr.starts_with("warning: ignoring the cache file ")
+            && out.stderr.contains("cache.json: it is not valid ("),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        last_line(&out),
+        "created 3, updated 0, closed 0, reopened 0, unchanged 0"
+    );
+    // The file is rewritten and read without a warning next time.
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(out.stderr, "");
+    assert_one_issue_per_small_task(&gh);
+}
