@@ -20,17 +20,25 @@ common=()
 if [[ -n "${INPUT_DIR:-}" ]]; then
   common+=(--dir "$INPUT_DIR")
 fi
-# Extra flags are split on whitespace only: no globbing, no quotes, no expansion. (Arrays are
-# expanded as ${a[@]+"${a[@]}"} below so that bash 3.2, macOS's own, accepts empty ones.)
+# Extra flags are split on whitespace (newlines too) only: no globbing, no quotes, no
+# expansion. (Arrays are expanded as ${a[@]+"${a[@]}"} below so that bash 3.2, macOS's own,
+# accepts empty ones.)
 extra=()
 if [[ -n "${INPUT_ARGS:-}" ]]; then
-  read -r -a extra <<<"$INPUT_ARGS"
+  read -r -d '' -a extra <<<"$INPUT_ARGS" || true
 fi
+
+# An input as the data of a workflow command: it cannot end the line and start another.
+escape() {
+  local s="${1//%/%25}"
+  s="${s//$'\r'/%0D}"
+  printf '%s' "${s//$'\n'/%0A}"
+}
 
 case "$dry_run" in
   true | false) ;;
   *)
-    echo "::error title=aftercare::input dry-run must be true or false, not '$dry_run'"
+    echo "::error title=aftercare::input dry-run must be true or false, not '$(escape "$dry_run")'"
     exit 1
     ;;
 esac
@@ -114,7 +122,7 @@ case "$command" in
     exit "$status"
     ;;
   *)
-    echo "::error title=aftercare::input command must be check, sync or status, not '$command'"
+    echo "::error title=aftercare::input command must be check, sync or status, not '$(escape "$command")'"
     exit 1
     ;;
 esac

@@ -406,6 +406,37 @@ fn entrypoint_rejects_a_dry_run_that_is_not_a_boolean() {
 }
 
 #[test]
+fn entrypoint_escapes_an_input_it_quotes_in_an_annotation() {
+    // A newline in an input must not start a workflow command of its own.
+    let workspace = example_workspace();
+    let run = Step::entrypoint(workspace.path())
+        .env("INPUT_COMMAND", "x\n::add-mask::secret 100%")
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "::error title=aftercare::input command must be check, sync or status, \
+         not 'x%0A::add-mask::secret 100%25'\n"
+    );
+}
+
+#[test]
+fn entrypoint_splits_extra_flags_over_several_lines() {
+    // `args: |` in a workflow gives one flag per line.
+    let workspace = example_workspace();
+    fs::create_dir(workspace.path().join("empty")).expect("the directory is created");
+    let run = Step::entrypoint(workspace.path())
+        .env("INPUT_COMMAND", "check")
+        .env("INPUT_ARGS", "--dir\nempty\n")
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "no problems in 0 files (0 postmortems, 0 tasks)\n"
+    );
+}
+
+#[test]
 fn entrypoint_passes_inputs_as_data_never_as_shell_code() {
     // An input full of shell syntax reaches aftercare as literal arguments: nothing is
     // expanded, substituted or globbed, so the marker file is never written.
