@@ -55,12 +55,30 @@ pub fn section(
     out
 }
 
+/// Where `marker` stands on a line of its own (surrounding white space allowed): only there is
+/// it a marker. A README that documents the markers in its prose, for example inside
+/// backticks, keeps that prose untouched.
+fn marker_offsets(readme: &str, marker: &str) -> Vec<usize> {
+    let mut offsets = Vec::new();
+    let mut line_start = 0;
+    for line in readme.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        if content.trim() == marker {
+            let indent = content.len() - content.trim_start().len();
+            offsets.push(line_start + indent);
+        }
+        line_start += line.len();
+    }
+    offsets
+}
+
 /// Replaces the text from the start marker to the end marker (both included) with `section`.
-/// Fails when a marker is missing, repeated, or the end comes first. The file's CRLF line
+/// Markers count only on a line of their own. Fails when a marker is missing, repeated, or the
+/// end comes first. The file's CRLF line
 /// endings, if it uses them, are kept.
 pub fn replace_section(readme: &str, section: &str) -> anyhow::Result<String> {
-    let starts: Vec<usize> = readme.match_indices(START).map(|(i, _)| i).collect();
-    let ends: Vec<usize> = readme.match_indices(END).map(|(i, _)| i).collect();
+    let starts = marker_offsets(readme, START);
+    let ends = marker_offsets(readme, END);
     let (start, end) = match (starts.as_slice(), ends.as_slice()) {
         ([], []) => {
             bail!("the markers {START} and {END} are missing; add them where the status should go")
@@ -182,9 +200,28 @@ mod tests {
         );
         assert_eq!(
             err(
-                "<!-- aftercare:status:start --><!-- aftercare:status:end --><!-- aftercare:status:start -->"
+                "<!-- aftercare:status:start -->\n<!-- aftercare:status:end -->\n  <!-- aftercare:status:start -->\n"
             ),
             "the markers <!-- aftercare:status:start --> and <!-- aftercare:status:end --> must each appear once"
+        );
+    }
+
+    /// Regression: a README that documents the markers in its prose (as this project's own
+    /// README does) was refused as having repeated markers.
+    #[test]
+    fn markers_mentioned_inside_a_line_of_prose_are_not_markers() {
+        let readme = "# P\n\n<!-- aftercare:status:start -->\nold\n<!-- aftercare:status:end -->\n\n\
+                      `--readme` rewrites what stands between `<!-- aftercare:status:start -->` \
+                      and `<!-- aftercare:status:end -->`.\n";
+        assert_eq!(
+            replace_section(
+                readme,
+                "<!-- aftercare:status:start -->\nnew\n<!-- aftercare:status:end -->"
+            )
+            .unwrap(),
+            "# P\n\n<!-- aftercare:status:start -->\nnew\n<!-- aftercare:status:end -->\n\n\
+             `--readme` rewrites what stands between `<!-- aftercare:status:start -->` \
+             and `<!-- aftercare:status:end -->`.\n"
         );
     }
 
