@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A position in a source file, 1-based, as editors and GitHub annotations count.
@@ -18,11 +19,13 @@ pub struct Position {
     pub column: usize,
 }
 
-/// Whether a postmortem is synced. Drafts are checked but never synced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+/// Whether the postmortem is synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PostmortemStatus {
+    /// Checked, never synced.
     Draft,
+    /// Checked and synced.
     #[default]
     Published,
 }
@@ -71,7 +74,7 @@ pub struct Impact {
 }
 
 /// The kind of a timeline entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TimelineKind {
     Detection,
@@ -101,7 +104,7 @@ pub struct Measure {
 }
 
 /// What kind of work a task is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskType {
     Prevent,
@@ -128,8 +131,10 @@ impl fmt::Display for TaskType {
     }
 }
 
-/// How urgent a task is. P1 is the most urgent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// How urgent a task is; P1 is the most urgent.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Priority {
     P1,
     P2,

@@ -8,6 +8,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::{PostmortemStatus, Priority, TaskType, TimelineKind};
+
 /// The pattern of postmortem, measure and task ids.
 pub const ID_PATTERN: &str = "^[a-z0-9][a-z0-9-]*$";
 /// The pattern of the time forms: a date-time with offset, a date, or a time of day.
@@ -33,7 +35,7 @@ pub struct RawPostmortem {
     pub title: String,
     /// `draft` postmortems are checked but never synced; `published` ones are synced.
     #[serde(default)]
-    pub status: RawStatus,
+    pub status: PostmortemStatus,
     /// How severe the incident was, in your own scale (e.g. `SEV2`).
     pub severity: Option<String>,
     /// The affected application or service.
@@ -87,7 +89,7 @@ pub struct RawTimelineEntry {
     #[schemars(regex(pattern = TIME_PATTERN))]
     pub at: Option<String>,
     /// What kind of step this was.
-    pub kind: Option<RawTimelineKind>,
+    pub kind: Option<TimelineKind>,
     /// What happened.
     #[schemars(length(min = 1))]
     pub event: String,
@@ -125,9 +127,9 @@ pub struct RawTask {
     pub measure: Option<String>,
     /// What kind of work the task is.
     #[serde(rename = "type")]
-    pub kind: Option<RawTaskType>,
+    pub kind: Option<TaskType>,
     /// How urgent the task is; P1 is the most urgent.
-    pub priority: Option<RawPriority>,
+    pub priority: Option<Priority>,
     /// The GitHub login of the person responsible; becomes the issue's assignee.
     #[schemars(regex(pattern = LOGIN_PATTERN), length(max = 39))]
     pub owner: Option<String>,
@@ -140,52 +142,6 @@ pub struct RawTask {
     pub labels: Option<Vec<String>>,
 }
 
-/// Whether the postmortem is synced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RawStatus {
-    /// Checked, never synced.
-    Draft,
-    /// Checked and synced.
-    #[default]
-    Published,
-}
-
-/// The kind of a timeline entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RawTimelineKind {
-    Detection,
-    Investigation,
-    Misleading,
-    Escalation,
-    Mitigation,
-    Resolution,
-    Communication,
-    Other,
-}
-
-/// What kind of work a task is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RawTaskType {
-    Prevent,
-    Mitigate,
-    Detect,
-    Repair,
-    Process,
-    Investigate,
-    Other,
-}
-
-/// How urgent a task is; P1 is the most urgent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum RawPriority {
-    P1,
-    P2,
-    P3,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,8 +152,8 @@ mod tests {
                     root_cause: r\ntasks:\n  - id: t\n    title: T\n    type: prevent\n    \
                     priority: P1\n    due: 2023-06-10\n    labels: [database]\n";
         let pm: RawPostmortem = serde_yaml::from_str(yaml).expect("valid");
-        assert_eq!(pm.status, RawStatus::Published);
-        assert_eq!(pm.tasks.expect("tasks")[0].kind, Some(RawTaskType::Prevent));
+        assert_eq!(pm.status, PostmortemStatus::Published);
+        assert_eq!(pm.tasks.expect("tasks")[0].kind, Some(TaskType::Prevent));
         let err = serde_yaml::from_str::<RawPostmortem>("titel: x\n").unwrap_err();
         assert!(
             err.to_string().starts_with("unknown field `titel`"),

@@ -809,19 +809,19 @@ mod tests {
             assert_eq!(object["additionalProperties"], false);
         }
         assert_eq!(
-            enum_values(&schema, "RawStatus"),
+            enum_values(&schema, "PostmortemStatus"),
             sorted(STATUSES.iter().map(|(w, _)| *w))
         );
         assert_eq!(
-            enum_values(&schema, "RawTimelineKind"),
+            enum_values(&schema, "TimelineKind"),
             sorted(TIMELINE_KINDS.iter().map(|(w, _)| *w))
         );
         assert_eq!(
-            enum_values(&schema, "RawTaskType"),
+            enum_values(&schema, "TaskType"),
             sorted(TASK_TYPES.iter().map(|(w, _)| *w))
         );
         assert_eq!(
-            enum_values(&schema, "RawPriority"),
+            enum_values(&schema, "Priority"),
             sorted(PRIORITIES.iter().map(|(w, _)| *w))
         );
     }
