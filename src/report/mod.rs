@@ -48,9 +48,33 @@ pub fn format_percent(percent: f64) -> String {
     }
 }
 
+/// The line that tells people tasks have no issue yet, when some have none.
+pub fn missing_note(missing: usize) -> Option<String> {
+    match missing {
+        0 => None,
+        1 => Some("1 task has no issue yet: run `aftercare sync` to create it.".to_string()),
+        n => Some(format!(
+            "{n} tasks have no issue yet: run `aftercare sync` to create them."
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_missing_note_agrees_in_number_and_is_absent_at_zero() {
+        assert_eq!(missing_note(0), None);
+        assert_eq!(
+            missing_note(1).as_deref(),
+            Some("1 task has no issue yet: run `aftercare sync` to create it.")
+        );
+        assert_eq!(
+            missing_note(34).as_deref(),
+            Some("34 tasks have no issue yet: run `aftercare sync` to create them.")
+        );
+    }
 
     #[test]
     fn percent_shows_one_decimal_unless_whole() {

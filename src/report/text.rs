@@ -94,18 +94,8 @@ impl Report for TextReport {
                 out.push('\n');
             }
         }
-        if totals.missing > 0 {
-            let _ = writeln!(
-                out,
-                "\n{} {} no issue yet: run `aftercare sync` to create {}.",
-                totals.missing,
-                if totals.missing == 1 {
-                    "task has"
-                } else {
-                    "tasks have"
-                },
-                if totals.missing == 1 { "it" } else { "them" },
-            );
+        if let Some(note) = super::missing_note(totals.missing) {
+            let _ = writeln!(out, "\n{note}");
         }
         out
     }
