@@ -884,3 +884,200 @@ fn status_commit_rebases_when_the_branch_moved_meanwhile() {
         "Refresh the postmortem status section and badge\nMeanwhile\nStart\n"
     );
 }
+
+/// A YAML file of this repository, parsed.
+fn yaml(path: &str) -> serde_yaml::Value {
+    let text = fs::read_to_string(action_path().join(path)).expect("the file is there");
+    serde_yaml::from_str(&text).expect("the file is YAML")
+}
+
+/// The keys of a YAML mapping, as strings, sorted.
+fn keys(value: &serde_yaml::Value) -> Vec<String> {
+    let mut keys: Vec<String> = value
+        .as_mapping()
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn action_yml_passes_inputs_to_its_scripts_only_through_the_environment() {
+    let action = yaml("action.yml");
+    assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
+    let steps = action["runs"]["steps"]
+        .as_sequence()
+        .expect("the action has steps");
+    for step in steps {
+        if let Some(run) = step["run"].as_str() {
+            assert!(!run.contains("${{"), "an expression inside run: {run}");
+        }
+    }
+    let run = steps
+        .iter()
+        .find(|s| s["id"].as_str() == Some("run"))
+        .expect("the step that runs aftercare");
+    assert_eq!(
+        run["run"].as_str(),
+        Some("bash \"$GITHUB_ACTION_PATH/action/entrypoint.sh\"")
+    );
+    // Every input except the token reaches the script as INPUT_<NAME>, and the script reads
+    // exactly those variables.
+    let inputs = keys(&action["inputs"]);
+    assert_eq!(
+        inputs,
+        [
+            "args", "badge", "command", "dir", "dry-run", "readme", "token"
+        ]
+    );
+    for input in inputs.iter().filter(|i| *i != "token") {
+        let variable = format!("INPUT_{}", input.to_uppercase().replace('-', "_"));
+        assert_eq!(
+            run["env"][variable.as_str()].as_str(),
+            Some(format!("${{{{ inputs.{input} }}}}").as_str()),
+            "{variable}"
+        );
+    }
+    assert_eq!(
+        run["env"]["GITHUB_TOKEN"].as_str(),
+        Some("${{ inputs.token }}")
+    );
+    let script =
+        fs::read_to_string(action_path().join("action/entrypoint.sh")).expect("the script");
+    let mut read: Vec<&str> = script
+        .match_indices("INPUT_")
+        .map(|(at, _)| {
+            let rest = &script[at..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .filter(|v| *v != "INPUT_")
+        .collect();
+    read.sort_unstable();
+    read.dedup();
+    assert_eq!(
+        read,
+        [
+            "INPUT_ARGS",
+            "INPUT_BADGE",
+            "INPUT_COMMAND",
+            "INPUT_DIR",
+            "INPUT_DRY_RUN",
+            "INPUT_README"
+        ]
+    );
+    // The outputs are the ones the tests above see in GITHUB_OUTPUT.
+    let outputs = keys(&action["outputs"]);
+    assert_eq!(
+        outputs,
+        [
+            "closed",
+            "created",
+            "done",
+            "overdue",
+            "percent",
+            "reopened",
+            "tasks",
+            "unchanged",
+            "updated"
+        ]
+    );
+    for output in &outputs {
+        assert_eq!(
+            action["outputs"][output.as_str()]["value"].as_str(),
+            Some(format!("${{{{ steps.run.outputs.{output} }}}}").as_str())
+        );
+    }
+}
+
+#[test]
+fn postmortems_workflow_has_the_triggers_permissions_and_concurrency_it_promises() {
+    let workflow = yaml(".github/workflows/postmortems.yml");
+    let on = &workflow["on"];
+    assert_eq!(
+        keys(on),
+        [
+            "issues",
+            "pull_request",
+            "push",
+            "schedule",
+            "workflow_dispatch"
+        ]
+    );
+    let paths = serde_yaml::to_string(&on["pull_request"]["paths"]).expect("paths");
+    assert_eq!(paths, "- postmortems/**\n- aftercare.yml\n");
+    assert_eq!(
+        serde_yaml::to_string(&on["issues"]["types"]).expect("types"),
+        "- closed\n- reopened\n- labeled\n"
+    );
+    assert_eq!(
+        serde_yaml::to_string(&workflow["permissions"]).expect("permissions"),
+        "{}\n"
+    );
+    let jobs = &workflow["jobs"];
+    assert_eq!(keys(jobs), ["check", "status", "sync"]);
+    let permissions = |job: &str| serde_yaml::to_string(&jobs[job]["permissions"]).expect("yaml");
+    assert_eq!(permissions("check"), "contents: read\nissues: read\n");
+    assert_eq!(permissions("sync"), "contents: read\nissues: write\n");
+    assert_eq!(permissions("status"), "contents: write\nissues: read\n");
+    assert_eq!(
+        serde_yaml::to_string(&jobs["sync"]["concurrency"]).expect("yaml"),
+        "group: aftercare-sync\ncancel-in-progress: false\n"
+    );
+    // Only the status job pushes, so only its checkout keeps credentials.
+    for job in ["check", "sync", "status"] {
+        let checkout = &jobs[job]["steps"][0];
+        assert!(
+            checkout["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout@")),
+            "{job}"
+        );
+        assert_eq!(
+            checkout["with"]["persist-credentials"].as_bool(),
+            Some(job == "status"),
+            "{job}"
+        );
+    }
+}
+
+#[test]
+fn every_third_party_action_is_pinned_to_a_full_commit() {
+    let files = [
+        "action.yml",
+        ".github/workflows/ci.yml",
+        ".github/workflows/postmortems.yml",
+        ".github/workflows/release.yml",
+    ];
+    let mut pinned = 0;
+    for file in files {
+        let text = fs::read_to_string(action_path().join(file)).expect("the file is there");
+        for line in text.lines() {
+            let Some(uses) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            else {
+                continue;
+            };
+            if uses == "./" {
+                continue;
+            }
+            let (reference, comment) = uses.split_once(" # ").unwrap_or((uses, ""));
+            let sha = reference.rsplit_once('@').map(|(_, r)| r).unwrap_or("");
+            assert!(
+                sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+                "{file}: {uses}"
+            );
+            assert!(comment.starts_with('v'), "{file}: the version of {uses}");
+            pinned += 1;
+        }
+    }
+    assert_eq!(pinned, 9);
+}
