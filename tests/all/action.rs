@@ -1030,6 +1030,13 @@ fn postmortems_workflow_has_the_triggers_permissions_and_concurrency_it_promises
         serde_yaml::to_string(&jobs["sync"]["concurrency"]).expect("yaml"),
         "group: aftercare-sync\ncancel-in-progress: false\n"
     );
+    // The status refreshes after a successful sync as well as on issue events.
+    assert_eq!(jobs["status"]["needs"].as_str(), Some("sync"));
+    let status_if = jobs["status"]["if"].as_str().expect("a condition");
+    assert!(
+        status_if.contains("github.event_name == 'push' && needs.sync.result == 'success'"),
+        "{status_if}"
+    );
     // Only the status job pushes, so only its checkout keeps credentials.
     for job in ["check", "sync", "status"] {
         let checkout = &jobs[job]["steps"][0];
