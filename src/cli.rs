@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Schema(args) => commands::schema::run(args, &globals),
     };
     match result {
+        Ok(_) if crate::stdout::failed() => crate::exit::code(crate::exit::FAILURE),
         Ok(code) => crate::exit::code(code),
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -34,5 +34,6 @@ pub mod report;
 pub mod scaffold;
 pub mod schema;
 pub mod status;
+pub mod stdout;
 pub mod sync;
 pub mod tracker;

@@ -51,13 +51,13 @@ pub fn run(args: CheckArgs, _globals: &Globals) -> anyhow::Result<u8> {
     let config = match Config::load_checked(&root) {
         Ok(config) => config,
         Err(problems) => {
-            print!("{}", report.render(&problems, Counts::default()));
+            crate::stdout::print(&report.render(&problems, Counts::default()));
             return Ok(exit::FAILURE);
         }
     };
     let dir = args.dir.unwrap_or(config.dir);
     let loaded = crate::format::load_dir(&root, &dir);
-    print!("{}", report.render(&loaded.diagnostics, loaded.counts()));
+    crate::stdout::print(&report.render(&loaded.diagnostics, loaded.counts()));
     Ok(if loaded.has_errors() {
         exit::FAILURE
     } else {

@@ -63,6 +63,6 @@ pub fn run(args: NewArgs, _globals: &Globals) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot create {}", path.display()))?;
     file.write_all(crate::scaffold::skeleton(&id, &args.title).as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("{}", path.display());
+    crate::stdout::line(path.display());
     Ok(exit::OK)
 }

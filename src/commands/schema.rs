@@ -11,6 +11,6 @@ use super::Globals;
 pub struct SchemaArgs {}
 
 pub fn run(_args: SchemaArgs, _globals: &Globals) -> anyhow::Result<u8> {
-    print!("{}", crate::schema::postmortem_schema_json());
+    crate::stdout::print(&crate::schema::postmortem_schema_json());
     Ok(crate::exit::OK)
 }

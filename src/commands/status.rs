@@ -143,10 +143,7 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
     }
 
     let format = Format::from(args.format);
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(report::for_format(format).render(&status).as_bytes())
-        .context("cannot write the report")?;
+    crate::stdout::print(&report::for_format(format).render(&status));
     if env("GITHUB_ACTIONS").as_deref() == Some("true") {
         let warnings = annotations::overdue_warnings(&status);
         // JSON on standard output must stay parseable; the runner reads workflow commands
@@ -154,12 +151,9 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
         if format == Format::Json {
             eprint!("{warnings}");
         } else {
-            stdout
-                .write_all(warnings.as_bytes())
-                .context("cannot write the annotations")?;
+            crate::stdout::print(&warnings);
         }
     }
-    stdout.flush().context("cannot write the report")?;
 
     if args.fail_on_overdue && status.has_overdue_p1() {
         let p1 = status

@@ -323,7 +323,7 @@ struct TextReporter {
 
 impl Reporter for TextReporter {
     fn note(&mut self, note: &str) {
-        println!("{note}");
+        crate::stdout::line(note);
     }
 
     fn warning(&mut self, warning: &str) {
@@ -334,7 +334,7 @@ impl Reporter for TextReporter {
         match event {
             Event::Applied { change, number } => {
                 if change.is_write() || self.verbose > 0 {
-                    println!("{}", change_line(change, *number));
+                    crate::stdout::line(change_line(change, *number));
                 }
                 if self.verbose >= 2 {
                     if let Change::Update { edit, .. } = change {
@@ -355,16 +355,19 @@ impl Reporter for TextReporter {
         }
         for change in &plan.changes {
             if change.is_write() || self.verbose > 0 {
-                println!("plan: {}", change_line(change, change.number()));
+                crate::stdout::line(format_args!(
+                    "plan: {}",
+                    change_line(change, change.number())
+                ));
             }
         }
         let repo = repo.map(|r| format!(" in {r}")).unwrap_or_default();
         let s = plan.summary();
-        println!(
+        crate::stdout::line(format_args!(
             "plan: {} to create, {} to update, {} to close, {} to reopen, {} unchanged (dry \
              run{repo}: nothing was changed)",
             s.created, s.updated, s.closed, s.reopened, s.unchanged
-        );
+        ));
         exit::OK
     }
 
@@ -376,7 +379,7 @@ impl Reporter for TextReporter {
         stopped: Option<&str>,
         failed: usize,
     ) -> u8 {
-        println!("{summary}");
+        crate::stdout::line(summary);
         if let Some(stopped) = stopped {
             eprintln!("error: {stopped}");
             return exit::FAILURE;
@@ -454,7 +457,7 @@ impl JsonReporter {
             errors: &self.errors,
         };
         match serde_json::to_string_pretty(&out) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => crate::stdout::line(text),
             Err(err) => eprintln!("error: cannot encode the output: {err}"),
         }
     }

@@ -6,6 +6,7 @@ mod check;
 mod emulator;
 mod examples;
 mod new;
+mod pipe;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;

@@ -69,6 +69,25 @@ impl Aftercare {
         }
     }
 
+    /// Runs with standard output connected to a pipe whose reader has already gone away, as
+    /// in `aftercare check | head -0`.
+    pub fn run_with_stdout_closed(mut self) -> Outcome {
+        use std::process::Stdio;
+        let mut child = self
+            .command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the aftercare binary starts");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("the aftercare binary runs");
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Runs without blocking the async runtime, so an in-process emulator keeps serving.
     pub async fn run_async(self) -> Outcome {
         tokio::task::spawn_blocking(move || self.run())
