@@ -191,12 +191,11 @@ impl GitHub {
         format!("/repos/{}/{}", self.repo.owner, self.repo.name)
     }
 
+    /// The watermark describes the issues one login created in one repository, whatever token
+    /// it used: a GitHub Actions token is new on every run, and the watermark must outlive it.
     fn watermark_key(&self) -> Option<String> {
         let login = lock(&self.login).clone()?;
-        Some(format!(
-            "{} {} {} {login}",
-            self.token_hash, self.api_base, self.repo
-        ))
+        Some(format!("{} {} {login}", self.api_base, self.repo))
     }
 
     /// A request path relative to the API base, from a `Link` URL; `None` for a URL on another

@@ -1086,5 +1086,5 @@ fn every_third_party_action_is_pinned_to_a_full_commit() {
             pinned += 1;
         }
     }
-    assert_eq!(pinned, 9);
+    assert_eq!(pinned, 11);
 }

@@ -15,7 +15,8 @@ use aftercare::model::TaskKey;
 
 use crate::support::cli::{Aftercare, Outcome};
 use crate::support::emulator::{
-    ACTIONS_TOKEN, COLLAB_TOKEN, Emulator, Fault, IssueSnapshot, OUTSIDER_TOKEN, OWNER_TOKEN,
+    ACTIONS_TOKEN, Account, COLLAB_TOKEN, Emulator, Fault, IssueSnapshot, OUTSIDER_TOKEN,
+    OWNER_TOKEN,
 };
 
 const CONFIG: &str = "labels: [postmortem]\n";
@@ -676,6 +677,37 @@ async fn paginated_listings_under_a_ghes_prefix_stay_within_budget() {
     assert_eq!(requests.len(), 5);
     assert!(requests.iter().all(|r| r.status == 304 && !r.counted));
     assert_eq!(gh.issues().len(), 250);
+}
+
+/// Regression: the listing watermark was kept per token, and a GitHub Actions token is new on
+/// every run, so with the cache file restored each run still listed every page of its own issues.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_actions_token_for_the_same_bot_reuses_the_listing_watermark() {
+    let gh = Emulator::start().await;
+    let next_run_token = "actions-token-of-the-next-run";
+    gh.add_account(
+        next_run_token,
+        Account {
+            login: "github-actions[bot]".to_string(),
+            bot: true,
+            push: true,
+            association: "NONE",
+            user_forbidden: true,
+        },
+    );
+    let dir = tree(&[("many.yaml", &many_tasks(250))]);
+    run_ok(sync(&gh, dir.path()).env("GITHUB_TOKEN", ACTIONS_TOKEN)).await;
+    assert_eq!(gh.issues().len(), 250);
+
+    gh.clear_requests();
+    let out = run_ok(sync(&gh, dir.path()).env("GITHUB_TOKEN", next_run_token)).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 250"
+    );
+    assert_eq!(writes(&gh), 0);
+    // GET /user, three pages by label, one page by creator: ceil(250 / 100) + 2.
+    assert_eq!(gets(&gh), 5, "{:#?}", gh.requests());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
