@@ -11,6 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::cli::remove_ambient_environment;
 use crate::support::emulator::{ACTIONS_TOKEN, Emulator};
 
 /// The root of this repository, where action.yml and action/ live.
@@ -64,19 +65,7 @@ impl Step {
         let mut command = Command::new("bash");
         command.arg(action_path().join(script));
         command.current_dir(workspace);
-        for (key, _) in std::env::vars_os() {
-            let k = key.to_string_lossy();
-            if k.starts_with("GITHUB_")
-                || k.starts_with("GH_")
-                || k.starts_with("INPUT_")
-                || k.starts_with("RUNNER_")
-                || k.starts_with("ACTION_")
-                || k.starts_with("AFTERCARE_")
-                || k == "CI"
-            {
-                command.env_remove(&key);
-            }
-        }
+        remove_ambient_environment(&mut command);
         command
             .env("CI", "true")
             .env("NO_COLOR", "1")

@@ -12,8 +12,31 @@ pub struct Outcome {
     pub stderr: String,
 }
 
+/// Removes from `command`'s environment everything the test process inherited that could point
+/// a run at a real GitHub or change its behaviour: tokens, `GITHUB_*`, the Actions runner's
+/// `RUNNER_*`, `ACTION_*` and `INPUT_*`, the test suite's own `AFTERCARE_*`, and `CI`.
+pub fn remove_ambient_environment(command: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if [
+            "GITHUB_",
+            "GH_",
+            "INPUT_",
+            "RUNNER_",
+            "ACTION_",
+            "AFTERCARE_",
+        ]
+        .iter()
+        .any(|prefix| k.starts_with(prefix))
+            || k == "CI"
+        {
+            command.env_remove(&key);
+        }
+    }
+}
+
 /// A command line for the built binary. The environment is cleared of everything that could
-/// point it at a real GitHub or change its output (tokens, `GITHUB_*`, `CI`), so tests set
+/// point it at a real GitHub or change its output ([`remove_ambient_environment`]), so tests set
 /// exactly what they mean.
 pub struct Aftercare {
     command: Command,
@@ -24,17 +47,7 @@ impl Aftercare {
     pub fn new(cwd: &Path) -> Aftercare {
         let mut command = Command::new(env!("CARGO_BIN_EXE_aftercare"));
         command.current_dir(cwd);
-        for (key, _) in std::env::vars_os() {
-            let k = key.to_string_lossy();
-            if k.starts_with("GITHUB_")
-                || k.starts_with("GH_")
-                || k.starts_with("INPUT_")
-                || k.starts_with("RUNNER_")
-                || k == "CI"
-            {
-                command.env_remove(&key);
-            }
-        }
+        remove_ambient_environment(&mut command);
         command.env("NO_COLOR", "1");
         Aftercare { command }
     }
