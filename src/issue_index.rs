@@ -15,7 +15,8 @@
 //!    issue whose labels someone removed is still found and no duplicate is created. This
 //!    listing stops at the first page holding an issue updated before the *watermark*: the
 //!    newest `updated_at` seen by the last complete sync, which the tracker remembers between
-//!    runs. That is safe because removing a label updates the issue (so it sorts above the
+//!    runs, per login and per listed label (a new label in `aftercare.yml` starts without one).
+//!    That is safe because removing a label updates the issue (so it sorts above the
 //!    watermark), and because sync puts the configured labels back on every issue it finds
 //!    without them, so anything older than the watermark is found by the label listing. Without
 //!    a watermark (first run, no cache) the listing is complete.
@@ -131,11 +132,9 @@ pub async fn fetch<T: Tracker>(tracker: &T, labels: &[String]) -> anyhow::Result
             ..IssueQuery::default()
         };
         // Without a label listing, only a complete creator listing finds everything.
-        let watermark = if labels.is_empty() {
-            None
-        } else {
-            tracker.creator_watermark()
-        };
+        let watermark = labels
+            .first()
+            .and_then(|label| tracker.creator_watermark(label));
         list_all(tracker, &query, watermark, &mut issues)
             .await
             .with_context(|| format!("cannot list issues opened by {}", identity.login))?;
@@ -310,7 +309,7 @@ mod tests {
         async fn comment(&self, _: u64, _: &str) -> Result<(), TrackerError> {
             unreachable!()
         }
-        fn creator_watermark(&self) -> Option<DateTime<Utc>> {
+        fn creator_watermark(&self, _label: &str) -> Option<DateTime<Utc>> {
             self.watermark
         }
     }

@@ -191,7 +191,11 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
             )
             .await;
             match settled {
-                Ok(Some(watermark)) => github.record_watermark(watermark),
+                Ok(Some(watermark)) => {
+                    if let Some(label) = config.labels.first() {
+                        github.record_watermark(label, watermark);
+                    }
+                }
                 Ok(None) => {}
                 Err(err) => {
                     if globals.verbose > 0 {

@@ -192,10 +192,11 @@ impl GitHub {
     }
 
     /// The watermark describes the issues one login created in one repository, whatever token
-    /// it used: a GitHub Actions token is new on every run, and the watermark must outlive it.
-    fn watermark_key(&self) -> Option<String> {
+    /// it used (a GitHub Actions token is new on every run, and the watermark must outlive it),
+    /// as listed by one label: with another label, older issues may not carry it.
+    fn watermark_key(&self, label: &str) -> Option<String> {
         let login = lock(&self.login).clone()?;
-        Some(format!("{} {} {login}", self.api_base, self.repo))
+        Some(format!("{} {} {login} {label}", self.api_base, self.repo))
     }
 
     /// A request path relative to the API base, from a `Link` URL; `None` for a URL on another
@@ -589,13 +590,13 @@ impl Tracker for GitHub {
         Ok(())
     }
 
-    fn creator_watermark(&self) -> Option<DateTime<Utc>> {
-        let key = self.watermark_key()?;
+    fn creator_watermark(&self, label: &str) -> Option<DateTime<Utc>> {
+        let key = self.watermark_key(label)?;
         lock(&self.cache).watermarks.get(&key).copied()
     }
 
-    fn record_watermark(&self, at: DateTime<Utc>) {
-        if let Some(key) = self.watermark_key() {
+    fn record_watermark(&self, label: &str, at: DateTime<Utc>) {
+        if let Some(key) = self.watermark_key(label) {
             lock(&self.cache).watermarks.insert(key, at);
         }
     }

@@ -211,12 +211,14 @@ pub trait Tracker {
         number: u64,
         body: &str,
     ) -> impl Future<Output = Result<(), TrackerError>> + Send;
-    /// The newest `updated_at` seen by the last complete sync with this identity, if the
-    /// tracker remembers one (see [`crate::issue_index`] for how listings use it).
-    fn creator_watermark(&self) -> Option<DateTime<Utc>> {
+    /// The newest `updated_at` seen by the last complete sync with this identity that listed
+    /// by `label`, if the tracker remembers one (see [`crate::issue_index`] for how listings use
+    /// it). A watermark only holds for the label it was recorded with: it promises that every
+    /// older issue carries that label.
+    fn creator_watermark(&self, _label: &str) -> Option<DateTime<Utc>> {
         None
     }
-    /// Remembers the watermark for the next run. Only a sync that brought every issue in step
-    /// may call this.
-    fn record_watermark(&self, _at: DateTime<Utc>) {}
+    /// Remembers the watermark of listings by `label` for the next run. Only a sync that
+    /// brought every issue in step (so that all of them carry `label`) may call this.
+    fn record_watermark(&self, _label: &str, _at: DateTime<Utc>) {}
 }

@@ -710,6 +710,36 @@ async fn a_new_actions_token_for_the_same_bot_reuses_the_listing_watermark() {
     assert_eq!(gets(&gh), 5, "{:#?}", gh.requests());
 }
 
+/// Regression: the listing watermark promises that every older issue carries the listed label.
+/// After `labels` changed in aftercare.yml the label listing found none of the existing issues,
+/// and the creator listing, stopping at the old watermark, would have missed them too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_configured_label_finds_every_existing_issue_and_creates_none() {
+    let gh = Emulator::start().await;
+    let dir = tree(&[("many.yaml", &many_tasks(250))]);
+    run_ok(sync(&gh, dir.path())).await;
+    run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(gh.issues().len(), 250);
+
+    std::fs::write(
+        dir.path().join("aftercare.yml"),
+        "labels: [incident-follow-up]\n",
+    )
+    .expect("the config is written");
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 250, closed 0, reopened 0, unchanged 0"
+    );
+    let issues = gh.issues();
+    assert_eq!(issues.len(), 250);
+    assert!(
+        issues.iter().all(|i| i.labels == ["incident-follow-up"]),
+        "{:?}",
+        issues[0].labels
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_actions_token_syncs_as_github_actions_bot_and_finds_its_issues_again() {
     let gh = Emulator::start().await;
