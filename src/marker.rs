@@ -180,7 +180,7 @@ fn truncate_chars(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Impact, Measure, PostmortemStatus, Priority, TaskType};
+    use crate::model::{Measure, Priority, TaskType};
     use chrono::NaiveDate;
 
     fn task() -> Task {
@@ -200,30 +200,13 @@ mod tests {
 
     fn postmortem() -> Postmortem {
         Postmortem {
-            file: "postmortems/2023-05-10-ddos.yaml".into(),
-            id: "2023-05-10-ddos".into(),
             title: "DDoS on the API".into(),
-            status: PostmortemStatus::Published,
-            severity: None,
-            service: None,
-            started: None,
-            ended: None,
-            detected: None,
-            detection: None,
-            impact: Impact {
-                summary: "slow".into(),
-                users_affected_percent: None,
-            },
-            root_cause: "traffic".into(),
-            resolution: None,
-            timeline: vec![],
-            lessons: None,
             measures: vec![Measure {
                 id: "edge".into(),
                 title: "Harden the edge".into(),
                 description: None,
             }],
-            tasks: vec![task()],
+            ..Postmortem::minimal("2023-05-10-ddos", vec![task()])
         }
     }
 

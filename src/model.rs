@@ -204,6 +204,34 @@ impl Postmortem {
         TaskKey::new(&self.id, &task.id)
     }
 
+    /// A published postmortem with only the required fields, in `postmortems/<id>.yaml`, for
+    /// unit tests that set the fields they care about with struct update syntax.
+    #[cfg(test)]
+    pub(crate) fn minimal(id: &str, tasks: Vec<Task>) -> Postmortem {
+        Postmortem {
+            file: PathBuf::from(format!("postmortems/{id}.yaml")),
+            id: id.to_string(),
+            title: format!("Incident {id}"),
+            status: PostmortemStatus::Published,
+            severity: None,
+            service: None,
+            started: None,
+            ended: None,
+            detected: None,
+            detection: None,
+            impact: Impact {
+                summary: "impact".to_string(),
+                users_affected_percent: None,
+            },
+            root_cause: "cause".to_string(),
+            resolution: None,
+            timeline: vec![],
+            lessons: None,
+            measures: vec![],
+            tasks,
+        }
+    }
+
     /// The file path with `/` separators, as it appears in links and annotations.
     pub fn file_display(&self) -> String {
         self.file.to_string_lossy().replace('\\', "/")

@@ -424,7 +424,7 @@ fn removal_comment(key: &TaskKey, reason: &Removal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Impact, Priority, Task, TaskType};
+    use crate::model::{Priority, Task, TaskType};
     use crate::tracker::AuthorAssociation;
     use chrono::{DateTime, TimeZone, Utc};
 
@@ -447,26 +447,8 @@ mod tests {
 
     fn pm(id: &str, status: PostmortemStatus, tasks: Vec<Task>) -> Postmortem {
         Postmortem {
-            file: format!("postmortems/{id}.yaml").into(),
-            id: id.into(),
-            title: format!("Incident {id}"),
             status,
-            severity: None,
-            service: None,
-            started: None,
-            ended: None,
-            detected: None,
-            detection: None,
-            impact: Impact {
-                summary: "s".into(),
-                users_affected_percent: None,
-            },
-            root_cause: "r".into(),
-            resolution: None,
-            timeline: vec![],
-            lessons: None,
-            measures: vec![],
-            tasks,
+            ..Postmortem::minimal(id, tasks)
         }
     }
 

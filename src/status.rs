@@ -334,12 +334,11 @@ pub fn compute(
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::path::PathBuf;
 
     use chrono::TimeZone;
 
     use super::*;
-    use crate::model::{Impact, Moment, Position, TaskKey};
+    use crate::model::{Moment, Position, TaskKey};
     use crate::tracker::AuthorAssociation;
 
     pub(crate) fn date(s: &str) -> NaiveDate {
@@ -368,26 +367,8 @@ pub(crate) mod tests {
 
     pub(crate) fn postmortem(id: &str, ended: Option<&str>, tasks: Vec<Task>) -> Postmortem {
         Postmortem {
-            file: PathBuf::from(format!("postmortems/{id}.yaml")),
-            id: id.to_string(),
-            title: format!("Incident {id}"),
-            status: PostmortemStatus::Published,
-            severity: None,
-            service: None,
-            started: None,
             ended: ended.map(|d| Moment::Date(date(d))),
-            detected: None,
-            detection: None,
-            impact: Impact {
-                summary: "impact".to_string(),
-                users_affected_percent: None,
-            },
-            root_cause: "cause".to_string(),
-            resolution: None,
-            timeline: vec![],
-            lessons: None,
-            measures: vec![],
-            tasks,
+            ..Postmortem::minimal(id, tasks)
         }
     }
 
