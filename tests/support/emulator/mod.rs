@@ -141,13 +141,7 @@ impl Emulator {
 
     /// Starts with the API under `prefix` (GitHub Enterprise Server uses `/api/v3`).
     pub async fn start_with_prefix(prefix: &str) -> Emulator {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("the emulator binds a local port");
-        let addr = listener
-            .local_addr()
-            .expect("a bound socket has an address");
-        let shared = Arc::new(Shared::new(addr, prefix.trim_end_matches('/')));
+        let (listener, addr, shared) = bind(prefix).await;
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         let emulator = Emulator {
             shared,
@@ -169,13 +163,7 @@ impl Emulator {
                 .build()
                 .expect("the emulator's runtime starts");
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("the emulator binds a local port");
-                let addr = listener
-                    .local_addr()
-                    .expect("a bound socket has an address");
-                let shared = Arc::new(Shared::new(addr, ""));
+                let (listener, addr, shared) = bind("").await;
                 let _ = addr_tx.send((addr, shared.clone()));
                 tokio::select! {
                     _ = server::serve(listener, shared) => {}
@@ -468,6 +456,19 @@ impl Emulator {
     pub fn set_latency(&self, d: Duration) {
         self.shared.lock().latency = d;
     }
+}
+
+/// Binds a free port on 127.0.0.1 and creates the state served there, with the API under
+/// `prefix`.
+async fn bind(prefix: &str) -> (tokio::net::TcpListener, SocketAddr, Arc<Shared>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("the emulator binds a local port");
+    let addr = listener
+        .local_addr()
+        .expect("a bound socket has an address");
+    let shared = Arc::new(Shared::new(addr, prefix.trim_end_matches('/')));
+    (listener, addr, shared)
 }
 
 impl Drop for Emulator {
