@@ -15,6 +15,9 @@ pub enum FaultKind {
     DropConnection,
     /// Do the request, then close the connection without an answer.
     DropAfterWrite,
+    /// Answer with this status and a `message` that quotes the request's token back, as some
+    /// proxies and error pages in front of GitHub do: output must never repeat it.
+    EchoToken(u16),
 }
 
 /// A fault for requests whose method equals `method` (or `"*"` for any) and whose path,
@@ -60,6 +63,11 @@ impl Fault {
     /// Handle the request (a create happens), then close the connection without answering.
     pub fn drop_after_write(method: &str, path_suffix: &str) -> Fault {
         Fault::new(method, path_suffix, FaultKind::DropAfterWrite)
+    }
+
+    /// Answer `status_code` with a message quoting the caller's token.
+    pub fn echo_token(method: &str, path_suffix: &str, status_code: u16) -> Fault {
+        Fault::new(method, path_suffix, FaultKind::EchoToken(status_code))
     }
 
     /// Fire on the next `n` matching requests instead of one.

@@ -320,6 +320,23 @@ fn dispatch(
                 false,
             );
         }
+        Some(FaultKind::EchoToken(status)) => {
+            let reply = Reply::json(
+                status,
+                json!({
+                    "message": format!(
+                        "{}: the credentials 'token {}' were rejected",
+                        reason(status),
+                        budget_key
+                    ),
+                    "documentation_url": "https://docs.github.com/rest"
+                }),
+            );
+            let budget = inner.limits.budget(&budget_key);
+            entry.status = status;
+            inner.log.push(entry);
+            return (respond(shared, reply, budget, inner.limits.reset_at), false);
+        }
         Some(FaultKind::DropAfterWrite) => drop_after = true,
         None => {}
     }
