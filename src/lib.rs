@@ -14,7 +14,8 @@
 //!
 //! [`format`] turns files into a validated [`model`] (and [`diagnostics`] for everything wrong
 //! with them), [`plan`] compares tasks with the issues found by [`issue_index`], [`sync`]
-//! applies the plan through the [`tracker`], and [`status`] and [`report`] read the state back.
+//! applies the plan through the [`tracker`] (whose writes [`pacing`] keeps within GitHub's
+//! limits), and [`status`] and [`report`] read the state back.
 //! Only [`sync`], [`tracker`] and the [`commands`] do I/O.
 
 pub mod badge;
@@ -27,6 +28,7 @@ pub mod format;
 pub mod issue_index;
 pub mod marker;
 pub mod model;
+pub mod pacing;
 pub mod plan;
 pub mod readme;
 pub mod repo_target;

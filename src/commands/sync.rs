@@ -62,7 +62,9 @@ pub struct SyncArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SyncFormat::Text)]
     pub format: SyncFormat,
-    /// Least time between two writes to GitHub, in milliseconds.
+    /// Least time between two writes to GitHub, in milliseconds; writes also stay within
+    /// GitHub's limits of 80 a minute and 500 an hour. 0 switches all pacing off, for GitHub
+    /// Enterprise Server with rate limits disabled and for benchmarks.
     #[arg(long, default_value_t = 1000)]
     pub write_interval_ms: u64,
     /// File keeping ETags and listing state between runs, so that unchanged listings cost no

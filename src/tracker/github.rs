@@ -19,6 +19,10 @@
 //! corrupt cache file is ignored with a warning. Issues are read into this module's own serde
 //! structs, which tolerate values GitHub may add. The token is only ever handed to octocrab as a
 //! secret; requests are logged at `-v` without headers, and no error or log line contains it.
+//!
+//! A [`WritePacer`] also keeps writes within GitHub's content-creation limits of 80 a minute
+//! and 500 an hour, and says on standard error when that holds the run back for long; a zero
+//! write interval switches all pacing off.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -34,6 +38,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::pacing::{self, WaitCause, WritePacer};
 use crate::repo_target::{RepoName, Target};
 use crate::tracker::{
     AuthorAssociation, Identity, IssueEdit, IssuePage, IssueQuery, IssueState, ListOrder, NewIssue,
@@ -63,7 +68,7 @@ pub struct ConnectOptions {
     /// Where ETags, cached bodies and the listing watermark are kept between runs; `None` keeps
     /// nothing.
     pub cache_file: Option<PathBuf>,
-    /// Least time between two writes.
+    /// Least time between two writes; zero switches all pacing off (GitHub's windows too).
     pub write_interval: Duration,
 }
 
@@ -86,12 +91,15 @@ pub struct GitHub {
     has_token: bool,
     /// Hex SHA-256 of the token (or of nothing), to key the cache by identity.
     token_hash: String,
+    /// The token, kept only to cut it out of GitHub's error messages, which may quote it.
+    token: Option<secrecy::SecretString>,
     verbose: u8,
-    write_interval: Duration,
     cache_file: Option<PathBuf>,
     cache: Mutex<CacheFile>,
     login: Mutex<Option<String>>,
-    last_write: Mutex<Option<Instant>>,
+    pacer: Mutex<WritePacer>,
+    /// Set once a long wait for a pacing window has been announced on standard error.
+    pacing_announced: std::sync::atomic::AtomicBool,
     stats: Mutex<RequestStats>,
     /// Set once [`GitHub::save_cache`] has run, so that dropping the client does not write (or
     /// warn) a second time.
@@ -151,12 +159,13 @@ impl GitHub {
             api_base: target.api_base.clone(),
             has_token: target.token.is_some(),
             token_hash,
+            token: target.token.clone(),
             verbose: options.verbose,
-            write_interval: options.write_interval,
             cache_file: options.cache_file,
             cache: Mutex::new(cache),
             login: Mutex::new(None),
-            last_write: Mutex::new(None),
+            pacer: Mutex::new(WritePacer::github(options.write_interval)),
+            pacing_announced: std::sync::atomic::AtomicBool::new(false),
             stats: Mutex::new(RequestStats::default()),
             saved: std::sync::atomic::AtomicBool::new(false),
         })
@@ -206,13 +215,36 @@ impl GitHub {
         rest.starts_with('/').then(|| rest.to_string())
     }
 
+    /// Waits until the next write keeps the pace; announces the first wait for a window (the
+    /// hour window can hold a run for most of an hour) on standard error, once.
     async fn pace_write(&self) {
-        let wait = lock(&self.last_write)
-            .map(|last| self.write_interval.saturating_sub(last.elapsed()))
-            .unwrap_or_default();
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+        let now = Instant::now();
+        let (wait, sent) = {
+            let pacer = lock(&self.pacer);
+            let wait = pacer.wait(now);
+            let sent = match wait.map(|w| w.cause) {
+                Some(WaitCause::Window(window)) => pacer.sent_within(window.length, now),
+                _ => 0,
+            };
+            (wait, sent)
+        };
+        let Some(wait) = wait else {
+            return;
+        };
+        if let WaitCause::Window(window) = wait.cause {
+            if !self
+                .pacing_announced
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                let resume =
+                    Utc::now() + chrono::TimeDelta::from_std(wait.duration).unwrap_or_default();
+                eprintln!(
+                    "{}",
+                    pacing::window_notice(window, sent, wait.duration, resume)
+                );
+            }
         }
+        tokio::time::sleep(wait.duration).await;
     }
 
     /// Sends one request, once. `Err` means no answer arrived (transport error or timeout).
@@ -234,7 +266,7 @@ impl GitHub {
             _ => self.client._patch(path, body).await,
         };
         if is_write {
-            *lock(&self.last_write) = Some(Instant::now());
+            lock(&self.pacer).record(Instant::now());
         }
         let answer = match result {
             Ok(response) => {
@@ -356,7 +388,7 @@ impl GitHub {
                 }
                 return Ok(answer);
             }
-            let message = answer.message();
+            let message = without_secret(answer.message(), self.token.as_ref());
             match limit_of(&answer, &message) {
                 Some(Limit::Primary { reset }) => {
                     let wait = (reset - Utc::now()).to_std().unwrap_or_default();
@@ -377,7 +409,7 @@ impl GitHub {
                             .ok()
                             .and_then(|d| Utc::now().checked_add_signed(d))
                             .unwrap_or(DateTime::<Utc>::MAX_UTC);
-                        return Err(TrackerError::BudgetSpent { reset });
+                        return Err(TrackerError::SecondaryLimit { until: reset });
                     }
                     self.wait(wait, "secondary rate limit").await;
                     continue;
@@ -744,6 +776,14 @@ fn compact(body: &str) -> String {
 
 fn backoff(attempt: u32) -> Duration {
     FIRST_BACKOFF * 2u32.saturating_pow(attempt.saturating_sub(1).min(6))
+}
+
+/// `message` with every occurrence of the token replaced, for error messages that quote it.
+fn without_secret(message: String, token: Option<&secrecy::SecretString>) -> String {
+    match token.map(|t| t.expose_secret()).filter(|t| !t.is_empty()) {
+        Some(token) if message.contains(token) => message.replace(token, "[token]"),
+        _ => message,
+    }
 }
 
 /// A transport error in a few words, without the request (whose headers hold the token).

@@ -442,6 +442,13 @@ impl Emulator {
         self.shared.lock().limits.set_secondary(max_writes, window);
     }
 
+    /// Answers a write with a secondary-limit 403 whenever any `(max_writes, window)` of
+    /// `windows` is full, with `retry-after` until all have room: GitHub's content-creation
+    /// limit is `&[(80, 60 s), (500, 3,600 s)]`.
+    pub fn set_secondary_write_limits(&self, windows: &[(u32, Duration)]) {
+        self.shared.lock().limits.set_secondary_windows(windows);
+    }
+
     /// Scripts a fault; faults fire in the order they were injected.
     pub fn inject(&self, fault: Fault) {
         self.shared.lock().faults.push(fault);
