@@ -4,10 +4,13 @@
 //! is unknown (the connection dropped after the request left, a 5xx, a timeout) is not sent
 //! again blindly: the issues just created by the syncing identity are listed first, and the
 //! create is repeated only if no issue carries the task's marker. A change the tracker rejects
-//! is reported and the rest still applied; a spent rate-limit budget or a refusal of access
-//! stops the run, saying how far it got. Because planning starts from what the tracker holds,
-//! running again resumes where a stopped run ended. This module decides nothing about what
-//! should change (that is [`crate::plan`]) and prints nothing (that is the command's job).
+//! is reported and the rest still applied. The run stops, saying how far it got, on a spent
+//! rate-limit budget, on a secondary rate limit that asks for a longer wait than is honoured,
+//! on a request that kept failing through all its retries (so that a GitHub in trouble is not
+//! waited out again change after change), and on a refusal of access. Because planning starts
+//! from what the tracker holds, running again resumes where a stopped run ended. This module
+//! decides nothing about what should change (that is [`crate::plan`]) and prints nothing (that
+//! is the command's job).
 
 use chrono::{DateTime, Utc};
 
@@ -79,9 +82,20 @@ pub async fn apply<T: Tracker>(
                 out.stopped = Some(budget_message(written, total, reset, Utc::now()));
                 return out;
             }
+            Err(TrackerError::SecondaryLimit { until }) => {
+                out.stopped = Some(secondary_limit_message(written, total, until, Utc::now()));
+                return out;
+            }
             Err(TrackerError::Refused(err)) => {
                 out.stopped = Some(format!(
                     "stopped after {written} of {total} changes: {err:#}"
+                ));
+                return out;
+            }
+            Err(TrackerError::Unavailable(err)) => {
+                out.stopped = Some(format!(
+                    "stopped after {written} of {total} changes: GitHub keeps failing: {err:#}; \
+                     run `aftercare sync` again later to resume"
                 ));
                 return out;
             }
@@ -104,11 +118,44 @@ pub fn budget_message(
     reset: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> String {
-    let minutes = (reset - now).num_minutes().max(0) + 1;
+    stop_message(
+        written,
+        total,
+        "the GitHub API budget is spent until",
+        reset,
+        now,
+    )
+}
+
+/// The message for a run stopped by GitHub's secondary rate limit.
+pub fn secondary_limit_message(
+    written: usize,
+    total: usize,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> String {
+    stop_message(
+        written,
+        total,
+        "GitHub's secondary rate limit asks to wait until",
+        until,
+        now,
+    )
+}
+
+/// "stopped after 3 of 5 changes: {why} {when} (in about N min); run again after that".
+fn stop_message(
+    written: usize,
+    total: usize,
+    why: &str,
+    when: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> String {
+    let minutes = (when - now).num_minutes().max(0) + 1;
     format!(
-        "stopped after {written} of {total} changes: the GitHub API budget is spent until {} \
-         (in about {minutes} min); run `aftercare sync` again after that to resume",
-        reset.format("%Y-%m-%d %H:%M:%S UTC")
+        "stopped after {written} of {total} changes: {why} {} (in about {minutes} min); run \
+         `aftercare sync` again after that to resume",
+        when.format("%Y-%m-%d %H:%M:%S UTC")
     )
 }
 
@@ -256,6 +303,20 @@ mod tests {
             budget_message(12, 34, reset, now),
             "stopped after 12 of 34 changes: the GitHub API budget is spent until \
              2024-05-01 14:41:30 UTC (in about 42 min); run `aftercare sync` again after that \
+             to resume"
+        );
+    }
+
+    /// Regression: a secondary limit asking for a longer wait than is honoured stopped the run
+    /// saying that the API budget was spent, which it was not.
+    #[test]
+    fn a_secondary_limit_stop_names_the_secondary_limit() {
+        let now = Utc.with_ymd_and_hms(2024, 5, 1, 14, 0, 0).unwrap();
+        let until = Utc.with_ymd_and_hms(2024, 5, 1, 14, 5, 1).unwrap();
+        assert_eq!(
+            secondary_limit_message(0, 34, until, now),
+            "stopped after 0 of 34 changes: GitHub's secondary rate limit asks to wait until \
+             2024-05-01 14:05:01 UTC (in about 6 min); run `aftercare sync` again after that \
              to resume"
         );
     }

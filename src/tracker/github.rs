@@ -345,7 +345,7 @@ impl GitHub {
                         });
                     }
                     if attempt >= MAX_ATTEMPTS {
-                        return Err(TrackerError::Other(
+                        return Err(TrackerError::Unavailable(
                             err.context(format!("{} failed {attempt} times", what())),
                         ));
                     }
@@ -422,7 +422,7 @@ impl GitHub {
                     self.wait(backoff(attempt), "too many requests").await;
                     continue;
                 }
-                return Err(TrackerError::Other(anyhow!(
+                return Err(TrackerError::Unavailable(anyhow!(
                     "{} was refused {attempt} times: GitHub answered 429 {message}",
                     what()
                 )));
@@ -439,7 +439,7 @@ impl GitHub {
                     self.wait(backoff(attempt), "server error").await;
                     continue;
                 }
-                return Err(TrackerError::Other(
+                return Err(TrackerError::Unavailable(
                     err.context(format!("{} failed {attempt} times", what())),
                 ));
             }

@@ -157,6 +157,10 @@ pub enum TrackerError {
     /// The request budget is spent and comes back at `reset`, too far off to wait for.
     #[error("the GitHub API budget is spent until {}", .reset.format("%H:%M:%S UTC"))]
     BudgetSpent { reset: DateTime<Utc> },
+    /// GitHub's secondary rate limit asks to wait until `until`: longer than is worth waiting
+    /// for, or still refusing after every wait.
+    #[error("GitHub's secondary rate limit asks to wait until {}", .until.format("%H:%M:%S UTC"))]
+    SecondaryLimit { until: DateTime<Utc> },
     /// A write was sent but whether the tracker applied it is unknown (the connection dropped,
     /// a 5xx, a timeout). Creating again blindly could make a duplicate.
     #[error("the outcome of {what} is unknown")]
@@ -169,6 +173,10 @@ pub enum TrackerError {
     /// repository, issues disabled): every further request would fail the same way.
     #[error(transparent)]
     Refused(anyhow::Error),
+    /// The tracker kept failing (5xx, 429, no answer) through every retry of a request: the
+    /// next requests would most likely wait and fail the same way.
+    #[error(transparent)]
+    Unavailable(anyhow::Error),
     /// The tracker rejected a request's content (GitHub's 422); `field` is the field it named.
     #[error("{error:#}")]
     Invalid {

@@ -5,6 +5,7 @@ mod action;
 mod check;
 mod emulator;
 mod examples;
+mod faults;
 mod new;
 mod pipe;
 mod status;

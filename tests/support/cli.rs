@@ -1,15 +1,57 @@
-//! Runs the built `aftercare` binary in a controlled environment and captures what it did.
+//! Runs the built `aftercare` binary in a controlled environment and captures what it did:
+//! to completion, or started in the background and killed mid-run.
 
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
+
+use super::emulator::{Emulator, OWNER_TOKEN};
 
 /// What a run of the binary produced.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The exit code; -1 when a signal ended the process.
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl Outcome {
+    fn of(out: Output) -> Outcome {
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A run started by [`Aftercare::spawn`] and not yet collected.
+pub struct Running {
+    child: Child,
+}
+
+impl Running {
+    /// True once the process has ended on its own.
+    pub fn has_ended(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Kills the process at once (SIGKILL on Unix: no cleanup of any kind runs) and collects
+    /// what it printed until then.
+    pub fn kill(mut self) -> Outcome {
+        let _ = self.child.kill();
+        self.wait()
+    }
+
+    /// Waits for the process to end.
+    pub fn wait(self) -> Outcome {
+        Outcome::of(
+            self.child
+                .wait_with_output()
+                .expect("the aftercare binary runs"),
+        )
+    }
 }
 
 /// Removes from `command`'s environment everything the test process inherited that could point
@@ -52,6 +94,16 @@ impl Aftercare {
         Aftercare { command }
     }
 
+    /// `aftercare sync --write-interval-ms 0` in `cwd`, against `acme/web` in the emulator `gh`,
+    /// with the owner's token.
+    pub fn sync_as_owner(gh: &Emulator, cwd: &Path) -> Aftercare {
+        Aftercare::new(cwd)
+            .args(["sync", "--write-interval-ms", "0"])
+            .env("GITHUB_API_URL", gh.url())
+            .env("GITHUB_TOKEN", OWNER_TOKEN)
+            .env("GITHUB_REPOSITORY", "acme/web")
+    }
+
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Aftercare {
         self.command.arg(arg);
         self
@@ -74,18 +126,25 @@ impl Aftercare {
     /// Runs to completion (on a blocking thread when called from async tests is the caller's
     /// business: use `run_async` there).
     pub fn run(mut self) -> Outcome {
-        let out = self.command.output().expect("the aftercare binary runs");
-        Outcome {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Outcome::of(self.command.output().expect("the aftercare binary runs"))
+    }
+
+    /// Starts the binary and returns at once, its output captured, so that the test can kill
+    /// it while it works.
+    pub fn spawn(mut self) -> Running {
+        let child = self
+            .command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the aftercare binary starts");
+        Running { child }
     }
 
     /// Runs with standard output connected to a pipe whose reader has already gone away, as
     /// in `aftercare check | head -0`.
     pub fn run_with_stdout_closed(mut self) -> Outcome {
-        use std::process::Stdio;
         let mut child = self
             .command
             .stdout(Stdio::piped())

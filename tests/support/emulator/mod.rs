@@ -19,8 +19,10 @@
 //! user ID N." when it is spent. GETs carry a strong `ETag`; a matching `If-None-Match` gets a
 //! `304` that is not counted, nor is `GET /rate_limit`. An optional secondary limit answers a
 //! write beyond K in W seconds with 403 and `retry-after`. Faults are scripted per method and
-//! path suffix. Everything is logged ([`Emulator::requests`]) and the state is readable
-//! ([`Emulator::issues`]).
+//! path suffix or by request number, or strike a seeded random share of all requests; besides
+//! error answers and dropped connections, a fault can hold a request open without an answer so
+//! that a test can kill the client mid-request. Everything is logged ([`Emulator::requests`])
+//! and the state is readable ([`Emulator::issues`]).
 //!
 //! This is test support: it must never be compiled into the shipped binary, and it must not
 //! reach the network beyond its own 127.0.0.1 socket.
@@ -58,7 +60,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-pub use fault::{Fault, FaultKind};
+pub use fault::{Fault, FaultKind, RandomFaults};
 pub use state::Account;
 
 use server::Shared;
@@ -102,17 +104,25 @@ pub struct IssueSnapshot {
 /// One request as the emulator saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedRequest {
+    /// The request's number: 1 for the first the emulator received, counting every request.
+    pub number: u64,
     pub method: String,
     /// Relative to the API root, without the query: `/repos/acme/web/issues`.
     pub path: String,
     /// The raw query string without `?` (`""` when none).
     pub query: String,
     pub token: Option<String>,
-    /// The status answered: 0 when the connection was dropped before handling; for a
-    /// `drop_after_write` request, the status of the handling the client never received.
+    /// The status answered: 0 when the connection was dropped or the request stalled before
+    /// handling; for a fault after the write (a dropped connection, a stall, an error status),
+    /// the status of the handling, which the client never received.
     pub status: u16,
     /// The connection was cut instead of answering (either kind of dropped connection).
     pub dropped: bool,
+    /// The request was held open without an answer ([`FaultKind::Stall`] or
+    /// [`FaultKind::StallAfterWrite`]).
+    pub stalled: bool,
+    /// The scripted or random fault that struck the request, if any.
+    pub fault: Option<FaultKind>,
     /// Whether it spent primary rate-limit budget. A 304, `GET /rate_limit`, a refusal (bad
     /// credentials, a spent budget, the secondary limit) and an injected fault do not; a
     /// `drop_after_write` request does, since it was handled.
@@ -457,6 +467,17 @@ impl Emulator {
     /// Faults injected but not yet fired.
     pub fn pending_faults(&self) -> Vec<Fault> {
         self.shared.lock().faults.clone()
+    }
+
+    /// From now on, strikes a seeded share of all requests with random faults (see
+    /// [`RandomFaults::new`]; a scripted fault takes precedence); `None` stops them.
+    pub fn set_random_faults(&self, faults: Option<RandomFaults>) {
+        self.shared.lock().random_faults = faults;
+    }
+
+    /// The first request held open without an answer, once it has arrived.
+    pub fn stalled_request(&self) -> Option<LoggedRequest> {
+        self.shared.lock().log.iter().find(|r| r.stalled).cloned()
     }
 
     /// Delays every answer by `d`.

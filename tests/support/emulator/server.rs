@@ -1,6 +1,6 @@
-//! The HTTP side of the emulator: accepts connections, authenticates tokens, applies scripted
-//! faults, latency, rate limits and ETags, logs every request, and hands the rest to the
-//! routes.
+//! The HTTP side of the emulator: accepts connections, numbers every request, authenticates
+//! tokens, applies scripted and random faults, latency, rate limits and ETags, logs every
+//! request, and hands the rest to the routes.
 //!
 //! It must not hold the state lock across an `await`, and it must not decide what an
 //! endpoint does: that is the routes' business.
@@ -20,13 +20,13 @@ use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
 use axum::serve::{IncomingStream, Listener};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::LoggedRequest;
 use super::budget::{Budget, Limits};
-use super::fault::{self, Fault, FaultKind};
+use super::fault::{self, Fault, FaultKind, RandomFaults};
 use super::routes::{self, Query, Reply, Request, decode};
 use super::state::{REPO_ID, Repo};
 
@@ -35,6 +35,8 @@ const SECONDARY_MESSAGE: &str =
 const SECONDARY_DOC: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 const PRIMARY_DOC: &str =
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits";
+/// How long a stalled request is held open before its connection is dropped.
+const STALL_LIMIT: Duration = Duration::from_secs(60);
 
 /// Everything the emulator knows, behind one lock.
 #[derive(Debug)]
@@ -42,8 +44,11 @@ pub struct Inner {
     pub repo: Repo,
     pub limits: Limits,
     pub faults: Vec<Fault>,
+    pub random_faults: Option<RandomFaults>,
     pub latency: Duration,
     pub log: Vec<LoggedRequest>,
+    /// How many requests arrived so far; the next one gets this number plus one.
+    pub received: u64,
 }
 
 /// The state shared by the server and the test's [`super::Emulator`] handle.
@@ -64,8 +69,10 @@ impl Shared {
                 repo: Repo::new(),
                 limits: Limits::new(),
                 faults: Vec::new(),
+                random_faults: None,
                 latency: Duration::ZERO,
                 log: Vec::new(),
+                received: 0,
             }),
             base: format!("http://{addr}{prefix}"),
             prefix: prefix.to_string(),
@@ -195,11 +202,27 @@ async fn handle(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (response, kill) = dispatch(&shared, &method, &uri, &headers, &body);
-    if kill {
-        connection.0.store(true, Ordering::SeqCst);
+    let (response, ending) = dispatch(&shared, &method, &uri, &headers, &body);
+    match ending {
+        Ending::Answer => {}
+        Ending::Drop => connection.0.store(true, Ordering::SeqCst),
+        Ending::Stall => {
+            tokio::time::sleep(STALL_LIMIT).await;
+            connection.0.store(true, Ordering::SeqCst);
+        }
     }
     response
+}
+
+/// How a handled request ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The response is sent.
+    Answer,
+    /// The connection is cut instead.
+    Drop,
+    /// No answer for [`STALL_LIMIT`], then the connection is cut.
+    Stall,
 }
 
 /// The token of an `Authorization: Bearer X` or `Authorization: token X` header.
@@ -268,101 +291,138 @@ fn reason(status: u16) -> &'static str {
         .unwrap_or("Error")
 }
 
-/// Handles one request under the lock; returns the response and whether to cut the
-/// connection instead of answering.
+/// Numbers one request, applies its fault if it has one, and handles it under the lock;
+/// returns the response and how the request ends.
 fn dispatch(
     shared: &Shared,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> (Response<Body>, bool) {
+) -> (Response<Body>, Ending) {
     let mut inner = shared.lock();
+    inner.received += 1;
+    let number = inner.received;
     let path = relative_path(uri.path(), &shared.prefix).to_string();
-    let query_string = uri.query().unwrap_or_default().to_string();
     let token = token_of(headers);
     let budget_key = token.clone().unwrap_or_default();
     let method_name = method.as_str().to_string();
+    let scripted = fault::take(&mut inner.faults, &method_name, &path, number);
+    // Drawn for every request, so that scripted faults do not shift the random ones.
+    let random = inner.random_faults.as_mut().and_then(RandomFaults::draw);
+    let fault = scripted.or(random);
     let mut entry = LoggedRequest {
-        method: method_name.clone(),
-        path: path.clone(),
-        query: query_string.clone(),
-        token: token.clone(),
+        number,
+        method: method_name,
+        path,
+        query: uri.query().unwrap_or_default().to_string(),
+        token,
         status: 0,
         counted: false,
         dropped: false,
+        stalled: false,
+        fault: fault.clone(),
         body: String::from_utf8_lossy(body).into_owned(),
         at: Instant::now(),
     };
-    let mut drop_after = false;
-    match fault::take(&mut inner.faults, &method_name, &path) {
+    let refusal = match &fault {
         Some(FaultKind::DropConnection) => {
             entry.dropped = true;
             inner.log.push(entry);
-            return (Response::new(Body::empty()), true);
+            return (Response::new(Body::empty()), Ending::Drop);
         }
-        Some(FaultKind::Status(status)) => {
-            let reply = Reply::json(
-                status,
-                json!({"message": reason(status), "documentation_url": "https://docs.github.com/rest"}),
-            );
-            let budget = inner.limits.budget(&budget_key);
-            entry.status = status;
+        Some(FaultKind::Stall) => {
+            entry.stalled = true;
             inner.log.push(entry);
-            return (respond(shared, reply, budget, inner.limits.reset_at), false);
+            return (Response::new(Body::empty()), Ending::Stall);
         }
-        Some(FaultKind::SecondaryLimit(secs)) => {
-            let budget = inner.limits.budget(&budget_key);
-            entry.status = 403;
-            inner.log.push(entry);
-            return (
-                respond(shared, secondary(secs), budget, inner.limits.reset_at),
-                false,
-            );
-        }
-        Some(FaultKind::EchoToken(status)) => {
-            let reply = Reply::json(
-                status,
-                json!({
-                    "message": format!(
-                        "{}: the credentials 'token {}' were rejected",
-                        reason(status),
-                        budget_key
-                    ),
-                    "documentation_url": "https://docs.github.com/rest"
-                }),
-            );
-            let budget = inner.limits.budget(&budget_key);
-            entry.status = status;
-            inner.log.push(entry);
-            return (respond(shared, reply, budget, inner.limits.reset_at), false);
-        }
-        Some(FaultKind::DropAfterWrite) => drop_after = true,
-        None => {}
+        Some(FaultKind::Status(status)) => Some(error_reply(*status)),
+        Some(FaultKind::SecondaryLimit(secs)) => Some(secondary(*secs)),
+        Some(FaultKind::EchoToken(status)) => Some(Reply::json(
+            *status,
+            json!({
+                "message": format!(
+                    "{}: the credentials 'token {}' were rejected",
+                    reason(*status),
+                    budget_key
+                ),
+                "documentation_url": "https://docs.github.com/rest"
+            }),
+        )),
+        Some(
+            FaultKind::DropAfterWrite | FaultKind::StallAfterWrite | FaultKind::StatusAfterWrite(_),
+        )
+        | None => None,
+    };
+    if let Some(reply) = refusal {
+        let budget = inner.limits.budget(&budget_key);
+        entry.status = reply.status;
+        inner.log.push(entry);
+        return (
+            respond(shared, reply, budget, inner.limits.reset_at),
+            Ending::Answer,
+        );
     }
-    let account = match &token {
+    let (reply, budget) = handle_request(shared, &mut inner, &mut entry, method, headers, body);
+    let (reply, ending) = match &fault {
+        Some(FaultKind::DropAfterWrite) => {
+            entry.dropped = true;
+            (reply, Ending::Drop)
+        }
+        Some(FaultKind::StallAfterWrite) => {
+            entry.stalled = true;
+            (reply, Ending::Stall)
+        }
+        Some(FaultKind::StatusAfterWrite(status)) => (error_reply(*status), Ending::Answer),
+        _ => (reply, Ending::Answer),
+    };
+    inner.log.push(entry);
+    (
+        respond(shared, reply, budget, inner.limits.reset_at),
+        ending,
+    )
+}
+
+/// A JSON error answer with the status's reason as its `message`.
+fn error_reply(status: u16) -> Reply {
+    Reply::json(
+        status,
+        json!({"message": reason(status), "documentation_url": "https://docs.github.com/rest"}),
+    )
+}
+
+/// Handles a request as GitHub would: credentials, the primary budget, the secondary write
+/// limit, then the routes and ETags. Records the status and whether the budget was spent in
+/// `entry`; returns the reply and the budget to report.
+fn handle_request(
+    shared: &Shared,
+    inner: &mut Inner,
+    entry: &mut LoggedRequest,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Reply, Budget) {
+    let budget_key = entry.token.clone().unwrap_or_default();
+    let account = match &entry.token {
         Some(t) => match inner.repo.account(t).cloned() {
             Some(account) => Some(account),
             None => {
                 let budget = inner.limits.budget(&budget_key);
                 entry.status = 401;
-                inner.log.push(entry);
                 let reply = Reply::message(401, "Bad credentials", "https://docs.github.com/rest");
-                return (respond(shared, reply, budget, inner.limits.reset_at), false);
+                return (reply, budget);
             }
         },
         None => None,
     };
-    let is_rate_limit = path == "/rate_limit";
+    let is_rate_limit = entry.path == "/rate_limit";
     let is_write = !matches!(*method, Method::GET | Method::HEAD);
     let budget = inner.limits.budget(&budget_key);
-    let reply = if is_rate_limit && *method == Method::GET {
-        routes::rate_limit_body(budget.limit, budget.used, inner.limits.reset_at)
-    } else {
-        Value::Null
-    };
-    let reply = if !reply.is_null() {
-        Reply::json(200, reply)
+    let mut reply = if is_rate_limit && *method == Method::GET {
+        Reply::json(
+            200,
+            routes::rate_limit_body(budget.limit, budget.used, inner.limits.reset_at),
+        )
     } else if budget.remaining() == 0 {
         let who = match &account {
             Some(a) => {
@@ -371,38 +431,31 @@ fn dispatch(
             }
             None => "127.0.0.1".to_string(),
         };
+        entry.status = 403;
         let reply = Reply::message(
             403,
             &format!("API rate limit exceeded for {who}."),
             PRIMARY_DOC,
         );
-        entry.status = 403;
-        inner.log.push(entry);
-        return (respond(shared, reply, budget, inner.limits.reset_at), false);
+        return (reply, budget);
     } else if let Err(secs) = if is_write {
         inner.limits.admit_write()
     } else {
         Ok(())
     } {
-        let budget = inner.limits.budget(&budget_key);
         entry.status = 403;
-        inner.log.push(entry);
-        return (
-            respond(shared, secondary(secs), budget, inner.limits.reset_at),
-            false,
-        );
+        return (secondary(secs), inner.limits.budget(&budget_key));
     } else {
         let request = Request {
             method: method.as_str(),
-            segments: segments_of(&path),
-            query: Query::parse(&query_string),
+            segments: segments_of(&entry.path),
+            query: Query::parse(&entry.query),
             body,
             base: &shared.base,
             caller: account.as_ref(),
         };
         routes::answer(&mut inner.repo, &request)
     };
-    let mut reply = reply;
     if *method == Method::GET && reply.status == 200 {
         let bytes = reply
             .body
@@ -425,12 +478,7 @@ fn dispatch(
     };
     entry.status = reply.status;
     entry.counted = counted;
-    entry.dropped = drop_after;
-    inner.log.push(entry);
-    (
-        respond(shared, reply, budget, inner.limits.reset_at),
-        drop_after,
-    )
+    (reply, budget)
 }
 
 fn secondary(retry_after: u64) -> Reply {
