@@ -10,6 +10,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::model::Position;
+use crate::report::text::{acts_on_display, terminal_safe};
 
 /// How bad a problem is. Errors fail `check` and stop `sync`; warnings are only shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -74,12 +75,18 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `path:line:col: error: message`, the form editors and terminals turn into links.
+    /// `path:line:col: error: message`, the form editors and terminals turn into links. File
+    /// names and messages quote what people wrote, so characters that would act on a terminal
+    /// or break the line are replaced ([`terminal_safe`]): one problem is always one line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{}:{}:{}: {}: {}",
-            self.file, self.position.line, self.position.column, self.severity, self.message
+            terminal_safe(&self.file),
+            self.position.line,
+            self.position.column,
+            self.severity,
+            terminal_safe(&self.message)
         )
     }
 }
@@ -236,11 +243,21 @@ impl Report for JsonReport {
 /// plain log line.
 pub struct GithubReport;
 
-/// Escapes a workflow command's message: `%`, `\r` and `\n`.
+/// Escapes a workflow command's message: `%`, `\r` and `\n` as the runner decodes them; any
+/// other character that [`acts_on_display`] (the log viewer renders ANSI escapes) becomes
+/// U+FFFD.
 pub fn escape_github_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if acts_on_display(c) => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a workflow command's property value: as a message, plus `:` and `,`.
@@ -313,6 +330,19 @@ mod tests {
         assert_eq!(
             out,
             "::error file=dir%2Cx/a%3Ab.yaml,line=3,col=4::100%25 wrong%0D%0Areally\n1 error in 0 files\n"
+        );
+    }
+
+    #[test]
+    fn a_problem_quoting_control_characters_stays_one_harmless_line() {
+        let d = Diagnostic::error("a\nb.yaml", at(1, 2), "unknown field `\u{1b}[2J\u{202e}x`");
+        assert_eq!(
+            d.to_string(),
+            "a\u{FFFD}b.yaml:1:2: error: unknown field `\u{FFFD}[2J\u{FFFD}x`"
+        );
+        assert_eq!(
+            escape_github_data("\u{1b}[2J 100%\n"),
+            "\u{FFFD}[2J 100%25%0A"
         );
     }
 

@@ -111,14 +111,10 @@ pub fn load_dir(root: &Path, dir: &Path) -> Loaded {
         let file = shown(root, &path);
         let file_shown = file.to_string_lossy().into_owned();
         loaded.files += 1;
-        let mut validated = match std::fs::read(&path) {
+        let mut validated = match read_postmortem(&path) {
             Ok(bytes) => load_source(&file_shown, file.clone(), &bytes),
-            Err(err) => validate::Validated {
-                diagnostics: vec![Diagnostic::error(
-                    file_shown.clone(),
-                    START,
-                    format!("cannot read the file: {err}"),
-                )],
+            Err(message) => validate::Validated {
+                diagnostics: vec![Diagnostic::error(file_shown.clone(), START, message)],
                 ..Default::default()
             },
         };
@@ -144,6 +140,64 @@ pub fn load_dir(root: &Path, dir: &Path) -> Loaded {
     loaded
 }
 
+/// The most bytes a postmortem file may have. A postmortem is a few kilobytes; a larger file
+/// is refused before it is read, so that no file can exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a postmortem file: a regular file (or a link to one) of at most [`MAX_FILE_BYTES`].
+/// Anything else (a FIFO that would block, a device that never ends, a huge file) is refused
+/// with the reason, without reading more than the limit.
+fn read_postmortem(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let cannot = |err: std::io::Error| format!("cannot read the file: {err}");
+    let too_large = || {
+        format!(
+            "the file is larger than 1 MiB ({MAX_FILE_BYTES} bytes), the most a postmortem file \
+             may have"
+        )
+    };
+    let metadata = std::fs::metadata(path).map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err("not a regular file: a postmortem must be a plain text file".into());
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        // The file grew after its size was read.
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// The first character YAML does not allow in a file (YAML 1.2's `c-printable`: no control
+/// characters but tab, line feed and carriage return, and no U+FFFE or U+FFFF), with where it
+/// is. yaml-rust2 would silently stop reading at a NUL, so these are refused before parsing.
+fn first_unprintable(text: &str) -> Option<(Position, char)> {
+    let printable = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{85}')
+            || !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
+    };
+    let mut line = 1;
+    let mut column = 1;
+    for c in text.chars() {
+        if !printable(c) {
+            return Some((Position { line, column }, c));
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    None
+}
+
 /// Validates the bytes of one file. `file` is the path shown in diagnostics and `path` the one
 /// recorded in the model. Diagnostics are not sorted.
 pub fn load_source(file: &str, path: PathBuf, bytes: &[u8]) -> validate::Validated {
@@ -151,6 +205,16 @@ pub fn load_source(file: &str, path: PathBuf, bytes: &[u8]) -> validate::Validat
         diagnostics: vec![Diagnostic::error(file, position, message)],
         ..Default::default()
     };
+    if [&b"\xFF\xFE"[..], b"\xFE\xFF", b"\x00\x00\xFE\xFF"]
+        .iter()
+        .any(|bom| bytes.starts_with(bom))
+    {
+        return error(
+            START,
+            "the file is UTF-16 or UTF-32 (it starts with a byte order mark); save it as UTF-8"
+                .into(),
+        );
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -166,6 +230,20 @@ pub fn load_source(file: &str, path: PathBuf, bytes: &[u8]) -> validate::Validat
             );
         }
     };
+    if let Some((position, c)) = first_unprintable(text) {
+        let message = if c == '\0' {
+            "the file contains a NUL character, which YAML does not allow; save it as UTF-8 \
+             text (a UTF-16 file has one in every other byte)"
+                .to_string()
+        } else {
+            format!(
+                "the file contains the control character U+{:04X}, which YAML does not allow; \
+                 remove it",
+                u32::from(c)
+            )
+        };
+        return error(position, message);
+    }
     let document = source::parse(text);
     let mut diagnostics: Vec<Diagnostic> = document
         .errors
@@ -174,7 +252,7 @@ pub fn load_source(file: &str, path: PathBuf, bytes: &[u8]) -> validate::Validat
         .collect();
     let syntax_failed = !diagnostics.is_empty();
     let root = match document.root {
-        Some(root) if !root.is_null() => root,
+        Some(root) if !root.is_null() && !document.stopped => root,
         _ if syntax_failed => {
             return validate::Validated {
                 diagnostics,
@@ -185,8 +263,8 @@ pub fn load_source(file: &str, path: PathBuf, bytes: &[u8]) -> validate::Validat
     };
     let mut validated = validate::validate(file, path, &root);
     if syntax_failed {
-        // A document that did not parse completely must not be trusted, even if what was
-        // read of it is valid.
+        // A document with a duplicate key is checked for everything else, but must not be
+        // trusted even if what was kept of it is valid.
         validated.postmortem = None;
         validated.id = None;
     }
@@ -279,6 +357,32 @@ tasks:
                 assert!(d.position.line >= 1 && d.position.column >= 1, "{d}");
             }
         }
+    }
+
+    #[test]
+    fn encodings_and_characters_yaml_does_not_allow_are_refused_with_their_place() {
+        let first = |bytes: &[u8]| load(bytes).diagnostics[0].to_string();
+        assert_eq!(
+            first(b"\xFF\xFEi\x00d\x00"),
+            "x.yaml:1:1: error: the file is UTF-16 or UTF-32 (it starts with a byte order mark); \
+             save it as UTF-8"
+        );
+        // yaml-rust2 would stop at the NUL and read `id: a` as the whole file.
+        assert_eq!(
+            first(b"id: a\x00b\ntitle: T\n"),
+            "x.yaml:1:6: error: the file contains a NUL character, which YAML does not allow; \
+             save it as UTF-8 text (a UTF-16 file has one in every other byte)"
+        );
+        assert_eq!(
+            first("id: a\ntitle: caf\u{e9} \u{9b}\n".as_bytes()),
+            "x.yaml:2:13: error: the file contains the control character U+009B, which YAML \
+             does not allow; remove it"
+        );
+        let valid_with_crlf_and_tabs = VALID.replace('\n', "\r\n").replace("Alert", "Alert\t!");
+        assert_eq!(
+            load(valid_with_crlf_and_tabs.as_bytes()).diagnostics,
+            vec![]
+        );
     }
 
     #[test]

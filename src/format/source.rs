@@ -2,10 +2,12 @@
 //!
 //! Built from yaml-rust2's event parser so that every later problem can point at the exact
 //! place in the file. This module only reads YAML: it resolves plain scalars by the YAML 1.2
-//! core schema (so `14:00` and `2023-05-10` stay strings), expands aliases within a budget,
-//! rejects duplicate keys and more than one document, and knows nothing about postmortems.
+//! core schema (so `14:00` and `2023-05-10` stay strings), expands aliases within a budget of
+//! nodes and of text, rejects duplicate keys and more than one document, points a syntax error
+//! caused by a tab at the tab, and knows nothing about postmortems.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -14,8 +16,14 @@ use crate::model::Position;
 
 /// Deeper nesting than this is refused, so no input can exhaust the stack.
 const MAX_DEPTH: usize = 64;
-/// At most this many nodes per document, counting those that aliases repeat.
-const MAX_NODES: usize = 1_000_000;
+/// At most this many nodes per document, counting those that aliases repeat. A postmortem has a
+/// few hundred; the limit keeps an alias bomb far below 100 MiB of memory.
+const MAX_NODES: usize = 100_000;
+/// At most this many bytes of scalar text per document, counting what aliases repeat, so that
+/// aliases of one long string cannot multiply it.
+const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
+/// The longest piece of a document quoted back in a message.
+const MAX_QUOTED_CHARS: usize = 80;
 
 /// A node of the tree and where it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +96,9 @@ pub struct SyntaxError {
 pub struct Document {
     pub root: Option<Node>,
     pub errors: Vec<SyntaxError>,
+    /// Reading stopped at an error, so the tree holds only what came before it (and checking
+    /// it would report fields as missing that are merely unread).
+    pub stopped: bool,
 }
 
 fn position(mark: &Marker) -> Position {
@@ -107,19 +118,74 @@ pub fn parse(text: &str) -> Document {
             Ok((event, mark)) => {
                 if let Err(err) = builder.on_event(event, &mark) {
                     builder.doc.errors.push(err);
+                    builder.doc.stopped = true;
                     break;
                 }
             }
             Err(err) => {
-                builder.doc.errors.push(SyntaxError {
-                    position: position(err.marker()),
-                    message: format!("invalid YAML: {}", err.info()),
-                });
+                let at = position(err.marker());
+                let error = match misplaced_tab(text, at, err.info()) {
+                    Some(tab) => SyntaxError {
+                        position: tab,
+                        message: "invalid YAML: a tab where only spaces are accepted; use \
+                                  spaces"
+                            .into(),
+                    },
+                    None => SyntaxError {
+                        position: at,
+                        message: format!("invalid YAML: {}", err.info()),
+                    },
+                };
+                builder.doc.errors.push(error);
+                builder.doc.stopped = true;
                 break;
             }
         }
     }
     builder.doc
+}
+
+/// Where the tab that made the parser fail at `at` is, if a tab did: yaml-rust2 reports such
+/// errors at the token before the tab, or with a message that does not name it. A tab counts
+/// when the parser's message names one and the tab is in the leading white space of the
+/// failing line or the next, or when it starts either line, or follows `:` on the failing line.
+fn misplaced_tab(text: &str, at: Position, info: &str) -> Option<Position> {
+    let names_tab = info.contains("tab");
+    let mut lines = text.split('\n').skip(at.line.saturating_sub(1));
+    let candidates = [(at.line, lines.next()), (at.line + 1, lines.next())];
+    for (line_number, line) in candidates {
+        let Some(line) = line else { continue };
+        let tab_at = |column: usize| {
+            Some(Position {
+                line: line_number,
+                column: column + 1,
+            })
+        };
+        let leading = line.chars().take_while(|c| *c == ' ' || *c == '\t');
+        if let Some(column) = leading.clone().position(|c| c == '\t') {
+            if names_tab || column == 0 {
+                return tab_at(column);
+            }
+        }
+        if line_number == at.line {
+            let chars: Vec<char> = line.chars().collect();
+            if let Some(column) = chars.windows(2).position(|w| w == [':', '\t']) {
+                return tab_at(column + 1);
+            }
+        }
+    }
+    None
+}
+
+/// `text` as quoted in a message: at most [`MAX_QUOTED_CHARS`] characters, cut with `…`.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((end, _)) => {
+            let cut = text[..end].char_indices().last().map_or(0, |(i, _)| i);
+            std::borrow::Cow::Owned(format!("{}…", &text[..cut]))
+        }
+    }
 }
 
 enum Frame {
@@ -133,16 +199,26 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
+        /// Where each scalar key is, to find a duplicate in constant time.
+        keys: HashMap<String, Position>,
     },
+}
+
+/// How much a node holds: nodes, and bytes of scalar text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
 }
 
 #[derive(Default)]
 struct Builder {
     doc: Document,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    anchors: HashMap<usize, (Node, Size)>,
     documents: usize,
-    nodes: usize,
+    /// What the document holds so far, aliases expanded.
+    size: Size,
 }
 
 fn is_core_tag(tag: &Tag) -> bool {
@@ -204,13 +280,13 @@ fn is_core_float(s: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-fn count_nodes(node: &Node) -> usize {
-    let mut count = 0;
+fn size_of(node: &Node) -> Size {
+    let mut size = Size::default();
     let mut todo = vec![node];
     while let Some(n) = todo.pop() {
-        count += 1;
+        size.nodes += 1;
         match &n.value {
-            Value::Scalar(_) => {}
+            Value::Scalar(s) => size.bytes += s.text.len(),
             Value::Sequence(items) => todo.extend(items),
             Value::Mapping(entries) => {
                 for (k, v) in entries {
@@ -220,7 +296,7 @@ fn count_nodes(node: &Node) -> usize {
             }
         }
     }
-    count
+    size
 }
 
 fn key_text(node: &Node) -> Option<&str> {
@@ -253,12 +329,22 @@ impl Builder {
                         message: "alias to an unknown anchor".into(),
                     });
                 };
-                self.nodes += size;
-                if self.nodes > MAX_NODES {
+                self.size.nodes += size.nodes;
+                self.size.bytes += size.bytes;
+                if self.size.nodes > MAX_NODES {
                     return Err(SyntaxError {
                         position: at,
                         message: format!(
                             "document has more than {MAX_NODES} nodes once aliases are expanded"
+                        ),
+                    });
+                }
+                if self.size.bytes > MAX_TEXT_BYTES {
+                    return Err(SyntaxError {
+                        position: at,
+                        message: format!(
+                            "document has more than {MAX_TEXT_BYTES} bytes of text once aliases \
+                             are expanded"
                         ),
                     });
                 }
@@ -271,7 +357,10 @@ impl Builder {
                     (Some(tag), _) if !is_core_tag(tag) => {
                         return Err(SyntaxError {
                             position: at,
-                            message: format!("unsupported tag `{}{}`", tag.handle, tag.suffix),
+                            message: format!(
+                                "unsupported tag `{}`",
+                                excerpt(&format!("{}{}", tag.handle, tag.suffix))
+                            ),
                         });
                     }
                     (Some(tag), _) if tag.suffix == "str" => ScalarKind::String,
@@ -280,6 +369,7 @@ impl Builder {
                     (None, _) => ScalarKind::String,
                 };
                 self.count(at)?;
+                self.size.bytes += text.len();
                 self.attach(
                     Node {
                         position: at,
@@ -293,7 +383,10 @@ impl Builder {
             {
                 Err(SyntaxError {
                     position: at,
-                    message: format!("unsupported tag `{}{}`", tag.handle, tag.suffix),
+                    message: format!(
+                        "unsupported tag `{}`",
+                        excerpt(&format!("{}{}", tag.handle, tag.suffix))
+                    ),
                 })
             }
             Event::SequenceStart(anchor, _) => {
@@ -312,6 +405,7 @@ impl Builder {
                     anchor,
                     entries: Vec::new(),
                     pending_key: None,
+                    keys: HashMap::new(),
                 });
                 Ok(())
             }
@@ -348,11 +442,13 @@ impl Builder {
     }
 
     fn count(&mut self, at: Position) -> Result<(), SyntaxError> {
-        self.nodes += 1;
-        if self.nodes > MAX_NODES {
+        self.size.nodes += 1;
+        if self.size.nodes > MAX_NODES {
             return Err(SyntaxError {
                 position: at,
-                message: format!("document has more than {MAX_NODES} nodes"),
+                message: format!(
+                    "document has more than {MAX_NODES} nodes (keys, values and list items)"
+                ),
             });
         }
         Ok(())
@@ -372,7 +468,7 @@ impl Builder {
     /// Puts a finished node into its parent (or makes it the root), remembering its anchor.
     fn attach(&mut self, node: Node, anchor: usize) -> Result<(), SyntaxError> {
         if anchor > 0 {
-            let size = count_nodes(&node);
+            let size = size_of(&node);
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
@@ -383,27 +479,27 @@ impl Builder {
             Some(Frame::Mapping {
                 entries,
                 pending_key,
+                keys,
                 ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
-                Some(key) => {
-                    let duplicate = key_text(&key).and_then(|k| {
-                        entries
-                            .iter()
-                            .find(|(other, _)| key_text(other) == Some(k))
-                            .map(|(other, _)| (k.to_string(), other.position))
-                    });
-                    match duplicate {
-                        Some((name, first)) => self.doc.errors.push(SyntaxError {
+                Some(key) => match key_text(&key) {
+                    None => entries.push((key, node)),
+                    Some(name) => match keys.entry(name.to_string()) {
+                        Entry::Occupied(first) => self.doc.errors.push(SyntaxError {
                             position: key.position,
                             message: format!(
-                                "duplicate field `{name}` (first at line {})",
-                                first.line
+                                "duplicate field `{}` (first at line {})",
+                                excerpt(name),
+                                first.get().line
                             ),
                         }),
-                        None => entries.push((key, node)),
-                    }
-                }
+                        Entry::Vacant(slot) => {
+                            slot.insert(key.position);
+                            entries.push((key, node));
+                        }
+                    },
+                },
             },
         }
         Ok(())
@@ -527,6 +623,54 @@ mod tests {
                 position: at(1, 129),
                 message: "nesting is deeper than 64 levels".into()
             }]
+        );
+    }
+
+    #[test]
+    fn a_tab_that_stops_the_parser_is_pointed_at() {
+        let tab = |text: &str| {
+            let doc = parse(text);
+            assert!(doc.stopped, "{text:?}");
+            doc.errors[0].position
+        };
+        assert_eq!(tab("a:\n\tb: 1\n"), at(2, 1));
+        assert_eq!(tab("a: x\n\tb: 1\n"), at(2, 1));
+        assert_eq!(tab("a:\tx\n"), at(1, 3));
+        assert_eq!(
+            parse("a:\n\tb: 1\n").errors[0].message,
+            "invalid YAML: a tab where only spaces are accepted; use spaces"
+        );
+        // A tab inside a block scalar, after its indentation, is text.
+        let doc = parse("a: |\n  x\n  \ty\n");
+        assert_eq!(doc.errors, vec![]);
+        // An error with no tab near it keeps the parser's words and place.
+        let doc = parse("a: [1\nb: \"x\ty\"\n");
+        assert!(!doc.errors[0].message.contains("a tab"), "{:?}", doc.errors);
+    }
+
+    #[test]
+    fn aliases_of_long_text_are_refused_by_their_bytes() {
+        let long = "x".repeat(100_000);
+        let aliases = ["*s"; 100].join(", ");
+        let doc = parse(&format!("a: &s {long}\nb: [{aliases}]\n"));
+        assert_eq!(
+            doc.errors[0].message,
+            "document has more than 8388608 bytes of text once aliases are expanded"
+        );
+        assert!(doc.stopped);
+        let few = ["*s"; 10].join(", ");
+        assert_eq!(parse(&format!("a: &s {long}\nb: [{few}]\n")).errors, vec![]);
+    }
+
+    #[test]
+    fn excerpts_cut_long_text_at_80_characters() {
+        assert_eq!(excerpt("short"), "short");
+        assert_eq!(excerpt(&"é".repeat(80)), "é".repeat(80));
+        assert_eq!(excerpt(&"é".repeat(81)), format!("{}…", "é".repeat(79)));
+        let doc = parse(&format!("{k}: 1\n{k}: 2\n", k = "k".repeat(500)));
+        assert_eq!(
+            doc.errors[0].message,
+            format!("duplicate field `{}…` (first at line 1)", "k".repeat(79))
         );
     }
 

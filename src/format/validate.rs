@@ -5,10 +5,11 @@
 //! [`Postmortem`] only when the file has no error. It must not read files or look at other
 //! postmortems: checks across files (duplicate ids) belong to the loader.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::diagnostics::Diagnostic;
-use crate::format::source::{Node, ScalarKind, Value};
+use crate::format::source::{Node, ScalarKind, Value, excerpt};
 use crate::format::time::{self, Comparable, TIME_FORMS};
 use crate::model::{
     Impact, Measure, Moment, Position, Postmortem, PostmortemStatus, Priority, Task, TaskType,
@@ -107,8 +108,12 @@ pub struct Validated {
 /// The closest of `candidates` to `word`, when it is close enough to be a likely typo.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
+    let length = lower.chars().count();
     candidates
         .into_iter()
+        // Lengths further apart than the distance allowed cannot match, and comparing a huge
+        // word would cost time and memory in proportion to its length.
+        .filter(|c| length <= c.chars().count() + 2)
         .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_lowercase()), c))
         .filter(|(d, c)| *d <= 2 && *d < c.chars().count().max(2))
         .min_by_key(|(d, _)| *d)
@@ -117,10 +122,26 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// `unknown WHAT `word`, did you mean `x`?` or `unknown WHAT `word`; expected one of: …`.
 pub fn unknown_message(what: &str, word: &str, candidates: &[&str]) -> String {
-    match suggest(word, candidates.iter().copied()) {
-        Some(s) => format!("unknown {what} `{word}`, did you mean `{s}`?"),
+    suggestion_message(
+        what,
+        word,
+        suggest(word, candidates.iter().copied()),
+        candidates,
+    )
+}
+
+/// [`unknown_message`] with the suggestion already found.
+fn suggestion_message(
+    what: &str,
+    word: &str,
+    suggestion: Option<&str>,
+    candidates: &[&str],
+) -> String {
+    match suggestion {
+        Some(s) => format!("unknown {what} `{}`, did you mean `{s}`?", excerpt(word)),
         None => format!(
-            "unknown {what} `{word}`; expected one of: {}",
+            "unknown {what} `{}`; expected one of: {}",
+            excerpt(word),
             candidates.join(", ")
         ),
     }
@@ -143,6 +164,20 @@ pub fn id_problem(id: &str) -> Option<String> {
         && !id.starts_with('-');
     (!ok).then(|| {
         "must use only lowercase letters, digits and `-`, and start with a letter or digit".into()
+    })
+}
+
+/// Why a one-line text (a title, a label) is not one line of plain text: a line break or
+/// another control character inside it, which would break the lines of reports and logs or act
+/// on a terminal. White space around it is allowed (a folded block scalar ends with a newline).
+fn one_line_problem(text: &str) -> Option<String> {
+    let c = text.trim().chars().find(|c| c.is_control())?;
+    Some(match c {
+        '\n' | '\r' => "must be one line: it contains a line break".to_string(),
+        c => format!(
+            "must be plain text: it contains the control character U+{:04X}",
+            u32::from(c)
+        ),
     })
 }
 
@@ -222,8 +257,9 @@ impl Checker {
             match names.iter().find(|n| **n == k.text) {
                 Some(name) => fields.entries.push((name, key, value)),
                 None => {
-                    suggested.extend(suggest(&k.text, names.iter().copied()));
-                    let message = unknown_message("field", &k.text, names);
+                    let suggestion = suggest(&k.text, names.iter().copied());
+                    suggested.extend(suggestion);
+                    let message = suggestion_message("field", &k.text, suggestion, names);
                     self.error(key.position, message);
                 }
             }
@@ -255,7 +291,7 @@ impl Checker {
                     format!(
                         "expected a string for `{name}`, found {}; quote it (`'{}'`) if it is text",
                         value.describe(),
-                        s.text
+                        excerpt(&s.text)
                     ),
                 );
                 None
@@ -301,6 +337,10 @@ impl Checker {
                 );
                 return None;
             }
+            if let Some(problem) = one_line_problem(&text) {
+                self.error(position, format!("`{name}` {problem}"));
+                return None;
+            }
         }
         Some(text)
     }
@@ -316,7 +356,7 @@ impl Checker {
         };
         match id_problem(&id) {
             Some(problem) => {
-                self.error(position, format!("{what} id `{id}` {problem}"));
+                self.error(position, format!("{what} id `{}` {problem}", excerpt(&id)));
                 None
             }
             None => Some((id, position)),
@@ -333,7 +373,10 @@ impl Checker {
                 None => {
                     self.error(
                         value.position,
-                        format!("invalid time `{}` for `{name}`: {TIME_FORMS}", s.text),
+                        format!(
+                            "invalid time `{}` for `{name}`: {TIME_FORMS}",
+                            excerpt(&s.text)
+                        ),
                     );
                     None
                 }
@@ -520,7 +563,10 @@ fn percent(c: &mut Checker, value: &Node) -> Option<f64> {
     if !(0.0..=100.0).contains(&number) {
         c.error(
             value.position,
-            format!("`{name}` must be between 0 and 100, found {}", s.text),
+            format!(
+                "`{name}` must be between 0 and 100, found {}",
+                excerpt(&s.text)
+            ),
         );
         return None;
     }
@@ -584,6 +630,7 @@ fn timeline(
 
 fn measures(c: &mut Checker, items: &[Node]) -> Vec<(Measure, Position)> {
     let mut out: Vec<(Measure, Position)> = Vec::new();
+    let mut first_at: HashMap<String, Position> = HashMap::new();
     for item in items {
         let Some(fields) = c.fields(item, "a measure", MEASURE_FIELDS, MEASURE_REQUIRED) else {
             continue;
@@ -592,7 +639,7 @@ fn measures(c: &mut Checker, items: &[Node]) -> Vec<(Measure, Position)> {
         let title = c.required_text(&fields, "title", Some(MAX_TITLE_CHARS));
         let description = c.optional_text(&fields, "description");
         let Some((id, position)) = id else { continue };
-        if let Some((_, first)) = out.iter().find(|(m, _)| m.id == id) {
+        if let Some(first) = first_at.get(&id) {
             let first = first.line;
             c.error(
                 position,
@@ -600,6 +647,7 @@ fn measures(c: &mut Checker, items: &[Node]) -> Vec<(Measure, Position)> {
             );
             continue;
         }
+        first_at.insert(id.clone(), position);
         if let Some(title) = title {
             out.push((
                 Measure {
@@ -616,8 +664,9 @@ fn measures(c: &mut Checker, items: &[Node]) -> Vec<(Measure, Position)> {
 
 fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> Vec<Task> {
     let mut out = Vec::new();
-    let mut ids: Vec<(String, Position)> = Vec::new();
+    let mut first_at: HashMap<String, Position> = HashMap::new();
     let measure_ids: Vec<&str> = measures.iter().map(|(m, _)| m.id.as_str()).collect();
+    let known_measures: HashSet<&str> = measure_ids.iter().copied().collect();
     for item in items {
         let Some(fields) = c.fields(item, "a task", TASK_FIELDS, TASK_REQUIRED) else {
             continue;
@@ -626,11 +675,14 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
         let title = c.required_text(&fields, "title", Some(MAX_TITLE_CHARS));
         let description = c.optional_text(&fields, "description");
         let measure = c.text(&fields, "measure").and_then(|(m, position)| {
-            if measure_ids.contains(&m.as_str()) {
+            if known_measures.contains(m.as_str()) {
                 Some(m)
             } else {
                 let message = if measure_ids.is_empty() {
-                    format!("unknown measure `{m}`: this file defines no `measures`")
+                    format!(
+                        "unknown measure `{}`: this file defines no `measures`",
+                        excerpt(&m)
+                    )
                 } else {
                     unknown_message("measure", &m, &measure_ids)
                 };
@@ -651,7 +703,10 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
                 };
                 c.error(
                     position,
-                    format!("invalid GitHub login `{login}` for `owner`{hint}"),
+                    format!(
+                        "invalid GitHub login `{}` for `owner`{hint}",
+                        excerpt(&login)
+                    ),
                 );
                 None
             }
@@ -659,7 +714,7 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
         let due = due(c, &fields);
         let labels = labels(c, &fields);
         let Some((id, position)) = id else { continue };
-        if let Some((_, first)) = ids.iter().find(|(other, _)| *other == id) {
+        if let Some(first) = first_at.get(&id) {
             let first = first.line;
             c.error(
                 position,
@@ -667,7 +722,7 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
             );
             continue;
         }
-        ids.push((id.clone(), position));
+        first_at.insert(id.clone(), position);
         if let Some(title) = title {
             out.push(Task {
                 id,
@@ -697,7 +752,7 @@ fn due(c: &mut Checker, fields: &Fields) -> Option<chrono::NaiveDate> {
                     value.position,
                     format!(
                         "invalid date `{}` for `due`: expected a date like `2023-06-10`",
-                        s.text
+                        excerpt(&s.text)
                     ),
                 );
                 None
@@ -715,6 +770,7 @@ fn due(c: &mut Checker, fields: &Fields) -> Option<chrono::NaiveDate> {
 
 fn labels(c: &mut Checker, fields: &Fields) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for item in c.list(fields, "labels").unwrap_or_default() {
         match &item.value {
             Value::Scalar(s) if s.kind == ScalarKind::String && !s.text.trim().is_empty() => {
@@ -724,10 +780,12 @@ fn labels(c: &mut Checker, fields: &Fields) -> Vec<String> {
                         item.position,
                         format!(
                             "label `{}` is {chars} characters long, GitHub allows at most {MAX_LABEL_CHARS}",
-                            s.text
+                            excerpt(&s.text)
                         ),
                     );
-                } else if !out.contains(&s.text) {
+                } else if let Some(problem) = one_line_problem(&s.text) {
+                    c.error(item.position, format!("a label {problem}"));
+                } else if seen.insert(&s.text) {
                     out.push(s.text.clone());
                 }
             }
@@ -832,7 +890,14 @@ mod tests {
         assert_eq!(suggest("titel", fields.clone()), Some("title"));
         assert_eq!(suggest("Owner", fields.clone()), Some("owner"));
         assert_eq!(suggest("assignee", fields.clone()), None);
-        assert_eq!(suggest("x", fields), None);
+        assert_eq!(suggest("x", fields.clone()), None);
+        // A word too long to be a typo of any field is not compared at all.
+        assert_eq!(suggest(&"t".repeat(1_000_000), fields), None);
+        assert_eq!(
+            one_line_problem("a\nb").as_deref(),
+            Some("must be one line: it contains a line break")
+        );
+        assert_eq!(one_line_problem("folded title\n"), None);
         assert_eq!(
             unknown_message("type", "fix", &["prevent", "repair"]),
             "unknown type `fix`; expected one of: prevent, repair"

@@ -137,8 +137,9 @@ pub fn progress_bar(percent: f64) -> String {
 }
 
 /// Escapes text for Markdown (GitHub Flavored, tables included): Markdown punctuation gets a
-/// backslash, `<`, `>` and `&` become entities so no HTML tag can form, and line breaks become
-/// spaces so a cell stays on its row.
+/// backslash, `<`, `>` and `&` become entities so no HTML tag or comment can form (nor end the
+/// README's status section), and line breaks, other control characters and bidirectional
+/// overrides become spaces so a cell stays on its row and reads as written.
 pub fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -150,7 +151,7 @@ pub fn escape_text(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push(' '),
+            c if super::text::acts_on_display(c) => out.push(' '),
             c => out.push(c),
         }
     }

@@ -131,17 +131,17 @@ fn write_row(out: &mut String, cells: &[String; 8], widths: &[usize; 8], title: 
     out.push('\n');
 }
 
-/// Replaces characters that would act on a terminal instead of being shown: control
-/// characters (escape sequences start with one) and bidirectional overrides.
+/// Whether a character would act on a terminal or reorder the text around it instead of being
+/// shown: a control character (escape sequences start with one, line breaks start a line that
+/// could pass for another message) or a bidirectional override.
+pub fn acts_on_display(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Replaces every character that [`acts_on_display`] with U+FFFD.
 pub fn terminal_safe(s: &str) -> String {
     s.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
+        .map(|c| if acts_on_display(c) { '\u{FFFD}' } else { c })
         .collect()
 }
 

@@ -6,9 +6,11 @@ mod check;
 mod emulator;
 mod examples;
 mod faults;
+mod malformed;
 mod new;
 mod pipe;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;
 mod sync;
+mod trust;
