@@ -306,7 +306,13 @@ pub fn change_line(change: &Change, number: Option<u64>) -> String {
         }
         Change::Unchanged { number, .. } => format!("unchanged #{number}"),
     };
-    format!("{head} {}: {}", change.key(), change.title())
+    // A closed, reopened or unchanged issue's title is read from GitHub, where anybody who
+    // may edit it can put escape sequences meant for a terminal.
+    format!(
+        "{head} {}: {}",
+        change.key(),
+        crate::report::text::terminal_safe(change.title())
+    )
 }
 
 /// The fields an edit sets, for `-vv`.

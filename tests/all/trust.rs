@@ -560,3 +560,31 @@ async fn hostile_titles_come_out_escaped_in_every_report() {
     }
     assert!(!svg.contains("script") && !svg.contains("gnp.exe"), "{svg}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_prints_a_title_read_from_github_without_its_terminal_controls() {
+    let gh = Emulator::start().await;
+    let dir = tree(&[("cache.yaml", &cache())]);
+    assert_eq!(sync(dir.path(), &gh).await.code, 0);
+    // Someone retitles the `runbook` issue on GitHub; then the task is removed from the YAML,
+    // so sync closes the issue and names it by the title GitHub holds.
+    gh.edit_issue_title(3, "Runbook\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}txt.exe\rcreate #9 forged");
+    write(
+        dir.path(),
+        "postmortems/cache.yaml",
+        &cache().replace("  - id: runbook\n    title: Write a cache runbook\n", ""),
+    );
+    let out = aftercare(dir.path(), &gh, OWNER_TOKEN)
+        .args(["sync", "--write-interval-ms", "0", "-v"])
+        .run_async()
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "unchanged #1 2024-01-02-cache/jitter: Add jitter to cache expiry\n\
+         unchanged #2 2024-01-02-cache/alert: Alert on cache hit rate\n\
+         close #3 (not planned) 2024-01-02-cache/runbook: \
+         Runbook\u{FFFD}[2J\u{FFFD}]0;owned\u{FFFD}\u{FFFD}txt.exe\u{FFFD}create #9 forged\n\
+         created 0, updated 0, closed 1, reopened 0, unchanged 2\n"
+    );
+}
