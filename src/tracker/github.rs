@@ -10,6 +10,8 @@
 //!   limit waits `retry-after` (else 60 s, doubling), a spent primary budget waits until
 //!   `x-ratelimit-reset` when that is at most [`MAX_RESET_WAIT`] away and otherwise stops with
 //!   [`TrackerError::BudgetSpent`];
+//! - all those waits together stay within [`MAX_TOTAL_WAIT`] a run: past it, and when one
+//!   request keeps failing through all its attempts, the run stops and says how far it got;
 //! - a create or comment whose outcome is unknown (5xx, dropped connection, timeout) is never
 //!   re-sent here: [`TrackerError::OutcomeUnknown`] lets the caller look before writing again.
 //!
@@ -53,6 +55,9 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 const MAX_ATTEMPTS: u32 = 6;
 /// The first backoff after a 5xx or a transport error; it doubles on each attempt.
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// The most one run waits on GitHub's refusals and failures, all waits together (the pacing
+/// of writes aside): past it, the run stops and says how far it got instead of waiting on.
+pub const MAX_TOTAL_WAIT: Duration = Duration::from_secs(600);
 /// GitHub's advice for a secondary limit without `retry-after`.
 const SECONDARY_DEFAULT_WAIT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -101,6 +106,8 @@ pub struct GitHub {
     /// Set once a long wait for a pacing window has been announced on standard error.
     pacing_announced: std::sync::atomic::AtomicBool,
     stats: Mutex<RequestStats>,
+    /// Time spent so far waiting on refusals and failures, within [`MAX_TOTAL_WAIT`].
+    waiting: Mutex<WaitAllowance>,
     /// Set once [`GitHub::save_cache`] has run, so that dropping the client does not write (or
     /// warn) a second time.
     saved: std::sync::atomic::AtomicBool,
@@ -167,6 +174,7 @@ impl GitHub {
             pacer: Mutex::new(WritePacer::github(options.write_interval)),
             pacing_announced: std::sync::atomic::AtomicBool::new(false),
             stats: Mutex::new(RequestStats::default()),
+            waiting: Mutex::new(WaitAllowance::new(MAX_TOTAL_WAIT)),
             saved: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -344,7 +352,7 @@ impl GitHub {
                             source: err,
                         });
                     }
-                    if attempt >= MAX_ATTEMPTS {
+                    if attempt >= MAX_ATTEMPTS || !self.may_wait(backoff(attempt)) {
                         return Err(TrackerError::Unavailable(
                             err.context(format!("{} failed {attempt} times", what())),
                         ));
@@ -388,15 +396,15 @@ impl GitHub {
                 }
                 return Ok(answer);
             }
-            let message = without_secret(answer.message(), self.token.as_ref());
+            let message = answer.message(self.token.as_ref());
             match limit_of(&answer, &message) {
                 Some(Limit::Primary { reset }) => {
-                    let wait = (reset - Utc::now()).to_std().unwrap_or_default();
-                    if wait > MAX_RESET_WAIT || attempt >= MAX_ATTEMPTS {
+                    let wait =
+                        (reset - Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
+                    if wait > MAX_RESET_WAIT || attempt >= MAX_ATTEMPTS || !self.may_wait(wait) {
                         return Err(TrackerError::BudgetSpent { reset });
                     }
-                    self.wait(wait + Duration::from_secs(1), "budget spent")
-                        .await;
+                    self.wait(wait, "budget spent").await;
                     continue;
                 }
                 Some(Limit::Secondary { retry_after }) => {
@@ -404,7 +412,7 @@ impl GitHub {
                     let wait = retry_after.unwrap_or_else(|| {
                         SECONDARY_DEFAULT_WAIT * 2u32.saturating_pow(secondary_waits - 1)
                     });
-                    if wait > MAX_RETRY_AFTER || attempt >= MAX_ATTEMPTS {
+                    if wait > MAX_RETRY_AFTER || attempt >= MAX_ATTEMPTS || !self.may_wait(wait) {
                         let reset = chrono::Duration::from_std(wait)
                             .ok()
                             .and_then(|d| Utc::now().checked_add_signed(d))
@@ -418,7 +426,7 @@ impl GitHub {
             }
             if answer.status == 429 {
                 // Refused, so nothing was done: safe to send again, whatever the method.
-                if attempt < MAX_ATTEMPTS {
+                if attempt < MAX_ATTEMPTS && self.may_wait(backoff(attempt)) {
                     self.wait(backoff(attempt), "too many requests").await;
                     continue;
                 }
@@ -435,7 +443,7 @@ impl GitHub {
                         source: err,
                     });
                 }
-                if attempt < MAX_ATTEMPTS {
+                if attempt < MAX_ATTEMPTS && self.may_wait(backoff(attempt)) {
                     self.wait(backoff(attempt), "server error").await;
                     continue;
                 }
@@ -447,8 +455,14 @@ impl GitHub {
         }
     }
 
+    /// Whether the run may still wait `wait` on GitHub within [`MAX_TOTAL_WAIT`].
+    fn may_wait(&self, wait: Duration) -> bool {
+        lock(&self.waiting).allows(wait)
+    }
+
     async fn wait(&self, wait: Duration, why: &str) {
         lock(&self.stats).retries += 1;
+        lock(&self.waiting).spend(wait);
         if self.verbose > 0 {
             eprintln!("waiting {} ms ({why})", wait.as_millis());
         }
@@ -653,16 +667,23 @@ impl Answer {
         next_link(self.header("link")?)
     }
 
-    /// GitHub's error message, or the start of the body when it has none.
-    fn message(&self) -> String {
+    /// GitHub's error message, or the start of the body when it has none, with every copy of
+    /// `token` replaced (before the body is cut, so that no part of it is left).
+    fn message(&self, token: Option<&secrecy::SecretString>) -> String {
         #[derive(Deserialize)]
         struct ErrorBody {
             message: Option<String>,
         }
-        serde_json::from_str::<ErrorBody>(&self.body)
+        match serde_json::from_str::<ErrorBody>(&self.body)
             .ok()
             .and_then(|e| e.message)
-            .unwrap_or_else(|| self.body.chars().take(200).collect())
+        {
+            Some(message) => without_secret(message, token),
+            None => without_secret(self.body.clone(), token)
+                .chars()
+                .take(200)
+                .collect(),
+        }
     }
 
     /// The field a 422 names (`assignees`), if any.
@@ -772,6 +793,30 @@ fn compact(body: &str) -> String {
         })
         .collect();
     serde_json::to_string(&items).unwrap_or_else(|_| body.to_string())
+}
+
+/// What is left of the time one run may wait on GitHub.
+#[derive(Debug)]
+struct WaitAllowance {
+    spent: Duration,
+    max: Duration,
+}
+
+impl WaitAllowance {
+    fn new(max: Duration) -> WaitAllowance {
+        WaitAllowance {
+            spent: Duration::ZERO,
+            max,
+        }
+    }
+
+    fn allows(&self, wait: Duration) -> bool {
+        self.spent.saturating_add(wait) <= self.max
+    }
+
+    fn spend(&mut self, wait: Duration) {
+        self.spent = self.spent.saturating_add(wait);
+    }
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -936,7 +981,7 @@ mod tests {
             r#"{"message":"You have exceeded a secondary rate limit. Please wait."}"#,
         );
         assert!(matches!(
-            limit_of(&a, &a.message()),
+            limit_of(&a, &a.message(None)),
             Some(Limit::Secondary { retry_after: Some(d) }) if d == Duration::from_secs(3)
         ));
         let a = answer(
@@ -948,7 +993,7 @@ mod tests {
             r#"{"message":"API rate limit exceeded for user ID 1."}"#,
         );
         assert!(matches!(
-            limit_of(&a, &a.message()),
+            limit_of(&a, &a.message(None)),
             Some(Limit::Primary { reset }) if reset.timestamp() == 2_000_000_000
         ));
         let a = answer(
@@ -956,10 +1001,10 @@ mod tests {
             &[("x-ratelimit-remaining", "10")],
             r#"{"message":"Resource not accessible by integration"}"#,
         );
-        assert!(limit_of(&a, &a.message()).is_none());
+        assert!(limit_of(&a, &a.message(None)).is_none());
         // A bare 429 is not a limit with a known wait: it is retried with backoff.
         let a = answer(429, &[], r#"{"message":"Too Many Requests"}"#);
-        assert!(limit_of(&a, &a.message()).is_none());
+        assert!(limit_of(&a, &a.message(None)).is_none());
     }
 
     #[test]
@@ -1011,5 +1056,44 @@ mod tests {
         assert_eq!(backoff(1), Duration::from_millis(500));
         assert_eq!(backoff(2), Duration::from_millis(1000));
         assert_eq!(backoff(100), Duration::from_millis(32_000));
+    }
+
+    #[test]
+    fn a_run_waits_at_most_ten_minutes_in_all() {
+        let mut waiting = WaitAllowance::new(MAX_TOTAL_WAIT);
+        // Two secondary limits at the longest honoured `retry-after` fill the allowance...
+        assert!(waiting.allows(MAX_RETRY_AFTER));
+        waiting.spend(MAX_RETRY_AFTER);
+        assert!(waiting.allows(MAX_RETRY_AFTER));
+        waiting.spend(MAX_RETRY_AFTER);
+        assert_eq!(waiting.spent, Duration::from_secs(600));
+        // ...after which not even the shortest backoff is waited for.
+        assert!(waiting.allows(Duration::ZERO));
+        assert!(!waiting.allows(backoff(1)));
+    }
+
+    #[test]
+    fn a_token_quoted_in_an_error_page_is_replaced_before_the_page_is_cut() {
+        let token = secrecy::SecretString::from("ghp_0123456789abcdefghijklmnopqrstuvwxyz");
+        // Not JSON, so the message is the start of the page; the token straddles the cut.
+        let page = format!(
+            "{}Bearer ghp_0123456789abcdefghijklmnopqrstuvwxyz",
+            "x".repeat(180)
+        );
+        let a = answer(401, &[], &page);
+        assert_eq!(
+            a.message(Some(&token)),
+            format!("{}Bearer [token]", "x".repeat(180))
+        );
+        let a = answer(
+            401,
+            &[],
+            r#"{"message":"Bad credentials: ghp_0123456789abcdefghijklmnopqrstuvwxyz"}"#,
+        );
+        assert_eq!(a.message(Some(&token)), "Bad credentials: [token]");
+        assert_eq!(
+            a.message(None),
+            "Bad credentials: ghp_0123456789abcdefghijklmnopqrstuvwxyz"
+        );
     }
 }

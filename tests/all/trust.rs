@@ -568,7 +568,10 @@ async fn sync_prints_a_title_read_from_github_without_its_terminal_controls() {
     assert_eq!(sync(dir.path(), &gh).await.code, 0);
     // Someone retitles the `runbook` issue on GitHub; then the task is removed from the YAML,
     // so sync closes the issue and names it by the title GitHub holds.
-    gh.edit_issue_title(3, "Runbook\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}txt.exe\rcreate #9 forged");
+    gh.edit_issue_title(
+        3,
+        "Runbook\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}txt.exe\rcreate #9 forged",
+    );
     write(
         dir.path(),
         "postmortems/cache.yaml",
