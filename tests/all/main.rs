@@ -3,6 +3,7 @@
 
 mod action;
 mod check;
+mod corpus;
 mod emulator;
 mod examples;
 mod faults;

@@ -182,7 +182,11 @@ mod tests {
     fn without_a_secondary_limit_every_write_is_admitted() {
         let mut limits = Limits::new();
         let t0 = Instant::now();
-        assert!(offer(&mut limits, t0, &[0; 1_000]).iter().all(Result::is_ok));
+        assert!(
+            offer(&mut limits, t0, &[0; 1_000])
+                .iter()
+                .all(Result::is_ok)
+        );
     }
 
     #[test]

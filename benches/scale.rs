@@ -1,0 +1,734 @@
+//! aftercare at scale: local speed and memory, GitHub requests next to their floor, and write
+//! pacing, printed as the Markdown tables of the README's "Performance" section.
+//!
+//! Run with `cargo bench --bench scale` (add a section name, `check`, `sync` or `pace`, after
+//! `--` to run only that one). It generates corpora with `examples/gen-corpus.rs` and runs the
+//! built binary, measuring each child's wall time and peak memory exactly (`wait4`'s
+//! `ru_maxrss`); wall times are the median of several runs.
+//!
+//! - **check**: `aftercare check` (load and validate) over 100, 1,000, 10,000 and 100,000
+//!   tasks (ten per postmortem), and the sync plan computed in-process by
+//!   [`aftercare::plan::plan`] over an index in which every task already has its issue (time,
+//!   and the peak heap the planning allocates, counted by this bench's allocator). The time per
+//!   task shows whether growth is linear.
+//! - **sync**: the binary against the GitHub emulator answering every request 20 ms late, with
+//!   `--write-interval-ms 0`: a first sync of 1,000 tasks; syncs with nothing to change over
+//!   5,000 tasks, with stale ETags, with a warm ETag cache and without a cache file; `status`
+//!   over the same issues. Each figure stands beside its floor: ceil(issues/100) reads for a
+//!   listing (at least one), one write per changed task, zero budget for a run answered by 304s.
+//! - **pace**: a first sync of 100 tasks at the default pace (writes 1 s apart) against the
+//!   emulator enforcing GitHub's secondary limit of 80 writes a minute and 500 an hour, and
+//!   the same at interval 0, which trips it. This section takes about three minutes.
+//!
+//! The targets are checked at the end and each is reported as met or missed.
+
+// The support module is shared with the tests; this bench uses only part of it.
+#[allow(unused_imports)]
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+#[allow(dead_code)]
+#[path = "../examples/gen-corpus.rs"]
+mod gen_corpus;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use aftercare::issue_index::IssueIndex;
+use aftercare::pacing::WritePacer;
+use aftercare::plan::{Change, PlanInput, plan};
+use aftercare::tracker::{AuthorAssociation, IssueState, TrackedIssue};
+
+use gen_corpus::{Corpus, DEFAULT_SEED, OWNERS};
+use support::emulator::{Account, Emulator, OWNER_TOKEN};
+
+/// Every request answered this late in the sync section.
+const LATENCY: Duration = Duration::from_millis(20);
+/// Tasks per postmortem in every corpus.
+const TASKS_PER: usize = 10;
+const MIB: f64 = 1024.0 * 1024.0;
+/// Runs of each measurement in the sync section, of which the median wall time is shown.
+const RUNS: usize = 3;
+
+/// Counts the bytes the bench's heap holds, and the most it held since the last reset.
+struct CountingAllocator;
+
+static HEAP_NOW: AtomicUsize = AtomicUsize::new(0);
+static HEAP_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let now = HEAP_NOW.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    HEAP_PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; only counters are added.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        HEAP_NOW.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            HEAP_NOW.fetch_sub(layout.size(), Ordering::Relaxed);
+            grew(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Runs `f`; its result and the most heap it held at once beyond what was held before.
+fn heap_peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = HEAP_NOW.load(Ordering::Relaxed);
+    HEAP_PEAK.store(before, Ordering::Relaxed);
+    let out = f();
+    (out, HEAP_PEAK.load(Ordering::Relaxed) - before)
+}
+
+/// What one run of the binary did.
+struct Measured {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    wall: Duration,
+    /// The child's own peak resident memory (`ru_maxrss`), in bytes.
+    peak_rss: u64,
+}
+
+/// Runs the built binary with `args` in `dir` (plus `env`), in the clean environment the tests
+/// use, and measures it.
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Measured {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aftercare"));
+    command.current_dir(dir).args(args);
+    support::cli::remove_ambient_environment(&mut command);
+    command.env("NO_COLOR", "1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = Instant::now();
+    // Reaped below by `wait4`, which also reports the child's peak memory.
+    #[allow(clippy::zombie_processes)]
+    let mut child = command.spawn().expect("the aftercare binary starts");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data that wait4 fills in; the child is ours and not yet reaped.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    assert_eq!(reaped, pid, "wait4 reaps the child");
+    let status = std::process::ExitStatus::from_raw(status);
+    Measured {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().expect("stdout is read"),
+        stderr: stderr.join().expect("stderr is read"),
+        wall,
+        // Linux reports kibibytes.
+        peak_rss: usage.ru_maxrss as u64 * 1024,
+    }
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+/// `12,345`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `0.214 s`, `38 ms`, `412 µs`.
+fn short(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        format!("{:.3} s", d.as_secs_f64())
+    } else if d >= Duration::from_millis(10) {
+        format!("{} ms", d.as_millis())
+    } else if d >= Duration::from_millis(1) {
+        format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    } else {
+        format!("{} µs", d.as_micros())
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / MIB)
+}
+
+/// A fresh corpus of `tasks` tasks, ten per postmortem, in a temporary directory.
+fn corpus(tasks: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let corpus = Corpus {
+        postmortems: tasks / TASKS_PER,
+        tasks_per: TASKS_PER,
+        seed: DEFAULT_SEED,
+    };
+    let written = corpus.write(dir.path()).expect("the corpus is written");
+    assert_eq!(written.tasks, tasks);
+    dir
+}
+
+/// The targets, each measured and judged as it is met.
+#[derive(Default)]
+struct Targets {
+    lines: Vec<String>,
+}
+
+impl Targets {
+    fn judge(&mut self, what: &str, measured: String, met: bool) {
+        self.lines.push(format!(
+            "- {what}: {measured}: **{}**",
+            if met { "met" } else { "missed" }
+        ));
+    }
+}
+
+fn main() {
+    let sections: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
+    machine();
+    let mut targets = Targets::default();
+    if wanted("check") {
+        check_and_plan(&mut targets);
+    }
+    if wanted("sync") {
+        sync_requests(&mut targets);
+    }
+    if wanted("pace") {
+        pace(&mut targets);
+    }
+    println!("\n### Targets\n");
+    for line in &targets.lines {
+        println!("{line}");
+    }
+}
+
+/// The machine the figures come from.
+fn machine() {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    println!(
+        "Machine: {model}, {cores} cores, {:.0} GiB of memory; release build.",
+        memory_kib as f64 / 1024.0 / 1024.0
+    );
+}
+
+/// `check` through the binary and the plan in-process, at four sizes.
+fn check_and_plan(targets: &mut Targets) {
+    println!("\n### `check` and the sync plan\n");
+    println!(
+        "`check`: the binary, median of 5 runs (3 at 100,000 tasks). Plan: \
+         `aftercare::plan::plan` in-process over an index in which every task has its issue, \
+         median of 5 runs, and the heap it allocates at its peak.\n"
+    );
+    println!(
+        "| Tasks | Postmortems | YAML | `check` | per task | peak memory | plan | per task | plan heap |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for tasks in [100, 1_000, 10_000, 100_000] {
+        let dir = corpus(tasks);
+        let bytes: u64 = std::fs::read_dir(dir.path().join("postmortems"))
+            .expect("the corpus")
+            .map(|e| e.expect("an entry").metadata().expect("metadata").len())
+            .sum();
+        let runs = if tasks >= 100_000 { 3 } else { 5 };
+        let mut walls = Vec::new();
+        let mut peak_rss = 0;
+        let expected = format!(
+            "no problems in {0} files ({0} postmortems, {tasks} tasks)\n",
+            tasks / TASKS_PER
+        );
+        for _ in 0..runs {
+            let out = run(dir.path(), &["check"], &[]);
+            assert_eq!((out.code, out.stdout.as_str()), (0, expected.as_str()));
+            walls.push(out.wall);
+            peak_rss = peak_rss.max(out.peak_rss);
+        }
+        let check = median(walls);
+
+        let (plan_time, plan_heap) = plan_measure(dir.path(), tasks);
+        let per_task = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6 / tasks as f64);
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            thousands(tasks),
+            thousands(tasks / TASKS_PER),
+            mib(bytes),
+            short(check),
+            per_task(check),
+            mib(peak_rss),
+            short(plan_time),
+            per_task(plan_time),
+            mib(plan_heap as u64),
+        );
+        if tasks == 10_000 {
+            targets.judge(
+                "`check` over 1,000 postmortems with 10,000 tasks under 0.5 s",
+                short(check),
+                check < Duration::from_millis(500),
+            );
+            targets.judge(
+                "`check` over 10,000 tasks under 100 MiB peak memory",
+                mib(peak_rss),
+                peak_rss < 100 * 1024 * 1024,
+            );
+        }
+    }
+}
+
+/// Loads the corpus in `dir`, gives every task its issue, and times the plan over them.
+fn plan_measure(dir: &Path, tasks: usize) -> (Duration, usize) {
+    let loaded = aftercare::format::load_dir(dir, Path::new("postmortems"));
+    assert!(!loaded.has_errors());
+    let labels = vec!["postmortem".to_string()];
+    let web = "https://github.com/acme/web";
+    let first = plan(PlanInput {
+        postmortems: &loaded.postmortems,
+        index: &IssueIndex::default(),
+        labels: &labels,
+        repo_web_url: web,
+    });
+    let created_at = chrono::DateTime::UNIX_EPOCH;
+    let issues: Vec<TrackedIssue> = first
+        .changes
+        .into_iter()
+        .enumerate()
+        .map(|(n, change)| match change {
+            Change::Create { issue, .. } => TrackedIssue {
+                number: n as u64 + 1,
+                title: issue.title,
+                body: issue.body,
+                state: IssueState::Open,
+                state_reason: None,
+                labels: issue.labels,
+                assignees: issue.assignees,
+                author: "octocat".to_string(),
+                author_association: AuthorAssociation::Owner,
+                created_at,
+                updated_at: created_at,
+                url: format!("{web}/issues/{}", n + 1),
+            },
+            other => panic!("a first plan only creates, not {}", other.action()),
+        })
+        .collect();
+    assert_eq!(issues.len(), tasks);
+    let index = IssueIndex::build(issues, "octocat");
+    let input = PlanInput {
+        postmortems: &loaded.postmortems,
+        index: &index,
+        labels: &labels,
+        repo_web_url: web,
+    };
+    let mut times = Vec::new();
+    let mut heap = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let (planned, peak) = heap_peak_of(|| plan(input));
+        times.push(started.elapsed());
+        heap = heap.max(peak);
+        assert_eq!(planned.writes(), 0, "every task already has its issue");
+        assert_eq!(planned.changes.len(), tasks);
+    }
+    (median(times), heap)
+}
+
+/// The requests of one run, counted from the emulator's log.
+struct Requests {
+    reads: usize,
+    writes: usize,
+    budget: usize,
+    /// Writes refused by a rate limit.
+    refused: usize,
+}
+
+fn requests(gh: &Emulator) -> Requests {
+    let log = gh.requests();
+    let reads = log.iter().filter(|r| r.method == "GET").count();
+    Requests {
+        reads,
+        writes: log.len() - reads,
+        budget: log.iter().filter(|r| r.counted).count(),
+        refused: log
+            .iter()
+            .filter(|r| r.method != "GET" && (r.status == 403 || r.status == 429))
+            .count(),
+    }
+}
+
+/// An emulator that knows every owner of the corpus as a collaborator, with a budget larger
+/// than a 5,000-issue setup needs (what a run spends is counted from the log).
+fn emulator() -> Emulator {
+    let gh = Emulator::start_blocking();
+    for login in OWNERS {
+        if login != "octocat" && login != "hubot" {
+            gh.add_account(&format!("{login}-token"), Account::collaborator(login));
+        }
+    }
+    gh.set_rate_limit(OWNER_TOKEN, 1_000_000);
+    gh
+}
+
+const SYNC_ENV: [(&str, &str); 2] = [
+    ("GITHUB_TOKEN", OWNER_TOKEN),
+    ("GITHUB_REPOSITORY", "acme/web"),
+];
+
+/// Runs `args` against `gh` with the token and repository set.
+fn against(gh: &Emulator, dir: &Path, args: &[&str]) -> (Measured, Requests) {
+    gh.clear_requests();
+    let url = gh.url();
+    let mut env: Vec<(&str, &str)> = SYNC_ENV.to_vec();
+    env.push(("GITHUB_API_URL", url.as_str()));
+    let out = run(dir, args, &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    (out, requests(gh))
+}
+
+/// ceil(issues/100) pages for a listing, and one page even for no issue.
+fn listing_floor(issues: usize) -> usize {
+    issues.div_ceil(100).max(1)
+}
+
+/// One row of the requests table.
+struct Row<'a> {
+    run: &'a str,
+    requests: &'a Requests,
+    reads_floor: usize,
+    writes_floor: usize,
+    budget_floor: usize,
+    wall: Duration,
+    runs: usize,
+    peak_rss: u64,
+}
+
+fn print_row(row: Row<'_>) {
+    let r = row.requests;
+    println!(
+        "| {} | {} (floor {}) | {} (floor {}) | {} (floor {}) | {} (median of {}) | {} |",
+        row.run,
+        thousands(r.reads),
+        thousands(row.reads_floor),
+        thousands(r.writes),
+        thousands(row.writes_floor),
+        thousands(r.budget),
+        thousands(row.budget_floor),
+        short(row.wall),
+        row.runs,
+        mib(row.peak_rss),
+    );
+}
+
+/// Runs `args` `runs` times, putting `cache` in place first when given (else removing the cache
+/// file), and checks that the output says `words`; the last run's requests (every run
+/// makes the same ones), the median wall time and the largest peak memory.
+fn repeat(
+    gh: &Emulator,
+    dir: &Path,
+    args: &[&str],
+    cache: Option<&[u8]>,
+    words: &str,
+) -> (Requests, Duration, u64) {
+    let cache_file = dir.join(".aftercare/cache.json");
+    let mut walls = Vec::new();
+    let mut peak = 0;
+    let mut last = None;
+    for _ in 0..RUNS {
+        match cache {
+            Some(bytes) => std::fs::write(&cache_file, bytes).expect("the cache is put back"),
+            None => {
+                let _ = std::fs::remove_file(&cache_file);
+            }
+        }
+        let (out, requests) = against(gh, dir, args);
+        assert!(out.stdout.contains(words), "{}", out.stdout);
+        walls.push(out.wall);
+        peak = peak.max(out.peak_rss);
+        if let Some(previous) = &last {
+            let previous: &Requests = previous;
+            assert_eq!(
+                (previous.reads, previous.writes, previous.budget),
+                (requests.reads, requests.writes, requests.budget),
+                "the same run makes the same requests"
+            );
+        }
+        last = Some(requests);
+    }
+    (last.expect("at least one run"), median(walls), peak)
+}
+
+/// Runs `command` over the 5,000 issues of `gh` with nothing to change, from the cache file
+/// `cache` (none: no cache file), and prints its row.
+fn noop_row(
+    gh: &Emulator,
+    dir: &Path,
+    command: &str,
+    cache_state: &str,
+    cache: Option<&[u8]>,
+    words: &str,
+) -> Requests {
+    let args: &[&str] = match command {
+        "sync" => &["sync", "--write-interval-ms", "0"],
+        _ => &["status"],
+    };
+    let (requests, wall, peak_rss) = repeat(gh, dir, args, cache, words);
+    let floor = listing_floor(5_000);
+    let answered_by_304s = cache_state == "ETag cache";
+    let run = match command {
+        "sync" => format!("sync, nothing to change, 5,000 tasks ({cache_state})"),
+        _ => format!("status, 5,000 tasks ({cache_state})"),
+    };
+    print_row(Row {
+        run: &run,
+        requests: &requests,
+        reads_floor: floor,
+        writes_floor: 0,
+        budget_floor: if answered_by_304s { 0 } else { floor },
+        wall,
+        runs: RUNS,
+        peak_rss,
+    });
+    requests
+}
+
+fn sync_requests(targets: &mut Targets) {
+    println!("\n### GitHub requests\n");
+    println!(
+        "The binary against the GitHub emulator, which answers every request {} ms late; \
+         `--write-interval-ms 0`. Floors: ceil(issues/100) reads for a listing (one page at \
+         least), one write per changed task, and budget for every request not answered `304`.\n",
+        LATENCY.as_millis()
+    );
+    println!("| Run | Reads | Writes | Budget spent | Wall time | Peak memory |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let sync = ["sync", "--write-interval-ms", "0"];
+
+    // A first sync of 1,000 tasks, each run on an empty repository.
+    let dir = corpus(1_000);
+    let mut walls = Vec::new();
+    let mut peak = 0;
+    let mut first = None;
+    for _ in 0..RUNS {
+        let gh = emulator();
+        gh.set_latency(LATENCY);
+        let _ = std::fs::remove_dir_all(dir.path().join(".aftercare"));
+        let (out, requests) = against(&gh, dir.path(), &sync);
+        assert!(
+            out.stdout
+                .ends_with("created 1000, updated 0, closed 0, reopened 0, unchanged 0\n")
+        );
+        assert_eq!(gh.issues().len(), 1_000);
+        walls.push(out.wall);
+        peak = peak.max(out.peak_rss);
+        first = Some(requests);
+    }
+    let first = first.expect("three runs");
+    print_row(Row {
+        run: "first sync, 1,000 tasks",
+        requests: &first,
+        reads_floor: listing_floor(0),
+        writes_floor: 1_000,
+        budget_floor: listing_floor(0) + 1_000,
+        wall: median(walls),
+        runs: RUNS,
+        peak_rss: peak,
+    });
+    targets.judge(
+        "a first sync of 1,000 tasks in exactly 1,000 writes",
+        format!("{} writes", thousands(first.writes)),
+        first.writes == 1_000,
+    );
+
+    // 5,000 tasks synced once (without latency, to save time), then runs with nothing to do.
+    let dir = corpus(5_000);
+    let gh = emulator();
+    let (setup, _) = against(&gh, dir.path(), &sync);
+    assert!(
+        setup
+            .stdout
+            .ends_with("created 5000, updated 0, closed 0, reopened 0, unchanged 0\n")
+    );
+    let cache_file = dir.path().join(".aftercare/cache.json");
+    let stale = std::fs::read(&cache_file).expect("the first sync wrote its cache");
+    gh.set_latency(LATENCY);
+    let unchanged = "created 0, updated 0, closed 0, reopened 0, unchanged 5000\n";
+    let reported = "Corrective actions in acme/web: 0 of 5000 done";
+
+    // The run with stale ETags leaves them fresh in the cache file: that is the warm cache.
+    let noop = noop_row(
+        &gh,
+        dir.path(),
+        "sync",
+        "ETags stale",
+        Some(&stale),
+        unchanged,
+    );
+    let warm = std::fs::read(&cache_file).expect("the cache");
+    let cached = noop_row(
+        &gh,
+        dir.path(),
+        "sync",
+        "ETag cache",
+        Some(&warm),
+        unchanged,
+    );
+    noop_row(&gh, dir.path(), "sync", "no cache file", None, unchanged);
+    let status_stale = noop_row(
+        &gh,
+        dir.path(),
+        "status",
+        "ETags stale",
+        Some(&stale),
+        reported,
+    );
+    let status_cached = noop_row(
+        &gh,
+        dir.path(),
+        "status",
+        "ETag cache",
+        Some(&warm),
+        reported,
+    );
+    for (what, r) in [
+        ("sync with nothing to change over 5,000 tasks", &noop),
+        ("status over 5,000 tasks", &status_stale),
+    ] {
+        targets.judge(
+            &format!("{what} in at most 52 requests and no write"),
+            format!("{} requests, {} writes", r.reads + r.writes, r.writes),
+            r.reads + r.writes <= 52 && r.writes == 0,
+        );
+    }
+    for (what, r) in [
+        ("sync with nothing to change over 5,000 tasks", &cached),
+        ("status over 5,000 tasks", &status_cached),
+    ] {
+        targets.judge(
+            &format!("{what}, with the ETag cache, spends no budget"),
+            format!("{} budget", r.budget),
+            r.budget == 0 && r.reads + r.writes <= 52,
+        );
+    }
+}
+
+/// A first sync of 100 tasks against GitHub's secondary write limits, at the default pace and
+/// with pacing off.
+fn pace(targets: &mut Targets) {
+    println!("\n### Write pacing\n");
+    println!(
+        "A first sync of 100 tasks against the emulator enforcing GitHub's secondary limit of 80 \
+         writes a minute and 500 an hour ({} ms latency). One run each.\n",
+        LATENCY.as_millis()
+    );
+    println!("| Pace | Writes | Refused by the secondary limit | Wall time |");
+    println!("| --- | ---: | ---: | ---: |");
+    let dir = corpus(100);
+    let mut refused_at_default = None;
+    for (pace, args) in [
+        ("default (1 s apart)", &["sync"][..]),
+        (
+            "`--write-interval-ms 0`",
+            &["sync", "--write-interval-ms", "0"][..],
+        ),
+    ] {
+        let gh = emulator();
+        gh.set_latency(LATENCY);
+        gh.set_secondary_write_limits(&[
+            (80, Duration::from_secs(60)),
+            (500, Duration::from_secs(3_600)),
+        ]);
+        let _ = std::fs::remove_dir_all(dir.path().join(".aftercare"));
+        let (out, requests) = against(&gh, dir.path(), args);
+        assert!(
+            out.stdout
+                .ends_with("created 100, updated 0, closed 0, reopened 0, unchanged 0\n")
+        );
+        assert_eq!(gh.issues().len(), 100);
+        println!(
+            "| {pace} | {} | {} (floor 0) | {} |",
+            requests.writes - requests.refused,
+            requests.refused,
+            short(out.wall)
+        );
+        refused_at_default.get_or_insert(requests.refused);
+    }
+    let refused = refused_at_default.expect("the default pace ran");
+    targets.judge(
+        "more than 80 writes at the default pace never trip the secondary limit",
+        format!("{refused} refused of 100"),
+        refused == 0,
+    );
+
+    // What the hour window means for a first sync of 1,000 tasks at the default pace.
+    let mut pacer = WritePacer::github(Duration::from_secs(1));
+    let t0 = Instant::now();
+    let mut now = t0;
+    for _ in 0..1_000 {
+        if let Some(wait) = pacer.wait(now) {
+            now += wait.duration;
+        }
+        pacer.record(now);
+    }
+    let last = now - t0;
+    println!(
+        "\nAt the default pace the 1,000th write of a first sync of 1,000 tasks goes {} min {} s \
+         after the first: writes 1 to 500 go a second apart, write 501 waits for the first to \
+         leave the hour window.",
+        last.as_secs() / 60,
+        last.as_secs() % 60
+    );
+}
