@@ -4,7 +4,8 @@
 //! Run with `cargo bench --bench scale` (add a section name, `check`, `sync` or `pace`, after
 //! `--` to run only that one). It generates corpora with `examples/gen-corpus.rs` and runs the
 //! built binary, measuring each child's wall time and peak memory exactly (`wait4`'s
-//! `ru_maxrss`); wall times are the median of several runs.
+//! `ru_maxrss`, through a small launcher so that the bench's own memory is not counted); wall
+//! times are the median of several runs.
 //!
 //! - **check**: `aftercare check` (load and validate) over 100, 1,000, 10,000 and 100,000
 //!   tasks (ten per postmortem), and the sync plan computed in-process by
@@ -32,10 +33,9 @@ mod support;
 mod gen_corpus;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -120,30 +120,65 @@ struct Measured {
     peak_rss: u64,
 }
 
+/// The first argument that makes this bench a launcher (see [`launch`]).
+const LAUNCH: &str = "--launch-and-measure";
+
 /// Runs the built binary with `args` in `dir` (plus `env`), in the clean environment the tests
 /// use, and measures it.
+///
+/// Linux counts the memory of the process that spawned a child in the child's `ru_maxrss`
+/// (the spawner's peak is carried over at `exec`), and this bench holds large corpora. So the
+/// binary is started by a launcher, a fresh copy of this bench that does nothing else and
+/// stays far smaller than the binary: the launcher spawns it, reaps it with `wait4`, and
+/// reports its wall time, exit status and peak memory in a file.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Measured {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aftercare"));
-    command.current_dir(dir).args(args);
+    let report = tempfile::NamedTempFile::new().expect("a report file");
+    let mut command = Command::new(std::env::current_exe().expect("this bench's path"));
+    command
+        .arg(LAUNCH)
+        .arg(report.path())
+        .arg(env!("CARGO_BIN_EXE_aftercare"))
+        .args(args)
+        .current_dir(dir);
     support::cli::remove_ambient_environment(&mut command);
     command.env("NO_COLOR", "1");
     for (key, value) in env {
         command.env(key, value);
     }
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let out = command.output().expect("the launcher runs");
+    assert!(out.status.success(), "the launcher failed: {out:?}");
+    let text = std::fs::read_to_string(report.path()).expect("the launcher's report");
+    let numbers: Vec<u64> = text
+        .split_whitespace()
+        .map(|n| n.parse().expect("a number"))
+        .collect();
+    let [status, nanos, peak_kib] = numbers[..] else {
+        panic!("a report of three numbers, not {text:?}");
+    };
+    let status = std::process::ExitStatus::from_raw(status as i32);
+    Measured {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        wall: Duration::from_nanos(nanos),
+        peak_rss: peak_kib * 1024,
+    }
+}
+
+/// The launcher: `args` are the report file, the program and its arguments. Runs the program
+/// with this process's standard streams, directory and environment, and writes its raw wait
+/// status, wall time in nanoseconds and `ru_maxrss` in KiB to the report file.
+fn launch(args: &[String]) {
+    let [report, program, rest @ ..] = args else {
+        panic!("{LAUNCH} REPORT PROGRAM [ARGS...]");
+    };
     let started = Instant::now();
     // Reaped below by `wait4`, which also reports the child's peak memory.
     #[allow(clippy::zombie_processes)]
-    let mut child = command.spawn().expect("the aftercare binary starts");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let child = Command::new(program)
+        .args(rest)
+        .spawn()
+        .expect("the program starts");
     let mut status = 0;
     // SAFETY: `rusage` is plain data that wait4 fills in; the child is ours and not yet reaped.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -151,15 +186,9 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Measured {
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed();
     assert_eq!(reaped, pid, "wait4 reaps the child");
-    let status = std::process::ExitStatus::from_raw(status);
-    Measured {
-        code: status.code().unwrap_or(-1),
-        stdout: stdout.join().expect("stdout is read"),
-        stderr: stderr.join().expect("stderr is read"),
-        wall,
-        // Linux reports kibibytes.
-        peak_rss: usage.ru_maxrss as u64 * 1024,
-    }
+    // Linux reports `ru_maxrss` in KiB.
+    let line = format!("{status} {} {}\n", wall.as_nanos(), usage.ru_maxrss);
+    std::fs::write(report, line).expect("the report is written");
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {
@@ -226,7 +255,13 @@ impl Targets {
 }
 
 fn main() {
-    let sections: Vec<String> = std::env::args()
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(LAUNCH) {
+        launch(&args[2..]);
+        return;
+    }
+    let sections: Vec<String> = args
+        .into_iter()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
