@@ -13,29 +13,11 @@ use std::process::Command;
 
 use crate::support::cli::remove_ambient_environment;
 use crate::support::emulator::{ACTIONS_TOKEN, Emulator};
+use crate::support::examples::copy_of_examples;
 
 /// The root of this repository, where action.yml and action/ live.
 fn action_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A temporary workspace holding a copy of the example postmortems and aftercare.yml, as a
-/// checkout of a repository that uses the action would.
-fn example_workspace() -> tempfile::TempDir {
-    let workspace = tempfile::tempdir().expect("a temporary directory");
-    let from = action_path().join("postmortems");
-    let to = workspace.path().join("postmortems");
-    fs::create_dir(&to).expect("the postmortems directory is created");
-    for entry in fs::read_dir(&from).expect("the example postmortems are there") {
-        let entry = entry.expect("a directory entry");
-        fs::copy(entry.path(), to.join(entry.file_name())).expect("a postmortem is copied");
-    }
-    fs::copy(
-        action_path().join("aftercare.yml"),
-        workspace.path().join("aftercare.yml"),
-    )
-    .expect("aftercare.yml is copied");
-    workspace
 }
 
 /// What a step run produced: exit code, logs, and the files the runner reads afterwards.
@@ -367,7 +349,7 @@ async fn install_builds_when_the_release_binary_is_of_another_version() {
 
 #[test]
 fn entrypoint_rejects_an_unknown_command() {
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     let run = Step::entrypoint(workspace.path())
         .env("INPUT_COMMAND", "deploy")
         .run();
@@ -382,7 +364,7 @@ fn entrypoint_rejects_an_unknown_command() {
 
 #[test]
 fn entrypoint_rejects_a_dry_run_that_is_not_a_boolean() {
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     let run = Step::entrypoint(workspace.path())
         .env("INPUT_COMMAND", "sync")
         .env("INPUT_DRY_RUN", "yes")
@@ -397,7 +379,7 @@ fn entrypoint_rejects_a_dry_run_that_is_not_a_boolean() {
 #[test]
 fn entrypoint_escapes_an_input_it_quotes_in_an_annotation() {
     // A newline in an input must not start a workflow command of its own.
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     let run = Step::entrypoint(workspace.path())
         .env("INPUT_COMMAND", "x\n::add-mask::secret 100%")
         .run();
@@ -412,7 +394,7 @@ fn entrypoint_escapes_an_input_it_quotes_in_an_annotation() {
 #[test]
 fn entrypoint_splits_extra_flags_over_several_lines() {
     // `args: |` in a workflow gives one flag per line.
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     fs::create_dir(workspace.path().join("empty")).expect("the directory is created");
     let run = Step::entrypoint(workspace.path())
         .env("INPUT_COMMAND", "check")
@@ -429,7 +411,7 @@ fn entrypoint_splits_extra_flags_over_several_lines() {
 fn entrypoint_passes_inputs_as_data_never_as_shell_code() {
     // An input full of shell syntax reaches aftercare as literal arguments: nothing is
     // expanded, substituted or globbed, so the marker file is never written.
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     let marker = workspace.path().join("injected");
     let hostile = format!(
         "--dir $(touch {0}) `touch {0}` ;touch {0} *",
@@ -496,7 +478,7 @@ fn summary_rows(summary: &str) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_on_push_files_one_issue_per_task_and_sets_the_outputs() {
     let gh = Emulator::start().await;
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
 
     let first = sync_step(workspace.path(), &gh, "push", "false")
         .run_async()
@@ -580,7 +562,7 @@ async fn sync_on_push_files_one_issue_per_task_and_sets_the_outputs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_dry_run_on_a_pull_request_puts_the_plan_in_the_summary_and_writes_nothing() {
     let gh = Emulator::start().await;
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
 
     let run = sync_step(workspace.path(), &gh, "pull_request", "true")
         .run_async()
@@ -611,7 +593,7 @@ async fn sync_dry_run_on_a_pull_request_puts_the_plan_in_the_summary_and_writes_
 
 #[test]
 fn check_passes_on_the_example_postmortems() {
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     let run = Step::entrypoint(workspace.path())
         .env("GITHUB_EVENT_NAME", "pull_request")
         .env("INPUT_COMMAND", "check")
@@ -630,7 +612,7 @@ fn check_passes_on_the_example_postmortems() {
 
 #[test]
 fn check_annotates_an_invalid_postmortem_and_fails_the_step() {
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     fs::write(
         workspace.path().join("postmortems/broken.yaml"),
         "id: broken\ntitle: Broken\nstatuss: draft\n",
@@ -658,7 +640,7 @@ fn check_annotates_an_invalid_postmortem_and_fails_the_step() {
 #[test]
 fn check_reads_the_directory_input() {
     // `dir` is passed as --dir: an empty directory holds no postmortem, which is no error.
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     fs::create_dir(workspace.path().join("empty")).expect("the directory is created");
     let run = Step::entrypoint(workspace.path())
         .env("INPUT_COMMAND", "check")
@@ -674,7 +656,7 @@ fn check_reads_the_directory_input() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_sets_the_outputs_and_rewrites_the_readme_and_badge() {
     let gh = Emulator::start().await;
-    let workspace = example_workspace();
+    let workspace = copy_of_examples();
     let synced = sync_step(workspace.path(), &gh, "push", "false")
         .run_async()
         .await;

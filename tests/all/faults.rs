@@ -23,7 +23,7 @@
 //! so cases run side by side on a few threads. Each test prints a one-line figure on stderr.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -36,6 +36,7 @@ use crate::support::cli::{Aftercare, Outcome};
 use crate::support::emulator::{
     Emulator, Fault, FaultKind, IssueSnapshot, LoggedRequest, OWNER_TOKEN, RandomFaults,
 };
+use crate::support::examples::copy_of_examples;
 
 /// How many cases run at once: each is two processes of the binary and an emulator, mostly
 /// waiting on each other, so a few more than the two cores the suite is sized for.
@@ -43,24 +44,6 @@ const WORKERS: usize = 4;
 
 /// The login of [`OWNER_TOKEN`], the identity every sync here runs as.
 const SYNCING_LOGIN: &str = "octocat";
-
-/// The repository's examples and an `aftercare.yml` in a temporary directory.
-fn examples_tree() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("postmortems");
-    let to = dir.path().join("postmortems");
-    std::fs::create_dir(&to).expect("postmortems/ is created");
-    for entry in std::fs::read_dir(&from).expect("the examples directory") {
-        let path = entry.expect("an entry").path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            let name = path.file_name().expect("a file name");
-            std::fs::copy(&path, to.join(name)).expect("an example is copied");
-        }
-    }
-    std::fs::write(dir.path().join("aftercare.yml"), "labels: [postmortem]\n")
-        .expect("the config is written");
-    dir
-}
 
 /// The key of every task a sync of `root` must give an issue, read as sync reads them.
 fn task_keys(root: &Path) -> BTreeSet<TaskKey> {
@@ -245,7 +228,7 @@ fn kill_at(gh: &Emulator, dir: &Path, number: u64, case: &str) -> Outcome {
 fn crash_case(number: u64, cut: Cut, keys: &BTreeSet<TaskKey>) -> usize {
     let case = format!("request {number}, {cut:?}");
     let gh = Emulator::start_blocking();
-    let dir = examples_tree();
+    let dir = copy_of_examples();
     gh.inject(Fault::at_request(number, cut.fault()));
     let first = if cut.kills() {
         kill_at(&gh, dir.path(), number, &case)
@@ -289,7 +272,7 @@ fn crash_case(number: u64, cut: Cut, keys: &BTreeSet<TaskKey>) -> usize {
 #[test]
 fn crash_matrix_every_request_of_a_first_sync_cut_in_four_ways_is_repaired_by_the_next_run() {
     let started = Instant::now();
-    let reference = examples_tree();
+    let reference = copy_of_examples();
     let keys = task_keys(reference.path());
     assert_eq!(keys.len(), 34);
     let gh = Emulator::start_blocking();
@@ -446,7 +429,7 @@ fn edit_examples(root: &Path) {
 fn hostile_case(seed: (u64, u8)) -> Hostile {
     let mut figures = Hostile::default();
     let gh = Emulator::start_blocking();
-    let dir = examples_tree();
+    let dir = copy_of_examples();
     faulty_then_clean(&gh, dir.path(), seed, "first sync", &mut figures);
 
     edit_examples(dir.path());
@@ -531,7 +514,7 @@ fn time_after(text: &str, prefix: &str) -> chrono::DateTime<chrono::Utc> {
 /// first change; the emulator, the run and how long it took.
 fn sync_refused_at_every_create(fault: Fault) -> (Emulator, Outcome, Duration) {
     let gh = Emulator::start_blocking();
-    let dir = examples_tree();
+    let dir = copy_of_examples();
     gh.inject(fault.times(u32::MAX));
     let started = Instant::now();
     let out = Aftercare::sync_as_owner(&gh, dir.path()).run();
@@ -592,7 +575,7 @@ fn a_secondary_limit_that_never_lifts_stops_the_run_after_a_bounded_wait() {
 #[test]
 fn a_spent_budget_ends_the_run_without_another_request() {
     let gh = Emulator::start_blocking();
-    let dir = examples_tree();
+    let dir = copy_of_examples();
     // GET /user, two listings and seven creates; the eighth is refused.
     gh.set_remaining(OWNER_TOKEN, 10);
     gh.set_reset_in(Duration::from_secs(3_600));
@@ -621,7 +604,7 @@ fn two_syncs_at_once_leave_one_open_issue_per_task_after_one_more_run() {
     let gh = Emulator::start_blocking();
     // A little latency, so that the two runs interleave request by request.
     gh.set_latency(Duration::from_millis(5));
-    let (one, other) = (examples_tree(), examples_tree());
+    let (one, other) = (copy_of_examples(), copy_of_examples());
     let keys = task_keys(one.path());
     let runs = [
         Aftercare::sync_as_owner(&gh, one.path()).spawn(),

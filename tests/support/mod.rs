@@ -1,6 +1,7 @@
-//! Test support shared by the integration tests: running the built binary, and the GitHub
-//! emulator. Nothing here ships in the binary.
+//! Test support shared by the integration tests: running the built binary, the GitHub
+//! emulator, and copies of the example postmortems. Nothing here ships in the binary.
 #![allow(dead_code)]
 
 pub mod cli;
 pub mod emulator;
+pub mod examples;

@@ -1,0 +1,26 @@
+//! A copy of the repository's example postmortems and its `aftercare.yml` in a temporary
+//! directory, as a checkout of a repository that uses aftercare holds them.
+
+use std::fs;
+use std::path::PathBuf;
+
+/// A temporary directory holding `postmortems/*.yaml` and `aftercare.yml` of this repository.
+pub fn copy_of_examples() -> tempfile::TempDir {
+    let repository = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let to = dir.path().join("postmortems");
+    fs::create_dir(&to).expect("the postmortems directory is created");
+    for entry in fs::read_dir(repository.join("postmortems")).expect("the examples directory") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let name = path.file_name().expect("a file name");
+            fs::copy(&path, to.join(name)).expect("an example is copied");
+        }
+    }
+    fs::copy(
+        repository.join("aftercare.yml"),
+        dir.path().join("aftercare.yml"),
+    )
+    .expect("aftercare.yml is copied");
+    dir
+}
