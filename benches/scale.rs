@@ -39,8 +39,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use aftercare::issue_index::IssueIndex;
 use aftercare::pacing::WritePacer;
+use aftercare::plan::issue_index::IssueIndex;
 use aftercare::plan::{Change, PlanInput, plan};
 use aftercare::tracker::{AuthorAssociation, IssueState, TrackedIssue};
 

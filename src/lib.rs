@@ -13,7 +13,7 @@
 //! ```
 //!
 //! [`format`] turns files into a validated [`model`] (and [`diagnostics`] for everything wrong
-//! with them), [`plan`] compares tasks with the issues found by [`issue_index`], [`sync`]
+//! with them), [`plan`] compares tasks with the issues found by [`plan::issue_index`], [`sync`]
 //! applies the plan through the [`tracker`] (whose writes [`pacing`] keeps within GitHub's
 //! limits), and [`status`] and [`report`] read the state back.
 //! Only [`sync`], [`tracker`] and the [`commands`] do I/O.
@@ -25,13 +25,10 @@ pub mod config;
 pub mod diagnostics;
 pub mod exit;
 pub mod format;
-pub mod issue_index;
-pub mod marker;
 pub mod model;
 pub mod pacing;
 pub mod plan;
 pub mod readme;
-pub mod repo_target;
 pub mod report;
 pub mod scaffold;
 pub mod schema;

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
-use crate::issue_index::IssueIndex;
 use crate::model::{Postmortem, PostmortemStatus, Priority, Task};
+use crate::plan::issue_index::IssueIndex;
 use crate::tracker::{IssueState, StateReason, TrackedIssue};
 
 /// Where a task stands, read from its issue.

@@ -14,9 +14,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::marker;
 use crate::model::TaskKey;
 use crate::plan::{Change, Plan, Summary};
+use crate::tracker::markdown as marker;
 use crate::tracker::{
     IssueEdit, IssueQuery, ListOrder, NewIssue, TrackedIssue, Tracker, TrackerError,
 };

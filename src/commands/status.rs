@@ -1,7 +1,7 @@
 //! `aftercare status`: completion per incident read back from the issues.
 //!
 //! The shell around [`crate::status`]: it loads the postmortems and the configuration, lists
-//! the issues through the same [`crate::issue_index::fetch`] as `sync`, computes the report,
+//! the issues through the same [`crate::plan::issue_index::fetch`] as `sync`, computes the report,
 //! and writes what was asked for (report on standard output, badge, README section, job
 //! summary, annotations). Decisions about states, dates and counts are not made here.
 
@@ -17,7 +17,7 @@ use super::Globals;
 use super::sync::DEFAULT_CACHE_FILE;
 use crate::badge::{self, Badge};
 use crate::config::Config;
-use crate::issue_index::{Fetched, fetch};
+use crate::plan::issue_index::{Fetched, fetch};
 use crate::readme::{self, BadgeImage};
 use crate::report::{self, Format, annotations, markdown};
 use crate::status::{self, StatusInputs, StatusReport};
@@ -85,7 +85,8 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
             plural(loaded.error_count(), "error", "errors")
         );
     }
-    let target = crate::repo_target::resolve(args.repo.as_deref(), &config, &env, &root)?;
+    let target =
+        crate::tracker::github::target::resolve(args.repo.as_deref(), &config, &env, &root)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -172,7 +173,7 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
 /// Lists the repository's issues through the path shared with `sync`, keeping the ETags for
 /// the next run (the listing watermark is sync's alone to move).
 async fn read_issues(
-    target: &crate::repo_target::Target,
+    target: &crate::tracker::github::target::Target,
     options: ConnectOptions,
     labels: &[String],
 ) -> anyhow::Result<Fetched> {

@@ -1,7 +1,7 @@
 //! `aftercare sync`: one GitHub issue per corrective task, kept in step with the YAML.
 //!
 //! Wires the pipeline together: load and validate (any error stops the run before its first
-//! request), resolve the repository and token, list the issues ([`crate::issue_index::fetch`]),
+//! request), resolve the repository and token, list the issues ([`crate::plan::issue_index::fetch`]),
 //! plan ([`crate::plan::plan`]), then print the plan (`--dry-run`) or apply it
 //! ([`crate::sync::apply`]). Output goes through one [`Reporter`] chosen from `--format`:
 //!
@@ -36,12 +36,12 @@ use serde::Serialize;
 use super::Globals;
 use crate::config::Config;
 use crate::exit;
-use crate::issue_index::{IssueIndex, fetch, settled_watermark};
 use crate::model::Postmortem;
+use crate::plan::issue_index::{IssueIndex, fetch, settled_watermark};
 use crate::plan::{Change, Plan, PlanInput, Summary, plan};
-use crate::repo_target::{self, RepoName};
 use crate::sync::{Event, apply};
 use crate::tracker::Tracker;
+use crate::tracker::github::target::{self as repo_target, RepoName};
 use crate::tracker::github::{ConnectOptions, GitHub};
 
 /// Where ETags and the listing watermark are kept, relative to the repository root.

@@ -5,6 +5,7 @@
 //! tracker (GitLab, Jira) is a new submodule implementing [`Tracker`], not edits elsewhere.
 
 pub mod github;
+pub mod markdown;
 
 use std::future::Future;
 
@@ -220,7 +221,7 @@ pub trait Tracker {
         body: &str,
     ) -> impl Future<Output = Result<(), TrackerError>> + Send;
     /// The newest `updated_at` seen by the last complete sync with this identity that listed
-    /// by `label`, if the tracker remembers one (see [`crate::issue_index`] for how listings use
+    /// by `label`, if the tracker remembers one (see [`crate::plan::issue_index`] for how listings use
     /// it). A watermark only holds for the label it was recorded with: it promises that every
     /// older issue carries that label.
     fn creator_watermark(&self, _label: &str) -> Option<DateTime<Utc>> {

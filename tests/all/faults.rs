@@ -28,9 +28,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use aftercare::marker::find_key;
 use aftercare::model::{PostmortemStatus, TaskKey};
 use aftercare::tracker::github::MAX_RETRY_AFTER;
+use aftercare::tracker::markdown::find_key;
 
 use crate::support::cli::{Aftercare, Outcome};
 use crate::support::emulator::{

@@ -9,8 +9,8 @@
 
 use std::path::Path;
 
-use aftercare::marker::task_marker;
 use aftercare::model::TaskKey;
+use aftercare::tracker::markdown::task_marker;
 use serde_json::{Value, json};
 
 use crate::support::cli::{Aftercare, Outcome};

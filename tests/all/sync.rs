@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use aftercare::marker::find_key;
 use aftercare::model::TaskKey;
+use aftercare::tracker::markdown::find_key;
 
 use crate::support::cli::{Aftercare, Outcome};
 use crate::support::emulator::{

@@ -16,8 +16,8 @@
 
 use std::path::Path;
 
-use aftercare::marker::task_marker;
 use aftercare::model::TaskKey;
+use aftercare::tracker::markdown::task_marker;
 use serde_json::json;
 
 use crate::malformed::VALID;

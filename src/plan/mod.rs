@@ -19,11 +19,13 @@
 //!
 //! Nothing here does I/O or looks at the clock; the same inputs always give the same plan.
 
+pub mod issue_index;
+
 use std::collections::BTreeSet;
 
-use crate::issue_index::IssueIndex;
-use crate::marker::{self, Owned};
 use crate::model::{Postmortem, PostmortemStatus, TaskKey};
+use crate::plan::issue_index::IssueIndex;
+use crate::tracker::markdown::{self as marker, Owned};
 use crate::tracker::{IssueEdit, IssueState, NewIssue, StateReason, TrackedIssue};
 
 /// What the planner needs to know.

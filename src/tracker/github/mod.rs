@@ -26,6 +26,8 @@
 //! and 500 an hour, and says on standard error when that holds the run back for long; a zero
 //! write interval switches all pacing off.
 
+pub mod target;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -41,11 +43,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::pacing::{self, WaitCause, WritePacer};
-use crate::repo_target::{RepoName, Target};
 use crate::tracker::{
     AuthorAssociation, Identity, IssueEdit, IssuePage, IssueQuery, IssueState, ListOrder, NewIssue,
     StateReason, TrackedIssue, Tracker, TrackerError,
 };
+use target::{RepoName, Target};
 
 /// The longest wait for a primary budget to come back; a reset further off stops the run.
 pub const MAX_RESET_WAIT: Duration = Duration::from_secs(60);

@@ -34,8 +34,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use crate::marker;
 use crate::model::TaskKey;
+use crate::tracker::markdown as marker;
 use crate::tracker::{Identity, IssueQuery, ListOrder, TrackedIssue, Tracker};
 
 /// Every marked issue of a repository, grouped by task key.
