@@ -42,7 +42,8 @@ use std::time::{Duration, Instant};
 use aftercare::pacing::WritePacer;
 use aftercare::plan::issue_index::IssueIndex;
 use aftercare::plan::{Change, PlanInput, plan};
-use aftercare::tracker::{AuthorAssociation, IssueState, TrackedIssue};
+use aftercare::tracker::markdown::{self, Markdown};
+use aftercare::tracker::{IssueRef, IssueState, TrackedIssue};
 
 use gen_corpus::{Corpus, DEFAULT_SEED, OWNERS};
 use support::emulator::{Account, Emulator, OWNER_TOKEN};
@@ -372,11 +373,17 @@ fn plan_measure(dir: &Path, tasks: usize) -> (Duration, usize) {
     assert!(!loaded.has_errors());
     let labels = vec!["postmortem".to_string()];
     let web = "https://github.com/acme/web";
+    let text = Markdown {
+        file_base: format!("{web}/blob/HEAD"),
+        max_title_chars: markdown::GITHUB_MAX_TITLE_CHARS,
+    };
+    let trust_rule = "a repository owner, member or collaborator";
     let first = plan(PlanInput {
         postmortems: &loaded.postmortems,
         index: &IssueIndex::default(),
         labels: &labels,
-        repo_web_url: web,
+        text: &text,
+        trust_rule,
     });
     let created_at = chrono::DateTime::UNIX_EPOCH;
     let issues: Vec<TrackedIssue> = first
@@ -385,29 +392,32 @@ fn plan_measure(dir: &Path, tasks: usize) -> (Duration, usize) {
         .enumerate()
         .map(|(n, change)| match change {
             Change::Create { issue, .. } => TrackedIssue {
-                number: n as u64 + 1,
+                issue: IssueRef::numbered(n as u64 + 1, format!("{web}/issues/{}", n + 1)),
+                task: markdown::find_key(&issue.body),
+                trusted: true,
+                owned: markdown::find_owned(&issue.body),
+                removed_by_aftercare: false,
                 title: issue.title,
                 body: issue.body,
                 state: IssueState::Open,
-                state_reason: None,
                 labels: issue.labels,
                 assignees: issue.assignees,
                 author: "octocat".to_string(),
-                author_association: AuthorAssociation::Owner,
                 created_at,
                 updated_at: created_at,
-                url: format!("{web}/issues/{}", n + 1),
+                closed_at: None,
             },
             other => panic!("a first plan only creates, not {}", other.action()),
         })
         .collect();
     assert_eq!(issues.len(), tasks);
-    let index = IssueIndex::build(issues, "octocat");
+    let index = IssueIndex::build(issues);
     let input = PlanInput {
         postmortems: &loaded.postmortems,
         index: &index,
         labels: &labels,
-        repo_web_url: web,
+        text: &text,
+        trust_rule,
     };
     let mut times = Vec::new();
     let mut heap = 0;

@@ -1,11 +1,11 @@
 //! aftercare keeps incident postmortems as YAML files in a git repository, turns every
-//! corrective task into exactly one GitHub issue, and reads the issues back to report how much
+//! corrective task into exactly one issue in the team's tracker, and reads the issues back to report how much
 //! of the corrective work is done.
 //!
 //! The crate is a pipeline with a pure core and an imperative shell:
 //!
 //! ```text
-//! postmortems/*.yaml ──load──▶ model (validated) ──plan──▶ changes ──apply──▶ tracker (GitHub)
+//! postmortems/*.yaml ──load──▶ model (validated) ──plan──▶ changes ──apply──▶ tracker
 //!                                    │                                            │
 //!                                    └──────────────status◀── issue states ◀──────┘
 //!                                                      │

@@ -14,15 +14,15 @@ use serde::{Serialize, Serializer};
 
 use crate::model::{Postmortem, PostmortemStatus, Priority, Task};
 use crate::plan::issue_index::IssueIndex;
-use crate::tracker::{IssueState, StateReason, TrackedIssue};
+use crate::tracker::{IssueState, TrackedIssue};
 
 /// Where a task stands, read from its issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskState {
-    /// The issue is closed as completed, or closed with no reason.
+    /// The issue is closed as done (on GitHub: as completed, or with no reason).
     Done,
-    /// The issue is closed as not planned or as a duplicate.
+    /// The issue is closed as not going to be done (on GitHub: not planned or a duplicate).
     Dropped,
     /// The issue is open.
     Open,
@@ -35,12 +35,10 @@ impl TaskState {
     pub fn of(issue: Option<&TrackedIssue>) -> TaskState {
         match issue {
             None => TaskState::Missing,
-            Some(issue) => match (issue.state, issue.state_reason) {
-                (IssueState::Open, _) => TaskState::Open,
-                (IssueState::Closed, Some(StateReason::NotPlanned | StateReason::Duplicate)) => {
-                    TaskState::Dropped
-                }
-                (IssueState::Closed, _) => TaskState::Done,
+            Some(issue) => match issue.state {
+                IssueState::Open => TaskState::Open,
+                IssueState::Done => TaskState::Done,
+                IssueState::Dropped(_) => TaskState::Dropped,
             },
         }
     }
@@ -61,8 +59,11 @@ pub struct ItemStatus {
     pub id: String,
     pub title: String,
     pub state: TaskState,
-    /// The issue number, when the task has an issue.
+    /// The issue number, when the task has an issue and the tracker numbers issues.
     pub issue: Option<u64>,
+    /// How people name the issue (`#12`, `OPS-12`), when the task has one.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
     /// The issue's page, when the task has an issue.
     pub url: Option<String>,
     /// The task's owner, else the first assignee of its issue.
@@ -298,8 +299,9 @@ pub fn compute(
                     id: task.id.clone(),
                     title: task.title.clone(),
                     state,
-                    issue: issue.map(|i| i.number),
-                    url: issue.map(|i| i.url.clone()),
+                    issue: issue.and_then(|i| i.issue.number),
+                    reference: issue.map(|i| i.issue.display.clone()),
+                    url: issue.map(|i| i.issue.url.clone()),
                     owner: task
                         .owner
                         .clone()
@@ -339,7 +341,21 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::model::{Moment, Position, TaskKey};
-    use crate::tracker::AuthorAssociation;
+
+    /// How GitHub records an issue's state, to build issues as the GitHub tracker reads them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Gh {
+        Open,
+        Closed,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum StateReason {
+        Completed,
+        NotPlanned,
+        Duplicate,
+        Reopened,
+    }
 
     pub(crate) fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a test date")
@@ -375,43 +391,49 @@ pub(crate) mod tests {
     pub(crate) fn issue(
         number: u64,
         key: &str,
-        state: IssueState,
+        state: Gh,
         reason: Option<StateReason>,
         author: &str,
-        association: AuthorAssociation,
+        trusted_by_role: bool,
     ) -> TrackedIssue {
+        let state = match (state, reason) {
+            (Gh::Open, _) => IssueState::Open,
+            (Gh::Closed, Some(StateReason::NotPlanned)) => {
+                IssueState::Dropped("not planned".into())
+            }
+            (Gh::Closed, Some(StateReason::Duplicate)) => IssueState::Dropped("duplicate".into()),
+            (Gh::Closed, _) => IssueState::Done,
+        };
         let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
             + chrono::Duration::seconds(number as i64);
         TrackedIssue {
-            number,
+            issue: crate::tracker::IssueRef::numbered(
+                number,
+                format!("https://github.com/acme/web/issues/{number}"),
+            ),
+            task: TaskKey::parse(key),
+            trusted: author == "aftercare-bot" || trusted_by_role,
             title: format!("issue {number}"),
             body: format!("text\n\n<!-- aftercare:task={key} -->\n"),
             state,
-            state_reason: reason,
             labels: vec!["aftercare".to_string()],
             assignees: vec![],
             author: author.to_string(),
-            author_association: association,
+            owned: None,
+            removed_by_aftercare: false,
             created_at: at,
             updated_at: at,
-            url: format!("https://github.com/acme/web/issues/{number}"),
+            closed_at: None,
         }
     }
 
     pub(crate) fn bot_issue(
         number: u64,
         key: &str,
-        state: IssueState,
+        state: Gh,
         reason: Option<StateReason>,
     ) -> TrackedIssue {
-        issue(
-            number,
-            key,
-            state,
-            reason,
-            "aftercare-bot",
-            AuthorAssociation::None,
-        )
+        issue(number, key, state, reason, "aftercare-bot", false)
     }
 
     /// A report built by hand: two incidents, one with every state and a hostile title.
@@ -423,6 +445,7 @@ pub(crate) mod tests {
                     title: format!("Task {id}"),
                     state,
                     issue,
+                    reference: issue.map(|n| format!("#{n}")),
                     url: issue.map(|n| format!("https://github.com/acme/web/issues/{n}")),
                     owner: (id == "waf").then(|| "octocat".to_string()),
                     priority,
@@ -528,12 +551,12 @@ pub(crate) mod tests {
 
     #[test]
     fn task_state_follows_issue_state_and_reason() {
-        let open = bot_issue(1, "a/b", IssueState::Open, None);
-        let reopened = bot_issue(1, "a/b", IssueState::Open, Some(StateReason::Reopened));
-        let completed = bot_issue(1, "a/b", IssueState::Closed, Some(StateReason::Completed));
-        let no_reason = bot_issue(1, "a/b", IssueState::Closed, None);
-        let not_planned = bot_issue(1, "a/b", IssueState::Closed, Some(StateReason::NotPlanned));
-        let duplicate = bot_issue(1, "a/b", IssueState::Closed, Some(StateReason::Duplicate));
+        let open = bot_issue(1, "a/b", Gh::Open, None);
+        let reopened = bot_issue(1, "a/b", Gh::Open, Some(StateReason::Reopened));
+        let completed = bot_issue(1, "a/b", Gh::Closed, Some(StateReason::Completed));
+        let no_reason = bot_issue(1, "a/b", Gh::Closed, None);
+        let not_planned = bot_issue(1, "a/b", Gh::Closed, Some(StateReason::NotPlanned));
+        let duplicate = bot_issue(1, "a/b", Gh::Closed, Some(StateReason::Duplicate));
         assert_eq!(TaskState::of(None), TaskState::Missing);
         assert_eq!(TaskState::of(Some(&open)), TaskState::Open);
         assert_eq!(TaskState::of(Some(&reopened)), TaskState::Open);
@@ -596,45 +619,27 @@ pub(crate) mod tests {
         let mut draft = postmortem("draft", None, vec![task("x", None, None, 5)]);
         draft.status = PostmortemStatus::Draft;
         let empty = postmortem("empty", None, vec![]);
-        let index = IssueIndex::build(
-            vec![
-                bot_issue(
-                    1,
-                    "ddos/done",
-                    IssueState::Closed,
-                    Some(StateReason::Completed),
-                ),
-                bot_issue(
-                    2,
-                    "ddos/dropped",
-                    IssueState::Closed,
-                    Some(StateReason::NotPlanned),
-                ),
-                bot_issue(
-                    3,
-                    "ddos/late",
-                    IssueState::Open,
-                    Some(StateReason::Reopened),
-                ),
-                bot_issue(4, "ddos/future", IssueState::Open, None),
-                bot_issue(
-                    5,
-                    "ddos/duplicate",
-                    IssueState::Closed,
-                    Some(StateReason::Duplicate),
-                ),
-                issue(
-                    6,
-                    "ddos/missing",
-                    IssueState::Closed,
-                    Some(StateReason::Completed),
-                    "mallory",
-                    AuthorAssociation::None,
-                ),
-                bot_issue(7, "draft/x", IssueState::Open, None),
-            ],
-            "aftercare-bot",
-        );
+        let index = IssueIndex::build(vec![
+            bot_issue(1, "ddos/done", Gh::Closed, Some(StateReason::Completed)),
+            bot_issue(2, "ddos/dropped", Gh::Closed, Some(StateReason::NotPlanned)),
+            bot_issue(3, "ddos/late", Gh::Open, Some(StateReason::Reopened)),
+            bot_issue(4, "ddos/future", Gh::Open, None),
+            bot_issue(
+                5,
+                "ddos/duplicate",
+                Gh::Closed,
+                Some(StateReason::Duplicate),
+            ),
+            issue(
+                6,
+                "ddos/missing",
+                Gh::Closed,
+                Some(StateReason::Completed),
+                "mallory",
+                false,
+            ),
+            bot_issue(7, "draft/x", Gh::Open, None),
+        ]);
         let report = compute(&[ddos, draft, empty], &index, &inputs(&slo, "2024-01-01"));
 
         assert_eq!(report.totals.postmortems, 2);
@@ -685,10 +690,7 @@ pub(crate) mod tests {
             Some("2023-05-11"),
             vec![t, task("b", None, None, 20)],
         );
-        let index = IssueIndex::build(
-            vec![bot_issue(12, "ddos/evaluate-waf", IssueState::Open, None)],
-            "aftercare-bot",
-        );
+        let index = IssueIndex::build(vec![bot_issue(12, "ddos/evaluate-waf", Gh::Open, None)]);
         let report = compute(&[pm], &index, &inputs(&slo, "2024-01-01"));
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(
@@ -701,10 +703,10 @@ pub(crate) mod tests {
                     "id": "ddos", "title": "Incident ddos", "file": "postmortems/ddos.yaml",
                     "tasks": 2, "done": 0, "open": 1, "dropped": 0, "missing": 1, "overdue": 1, "percent": 0.0,
                     "items": [
-                        {"id": "evaluate-waf", "title": "Task evaluate-waf", "state": "open", "issue": 12,
+                        {"id": "evaluate-waf", "title": "Task evaluate-waf", "state": "open", "issue": 12, "ref": "#12",
                          "url": "https://github.com/acme/web/issues/12", "owner": "octocat", "priority": "P1",
                          "due": "2023-06-07", "overdue": true},
-                        {"id": "b", "title": "Task b", "state": "missing", "issue": null, "url": null,
+                        {"id": "b", "title": "Task b", "state": "missing", "issue": null, "ref": null, "url": null,
                          "owner": null, "priority": null, "due": null, "overdue": false}
                     ]
                 }]
@@ -716,9 +718,9 @@ pub(crate) mod tests {
     fn owner_falls_back_to_the_first_assignee() {
         let slo = BTreeMap::new();
         let pm = postmortem("ddos", None, vec![task("a", None, None, 1)]);
-        let mut i = bot_issue(3, "ddos/a", IssueState::Open, None);
+        let mut i = bot_issue(3, "ddos/a", Gh::Open, None);
         i.assignees = vec!["hubot".to_string(), "octocat".to_string()];
-        let index = IssueIndex::build(vec![i], "aftercare-bot");
+        let index = IssueIndex::build(vec![i]);
         let report = compute(&[pm], &index, &inputs(&slo, "2024-01-01"));
         assert_eq!(report.incidents[0].items[0].owner.as_deref(), Some("hubot"));
     }

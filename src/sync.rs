@@ -6,7 +6,7 @@
 //! create is repeated only if no issue carries the task's marker. A change the tracker rejects
 //! is reported and the rest still applied. The run stops, saying how far it got, on a spent
 //! rate-limit budget, on a secondary rate limit that asks for a longer wait than is honoured,
-//! on a request that kept failing through all its retries (so that a GitHub in trouble is not
+//! on a request that kept failing through all its retries (so that a tracker in trouble is not
 //! waited out again change after change), and on a refusal of access. Because planning starts
 //! from what the tracker holds, running again resumes where a stopped run ended. This module
 //! decides nothing about what should change (that is [`crate::plan`]) and prints nothing (that
@@ -16,10 +16,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::TaskKey;
 use crate::plan::{Change, Plan, Summary};
-use crate::tracker::markdown as marker;
-use crate::tracker::{
-    IssueEdit, IssueQuery, ListOrder, NewIssue, TrackedIssue, Tracker, TrackerError,
-};
+use crate::tracker::{IssueEdit, IssueRef, NewIssue, TrackedIssue, Tracker, TrackerError};
 
 /// How many times a create is tried when its outcome keeps being unknown.
 const CREATE_ATTEMPTS: u32 = 3;
@@ -27,10 +24,10 @@ const CREATE_ATTEMPTS: u32 = 3;
 /// What happened to one change, as it happens.
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// The change was applied (or needed nothing); `number` is the issue's number.
+    /// The change was applied (or needed nothing); `issue` is the issue it changed or made.
     Applied {
         change: &'a Change,
-        number: Option<u64>,
+        issue: Option<IssueRef>,
     },
     /// The change failed; the run goes on.
     Failed { change: &'a Change, error: String },
@@ -56,34 +53,32 @@ impl Applied {
     }
 }
 
-/// Applies `plan` through `tracker`, calling `on_event` after each change. `login` is the
-/// syncing identity, whose fresh issues are looked up when a create's outcome is unknown.
+/// Applies `plan` through `tracker`, calling `on_event` after each change.
 pub async fn apply<T: Tracker>(
     tracker: &T,
     plan: &Plan,
-    login: &str,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Applied {
     let mut out = Applied::default();
     let total = plan.writes();
     let mut written = 0usize;
     for change in &plan.changes {
-        let result = apply_one(tracker, change, login, on_event).await;
+        let result = apply_one(tracker, change, on_event).await;
         match result {
             Ok(issue) => {
                 if change.is_write() {
                     written += 1;
                 }
                 out.summary.add(change);
-                let number = issue.map(|i| i.number).or(change.number());
-                on_event(Event::Applied { change, number });
+                let issue = issue.map(|i| i.issue).or(change.issue().cloned());
+                on_event(Event::Applied { change, issue });
             }
-            Err(TrackerError::BudgetSpent { reset }) => {
-                out.stopped = Some(budget_message(written, total, reset, Utc::now()));
+            Err(TrackerError::BudgetSpent { tracker, reset }) => {
+                out.stopped = Some(budget_message(tracker, written, total, reset, Utc::now()));
                 return out;
             }
-            Err(TrackerError::SecondaryLimit { until }) => {
-                out.stopped = Some(secondary_limit_message(written, total, until, Utc::now()));
+            Err(TrackerError::RateLimited { limit, until }) => {
+                out.stopped = Some(rate_limit_message(limit, written, total, until, Utc::now()));
                 return out;
             }
             Err(TrackerError::Refused(err)) => {
@@ -94,8 +89,9 @@ pub async fn apply<T: Tracker>(
             }
             Err(TrackerError::Unavailable(err)) => {
                 out.stopped = Some(format!(
-                    "stopped after {written} of {total} changes: GitHub keeps failing: {err:#}; \
-                     run `aftercare sync` again later to resume"
+                    "stopped after {written} of {total} changes: {} keeps failing: {err:#}; \
+                     run `aftercare sync` again later to resume",
+                    tracker.name()
                 ));
                 return out;
             }
@@ -111,36 +107,29 @@ pub async fn apply<T: Tracker>(
     out
 }
 
-/// The message for a run stopped by a spent budget.
+/// The message for a run stopped by a spent budget of `tracker` (`GitHub`).
 pub fn budget_message(
+    tracker: &str,
     written: usize,
     total: usize,
     reset: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> String {
-    stop_message(
-        written,
-        total,
-        "the GitHub API budget is spent until",
-        reset,
-        now,
-    )
+    let why = format!("the {tracker} API budget is spent until");
+    stop_message(written, total, &why, reset, now)
 }
 
-/// The message for a run stopped by GitHub's secondary rate limit.
-pub fn secondary_limit_message(
+/// The message for a run stopped by a rate limit (`GitHub's secondary rate limit`) that asks
+/// for a longer wait than is honoured.
+pub fn rate_limit_message(
+    limit: &str,
     written: usize,
     total: usize,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> String {
-    stop_message(
-        written,
-        total,
-        "GitHub's secondary rate limit asks to wait until",
-        until,
-        now,
-    )
+    let why = format!("{limit} asks to wait until");
+    stop_message(written, total, &why, until, now)
 }
 
 /// "stopped after 3 of 5 changes: {why} {when} (in about N min); run again after that".
@@ -163,40 +152,38 @@ fn stop_message(
 async fn apply_one<T: Tracker>(
     tracker: &T,
     change: &Change,
-    login: &str,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Option<TrackedIssue>, TrackerError> {
     match change {
         Change::Unchanged { .. } => Ok(None),
-        Change::Create { key, issue } => {
-            create(tracker, key, issue, login, on_event).await.map(Some)
-        }
-        Change::Update { number, edit, .. } => edit_issue(tracker, *number, edit, on_event).await,
+        Change::Create { key, issue } => create(tracker, key, issue, on_event).await.map(Some),
+        Change::Update { issue, edit, .. } => edit_issue(tracker, issue, edit, on_event).await,
         Change::Close {
-            number,
+            issue: target,
             edit,
             comment,
             ..
         }
         | Change::Reopen {
-            number,
+            issue: target,
             edit,
             comment,
             ..
         }
         | Change::CloseDuplicate {
-            number,
+            issue: target,
             edit,
             comment,
             ..
         } => {
-            let issue = edit_issue(tracker, *number, edit, on_event).await?;
-            // (`issue` is `None` only when nothing but assignees was to change.)
-            match tracker.comment(*number, comment).await {
+            let issue = edit_issue(tracker, target, edit, on_event).await?;
+            // (`issue` is `None` when nothing but assignees was to change, or when the
+            // tracker's answer does not describe the issue.)
+            match tracker.comment(target, comment).await {
                 Ok(()) => {}
                 // Sending it again could post it twice; a missing comment is the lesser harm.
                 Err(TrackerError::OutcomeUnknown { source, .. }) => on_event(Event::Warning(
-                    format!("the comment on issue #{number} may not have been posted: {source:#}"),
+                    format!("the comment on issue {target} may not have been posted: {source:#}"),
                 )),
                 Err(err) => return Err(err),
             }
@@ -208,16 +195,16 @@ async fn apply_one<T: Tracker>(
 /// Edits an issue; when the owner cannot be assigned, edits without assignees and warns.
 async fn edit_issue<T: Tracker>(
     tracker: &T,
-    number: u64,
+    issue: &IssueRef,
     edit: &IssueEdit,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Option<TrackedIssue>, TrackerError> {
-    match tracker.edit_issue(number, edit).await {
+    match tracker.edit_issue(issue, edit).await {
         Err(TrackerError::Invalid {
             field: Some(field), ..
         }) if field == "assignees" && edit.assignees.is_some() => {
             on_event(Event::Warning(format!(
-                "issue #{number}: {} cannot be assigned in this repository; fix the task's \
+                "issue {issue}: {} cannot be assigned in this repository; fix the task's \
                  owner (assignees left as they are)",
                 edit.assignees.as_deref().unwrap_or_default().join(", ")
             )));
@@ -228,9 +215,9 @@ async fn edit_issue<T: Tracker>(
             if edit.is_empty() {
                 return Ok(None);
             }
-            tracker.edit_issue(number, &edit).await.map(Some)
+            tracker.edit_issue(issue, &edit).await
         }
-        other => other.map(Some),
+        other => other,
     }
 }
 
@@ -239,7 +226,6 @@ async fn create<T: Tracker>(
     tracker: &T,
     key: &TaskKey,
     issue: &NewIssue,
-    login: &str,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<TrackedIssue, TrackerError> {
     let mut issue = issue.clone();
@@ -259,7 +245,7 @@ async fn create<T: Tracker>(
                 issue.assignees.clear();
             }
             Err(TrackerError::OutcomeUnknown { what, source }) => {
-                if let Some(found) = find_created(tracker, key, login).await? {
+                if let Some(found) = tracker.find_created(key).await? {
                     return Ok(found);
                 }
                 if attempt >= CREATE_ATTEMPTS {
@@ -269,25 +255,6 @@ async fn create<T: Tracker>(
             Err(err) => return Err(err),
         }
     }
-}
-
-/// The issue for `key` among those the syncing identity created last, if GitHub has one.
-async fn find_created<T: Tracker>(
-    tracker: &T,
-    key: &TaskKey,
-    login: &str,
-) -> Result<Option<TrackedIssue>, TrackerError> {
-    let query = IssueQuery {
-        creator: (!login.is_empty()).then(|| login.to_string()),
-        order: ListOrder::NewestCreated,
-        ..IssueQuery::default()
-    };
-    let page = tracker.list_page(&query, None).await?;
-    Ok(page
-        .issues
-        .into_iter()
-        .filter(|i| i.author == login)
-        .find(|i| marker::find_key(&i.body).as_ref() == Some(key)))
 }
 
 #[cfg(test)]
@@ -300,7 +267,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2024, 5, 1, 14, 0, 0).unwrap();
         let reset = Utc.with_ymd_and_hms(2024, 5, 1, 14, 41, 30).unwrap();
         assert_eq!(
-            budget_message(12, 34, reset, now),
+            budget_message("GitHub", 12, 34, reset, now),
             "stopped after 12 of 34 changes: the GitHub API budget is spent until \
              2024-05-01 14:41:30 UTC (in about 42 min); run `aftercare sync` again after that \
              to resume"
@@ -314,7 +281,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2024, 5, 1, 14, 0, 0).unwrap();
         let until = Utc.with_ymd_and_hms(2024, 5, 1, 14, 5, 1).unwrap();
         assert_eq!(
-            secondary_limit_message(0, 34, until, now),
+            rate_limit_message("GitHub's secondary rate limit", 0, 34, until, now),
             "stopped after 0 of 34 changes: GitHub's secondary rate limit asks to wait until \
              2024-05-01 14:05:01 UTC (in about 6 min); run `aftercare sync` again after that \
              to resume"

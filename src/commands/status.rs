@@ -21,6 +21,7 @@ use crate::plan::issue_index::{Fetched, fetch};
 use crate::readme::{self, BadgeImage};
 use crate::report::{self, Format, annotations, markdown};
 use crate::status::{self, StatusInputs, StatusReport};
+use crate::tracker::Tracker;
 use crate::tracker::github::{ConnectOptions, GitHub};
 
 #[derive(Debug, Args)]
@@ -97,16 +98,12 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
         ..ConnectOptions::default()
     };
     let fetched = runtime
-        .block_on(read_issues(&target, options, &config.labels))
+        .block_on(async {
+            // octocrab's client must be built inside the runtime.
+            let tracker = GitHub::connect(&target, options)?;
+            read_issues(&tracker, &config.labels, globals.verbose).await
+        })
         .with_context(|| format!("cannot read the issues of {}", target.repo))?;
-    for (key, issue) in fetched.index.untrusted() {
-        eprintln!(
-            "warning: ignored issue #{} marked for task {key}: its author {} is neither this \
-             token's account nor an owner, member or collaborator of the repository",
-            issue.number,
-            report::text::terminal_safe(&issue.author)
-        );
-    }
 
     let now = Utc::now().trunc_subsecs(0);
     let repo = target.repo.to_string();
@@ -170,18 +167,26 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
     Ok(crate::exit::OK)
 }
 
-/// Lists the repository's issues through the path shared with `sync`, keeping the ETags for
-/// the next run (the listing watermark is sync's alone to move).
-async fn read_issues(
-    target: &crate::tracker::github::target::Target,
-    options: ConnectOptions,
+/// Lists the tracker's issues through the path shared with `sync`, keeping the tracker's
+/// caches for the next run (listing state a sync records is sync's alone to move), and warns
+/// about look-alikes whose authors the tracker does not trust.
+pub async fn read_issues<T: Tracker>(
+    tracker: &T,
     labels: &[String],
+    verbose: u8,
 ) -> anyhow::Result<Fetched> {
-    let verbose = options.verbose;
-    let tracker = GitHub::connect(target, options)?;
-    let fetched = fetch(&tracker, labels).await?;
-    if let Err(err) = tracker.save_cache() {
+    let fetched = fetch(tracker, labels).await?;
+    if let Err(err) = tracker.save() {
         eprintln!("warning: {err:#}");
+    }
+    for (key, issue) in fetched.index.untrusted() {
+        eprintln!(
+            "warning: ignored issue {} marked for task {key}: its author {} is neither this \
+             token's account nor {}",
+            issue.issue,
+            report::text::terminal_safe(&issue.author),
+            tracker.trust_rule()
+        );
     }
     if verbose > 0 {
         let s = tracker.stats();

@@ -19,14 +19,17 @@
 //!
 //! Nothing here does I/O or looks at the clock; the same inputs always give the same plan.
 
+pub mod content;
 pub mod issue_index;
 
 use std::collections::BTreeSet;
 
 use crate::model::{Postmortem, PostmortemStatus, TaskKey};
 use crate::plan::issue_index::IssueIndex;
-use crate::tracker::markdown::{self as marker, Owned};
-use crate::tracker::{IssueEdit, IssueState, NewIssue, StateReason, TrackedIssue};
+use crate::tracker::{
+    IssueEdit, IssueRef, IssueState, IssueText, LabelChange, NewIssue, Owned, StateChange,
+    TrackedIssue,
+};
 
 /// What the planner needs to know.
 #[derive(Debug, Clone, Copy)]
@@ -36,8 +39,10 @@ pub struct PlanInput<'a> {
     pub index: &'a IssueIndex,
     /// The labels every issue carries, from aftercare.yml.
     pub labels: &'a [String],
-    /// The repository's page, for links to postmortem files.
-    pub repo_web_url: &'a str,
+    /// How the tracker writes issue text.
+    pub text: &'a dyn IssueText,
+    /// Who the tracker trusts besides the syncing identity, for warnings about look-alikes.
+    pub trust_rule: &'a str,
 }
 
 /// Why an issue is closed as not planned.
@@ -60,14 +65,14 @@ pub enum Change {
     },
     Update {
         key: TaskKey,
-        number: u64,
+        issue: IssueRef,
         title: String,
         edit: IssueEdit,
     },
     /// Close as not planned; `edit` closes and notes it in the body, then `comment` says why.
     Close {
         key: TaskKey,
-        number: u64,
+        issue: IssueRef,
         title: String,
         reason: Removal,
         edit: IssueEdit,
@@ -75,22 +80,22 @@ pub enum Change {
     },
     Reopen {
         key: TaskKey,
-        number: u64,
+        issue: IssueRef,
         title: String,
         edit: IssueEdit,
         comment: String,
     },
     CloseDuplicate {
         key: TaskKey,
-        number: u64,
+        issue: IssueRef,
         title: String,
-        kept: u64,
+        kept: IssueRef,
         edit: IssueEdit,
         comment: String,
     },
     Unchanged {
         key: TaskKey,
-        number: u64,
+        issue: IssueRef,
         title: String,
     },
 }
@@ -107,15 +112,15 @@ impl Change {
         }
     }
 
-    /// The issue number, `None` for a create.
-    pub fn number(&self) -> Option<u64> {
+    /// The issue changed, `None` for a create.
+    pub fn issue(&self) -> Option<&IssueRef> {
         match self {
             Change::Create { .. } => None,
-            Change::Update { number, .. }
-            | Change::Close { number, .. }
-            | Change::Reopen { number, .. }
-            | Change::CloseDuplicate { number, .. }
-            | Change::Unchanged { number, .. } => Some(*number),
+            Change::Update { issue, .. }
+            | Change::Close { issue, .. }
+            | Change::Reopen { issue, .. }
+            | Change::CloseDuplicate { issue, .. }
+            | Change::Unchanged { issue, .. } => Some(issue),
         }
     }
 
@@ -202,7 +207,7 @@ impl Plan {
     }
 }
 
-/// What the YAML says a task's issue should be.
+/// What the YAML says a task's issue should be, in the tracker's text.
 struct Desired {
     title: String,
     body: String,
@@ -233,16 +238,19 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
                     .filter(|o| !o.is_empty())
                     .collect(),
             };
+            let mut content = content::issue_content(pm, task);
+            content.owned = owned.clone();
             let desired = Desired {
-                title: marker::issue_title(task),
-                body: marker::issue_body(pm, task, input.repo_web_url, &owned),
+                title: input.text.title(&task.title),
+                body: input.text.body(&content),
                 owned,
             };
             let issues = input.index.all(&key);
             let Some((kept, duplicates)) = issues.split_first() else {
                 out.changes.push(Change::Create {
-                    key,
+                    key: key.clone(),
                     issue: NewIssue {
+                        key,
                         title: desired.title,
                         body: desired.body,
                         labels: desired.owned.labels,
@@ -251,23 +259,27 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
                 });
                 continue;
             };
-            out.changes
-                .push(reconcile(&key, kept, &desired, &pm.file_display()));
-            for dup in duplicates.iter().filter(|d| d.state == IssueState::Open) {
+            out.changes.push(reconcile(
+                &key,
+                kept,
+                &desired,
+                &pm.file_display(),
+                input.text,
+            ));
+            for dup in duplicates.iter().filter(|d| d.state.is_open()) {
                 out.changes.push(Change::CloseDuplicate {
                     key: key.clone(),
-                    number: dup.number,
+                    issue: dup.issue.clone(),
                     title: dup.title.clone(),
-                    kept: kept.number,
+                    kept: kept.issue.clone(),
                     edit: IssueEdit {
-                        state: Some(IssueState::Closed),
-                        state_reason: Some(StateReason::Duplicate),
+                        state: Some(StateChange::DropDuplicate),
                         ..IssueEdit::default()
                     },
                     comment: format!(
-                        "Duplicate of #{}: aftercare keeps one issue per task (`{key}`), the \
+                        "Duplicate of {}: aftercare keeps one issue per task (`{key}`), the \
                          oldest one.",
-                        kept.number
+                        kept.issue
                     ),
                 });
             }
@@ -276,20 +288,15 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
 
     for key in input.index.keys().filter(|k| !wanted.contains(*k)) {
         let reason = removal_reason(input.postmortems, key);
-        for issue in input
-            .index
-            .all(key)
-            .iter()
-            .filter(|i| i.state == IssueState::Open)
-        {
+        for issue in input.index.all(key).iter().filter(|i| i.state.is_open()) {
+            let body = input.text.with_removal_note(&issue.body);
             out.changes.push(Change::Close {
                 key: key.clone(),
-                number: issue.number,
+                issue: issue.issue.clone(),
                 title: issue.title.clone(),
                 edit: IssueEdit {
-                    body: Some(marker::with_closed_note(&issue.body)),
-                    state: Some(IssueState::Closed),
-                    state_reason: Some(StateReason::NotPlanned),
+                    body: (body != issue.body).then_some(body),
+                    state: Some(StateChange::DropNotPlanned),
                     ..IssueEdit::default()
                 },
                 comment: removal_comment(key, &reason),
@@ -300,26 +307,44 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
 
     for (key, issue) in input.index.untrusted() {
         out.warnings.push(format!(
-            "ignored issue #{} by {}: it carries the marker of {key}, but its author is neither \
-             the syncing identity nor a repository owner, member or collaborator",
-            issue.number, issue.author
+            "ignored issue {} by {}: it carries the marker of {key}, but its author is neither \
+             the syncing identity nor {}",
+            issue.issue, issue.author, input.trust_rule
         ));
     }
     out
 }
 
 /// The change for a task whose issue exists.
-fn reconcile(key: &TaskKey, issue: &TrackedIssue, desired: &Desired, file: &str) -> Change {
-    let previously = marker::find_owned(&issue.body).unwrap_or_default();
+fn reconcile(
+    key: &TaskKey,
+    issue: &TrackedIssue,
+    desired: &Desired,
+    file: &str,
+    text: &dyn IssueText,
+) -> Change {
+    let previously = issue.owned.clone().unwrap_or_default();
     let mut edit = IssueEdit::default();
     if issue.title != desired.title {
         edit.title = Some(desired.title.clone());
     }
-    if !marker::same_body(&issue.body, &desired.body) {
+    if !text.same_body(&issue.body, &desired.body) {
         edit.body = Some(desired.body.clone());
     }
-    if let Some(labels) = merge(&issue.labels, &previously.labels, &desired.owned.labels) {
-        edit.labels = Some(labels);
+    if let Some(all) = merge(&issue.labels, &previously.labels, &desired.owned.labels) {
+        let has = |set: &[String], name: &str| set.iter().any(|s| s.eq_ignore_ascii_case(name));
+        edit.labels = Some(LabelChange {
+            add: all
+                .iter()
+                .filter(|l| !has(&issue.labels, l))
+                .cloned()
+                .collect(),
+            remove: (issue.labels.iter())
+                .filter(|l| !has(&all, l))
+                .cloned()
+                .collect(),
+            all,
+        });
     }
     if let Some(assignees) = merge(
         &issue.assignees,
@@ -328,15 +353,12 @@ fn reconcile(key: &TaskKey, issue: &TrackedIssue, desired: &Desired, file: &str)
     ) {
         edit.assignees = Some(assignees);
     }
-    let reopen = issue.state == IssueState::Closed
-        && issue.state_reason == Some(StateReason::NotPlanned)
-        && marker::closed_for_removal(&issue.body);
+    let reopen = matches!(issue.state, IssueState::Dropped(_)) && issue.removed_by_aftercare;
     if reopen {
-        edit.state = Some(IssueState::Open);
-        edit.state_reason = Some(StateReason::Reopened);
+        edit.state = Some(StateChange::Reopen);
         return Change::Reopen {
             key: key.clone(),
-            number: issue.number,
+            issue: issue.issue.clone(),
             title: desired.title.clone(),
             edit,
             comment: format!(
@@ -348,13 +370,13 @@ fn reconcile(key: &TaskKey, issue: &TrackedIssue, desired: &Desired, file: &str)
     if edit.is_empty() {
         Change::Unchanged {
             key: key.clone(),
-            number: issue.number,
+            issue: issue.issue.clone(),
             title: issue.title.clone(),
         }
     } else {
         Change::Update {
             key: key.clone(),
-            number: issue.number,
+            issue: issue.issue.clone(),
             title: desired.title.clone(),
             edit,
         }
@@ -427,10 +449,18 @@ fn removal_comment(key: &TaskKey, reason: &Removal) -> String {
 mod tests {
     use super::*;
     use crate::model::{Priority, Task, TaskType};
-    use crate::tracker::AuthorAssociation;
+    use crate::tracker::markdown::{self as marker, Markdown};
     use chrono::{DateTime, TimeZone, Utc};
 
     const WEB: &str = "https://github.com/acme/web";
+    const TRUST: &str = "a repository owner, member or collaborator";
+
+    fn text() -> Markdown {
+        Markdown {
+            file_base: format!("{WEB}/blob/HEAD"),
+            max_title_chars: marker::GITHUB_MAX_TITLE_CHARS,
+        }
+    }
 
     fn task(id: &str, title: &str) -> Task {
         Task {
@@ -465,7 +495,8 @@ mod tests {
             postmortems: std::slice::from_ref(pm),
             index: &IssueIndex::default(),
             labels: &labels,
-            repo_web_url: WEB,
+            text: &text(),
+            trust_rule: TRUST,
         });
         let Some(Change::Create { issue, .. }) =
             plan.changes.into_iter().find(|c| c.key().task() == task_id)
@@ -473,18 +504,20 @@ mod tests {
             panic!("no create for {task_id}");
         };
         TrackedIssue {
-            number,
+            issue: IssueRef::numbered(number, format!("{WEB}/issues/{number}")),
+            task: marker::find_key(&issue.body),
+            trusted: true,
+            owned: marker::find_owned(&issue.body),
+            removed_by_aftercare: false,
             title: issue.title,
             body: issue.body,
             state: IssueState::Open,
-            state_reason: None,
             labels: issue.labels,
             assignees: issue.assignees,
             author: "octocat".into(),
-            author_association: AuthorAssociation::Owner,
             created_at: at(number as u32),
             updated_at: at(number as u32),
-            url: format!("{WEB}/issues/{number}"),
+            closed_at: None,
         }
     }
 
@@ -493,20 +526,21 @@ mod tests {
     }
 
     fn run(postmortems: &[Postmortem], issues: Vec<TrackedIssue>) -> Plan {
-        let index = IssueIndex::build(issues, "octocat");
+        let index = IssueIndex::build(issues);
         plan(PlanInput {
             postmortems,
             index: &index,
             labels: &config_labels(),
-            repo_web_url: WEB,
+            text: &text(),
+            trust_rule: TRUST,
         })
     }
 
     fn actions(plan: &Plan) -> Vec<String> {
         plan.changes
             .iter()
-            .map(|c| match c.number() {
-                Some(n) => format!("{} #{n} {}", c.action(), c.key()),
+            .map(|c| match c.issue() {
+                Some(n) => format!("{} {n} {}", c.action(), c.key()),
                 None => format!("{} {}", c.action(), c.key()),
             })
             .collect()
@@ -586,7 +620,7 @@ mod tests {
             panic!("{plan:?}")
         };
         assert_eq!(
-            edit.labels.as_deref(),
+            edit.labels.as_ref().map(|l| l.all.as_slice()),
             Some(
                 &[
                     "triaged".to_string(),
@@ -615,7 +649,7 @@ mod tests {
             panic!("{plan:?}")
         };
         assert_eq!(
-            edit.labels.as_deref(),
+            edit.labels.as_ref().map(|l| l.all.as_slice()),
             Some(
                 &[
                     "postmortem".to_string(),
@@ -651,8 +685,7 @@ mod tests {
             vec![task("t1", "One")],
         )];
         let mut issue = issue_for(1, &pms[0], "t1");
-        issue.state = IssueState::Closed;
-        issue.state_reason = Some(StateReason::Completed);
+        issue.state = IssueState::Done;
         assert_eq!(
             actions(&run(&pms, vec![issue.clone()])),
             ["unchanged #1 pm-a/t1"]
@@ -664,7 +697,7 @@ mod tests {
         };
         assert_eq!(edit.state, None);
         // A person closing as not planned is also left alone: only aftercare's own note reopens.
-        issue.state_reason = Some(StateReason::NotPlanned);
+        issue.state = IssueState::Dropped("not planned".into());
         pms[0].tasks[0].title = "One".into();
         assert_eq!(actions(&run(&pms, vec![issue])), ["unchanged #1 pm-a/t1"]);
     }
@@ -704,8 +737,7 @@ mod tests {
             "Closed as not planned by aftercare: task `t2` was removed from \
              `postmortems/pm-a.yaml`. If the task comes back, this issue is reopened."
         );
-        assert_eq!(edit.state, Some(IssueState::Closed));
-        assert_eq!(edit.state_reason, Some(StateReason::NotPlanned));
+        assert_eq!(edit.state, Some(StateChange::DropNotPlanned));
         assert!(marker::closed_for_removal(edit.body.as_deref().unwrap()));
         assert_eq!(plan.summary().closed, 1);
     }
@@ -739,8 +771,7 @@ mod tests {
     fn a_removed_task_whose_issue_is_already_closed_changes_nothing() {
         let full = pm("pm-a", PostmortemStatus::Published, vec![task("t1", "One")]);
         let mut issue = issue_for(1, &full, "t1");
-        issue.state = IssueState::Closed;
-        issue.state_reason = Some(StateReason::Completed);
+        issue.state = IssueState::Done;
         let empty = [pm("pm-a", PostmortemStatus::Published, vec![])];
         assert_eq!(run(&empty, vec![issue]).changes, vec![]);
     }
@@ -754,15 +785,14 @@ mod tests {
         )];
         let mut issue = issue_for(1, &pms[0], "t1");
         issue.body = marker::with_closed_note(&issue.body);
-        issue.state = IssueState::Closed;
-        issue.state_reason = Some(StateReason::NotPlanned);
+        issue.removed_by_aftercare = true;
+        issue.state = IssueState::Dropped("not planned".into());
         let plan = run(&pms, vec![issue]);
         assert_eq!(actions(&plan), ["reopen #1 pm-a/t1"]);
         let Change::Reopen { edit, comment, .. } = &plan.changes[0] else {
             panic!()
         };
-        assert_eq!(edit.state, Some(IssueState::Open));
-        assert_eq!(edit.state_reason, Some(StateReason::Reopened));
+        assert_eq!(edit.state, Some(StateChange::Reopen));
         assert!(!marker::closed_for_removal(edit.body.as_deref().unwrap()));
         assert_eq!(
             comment,
@@ -781,9 +811,9 @@ mod tests {
         let kept = issue_for(3, &pms[0], "t1");
         let mut newer = issue_for(7, &pms[0], "t1");
         newer.author = "collaborator".into();
-        newer.author_association = AuthorAssociation::Collaborator;
+        newer.trusted = true;
         let mut closed_dup = issue_for(9, &pms[0], "t1");
-        closed_dup.state = IssueState::Closed;
+        closed_dup.state = IssueState::Done;
         let plan = run(&pms, vec![newer, closed_dup, kept]);
         assert_eq!(
             actions(&plan),
@@ -798,8 +828,8 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(*kept, 3);
-        assert_eq!(edit.state_reason, Some(StateReason::Duplicate));
+        assert_eq!(kept.display, "#3");
+        assert_eq!(edit.state, Some(StateChange::DropDuplicate));
         assert_eq!(
             comment,
             "Duplicate of #3: aftercare keeps one issue per task (`pm-a/t1`), the oldest one."
@@ -815,9 +845,8 @@ mod tests {
         )];
         let mut fake = issue_for(1, &pms[0], "t1");
         fake.author = "mallory".into();
-        fake.author_association = AuthorAssociation::None;
-        fake.state = IssueState::Closed;
-        fake.state_reason = Some(StateReason::Completed);
+        fake.trusted = false;
+        fake.state = IssueState::Done;
         let plan = run(&pms, vec![fake]);
         assert_eq!(actions(&plan), ["create pm-a/t1"]);
         assert_eq!(
@@ -830,19 +859,6 @@ mod tests {
     }
 
     #[test]
-    fn the_syncing_identity_is_trusted_whatever_its_association() {
-        let pms = [pm(
-            "pm-a",
-            PostmortemStatus::Published,
-            vec![task("t1", "One")],
-        )];
-        let mut bot = issue_for(1, &pms[0], "t1");
-        bot.author = "octocat".into();
-        bot.author_association = AuthorAssociation::None;
-        assert_eq!(actions(&run(&pms, vec![bot])), ["unchanged #1 pm-a/t1"]);
-    }
-
-    #[test]
     fn issues_without_a_marker_are_not_touched() {
         let pms = [pm(
             "pm-a",
@@ -851,6 +867,7 @@ mod tests {
         )];
         let mut other = issue_for(1, &pms[0], "t1");
         other.body = "a bug report".into();
+        other.task = None;
         assert_eq!(actions(&run(&pms, vec![other])), ["create pm-a/t1"]);
     }
 

@@ -44,7 +44,8 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "due", "id", "issue", "overdue", "owner", "priority", "state", "title", "url"
+                "due", "id", "issue", "overdue", "owner", "priority", "ref", "state", "title",
+                "url"
             ]
         );
         assert_eq!(

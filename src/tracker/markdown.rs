@@ -1,4 +1,4 @@
-//! The hidden marker that ties an issue to its task, and the issue text aftercare writes.
+//! The issue text GitHub and GitLab share: Markdown with hidden notes.
 //!
 //! An issue belongs to a task when its body carries `<!-- aftercare:task=<pm-id>/<task-id> -->`
 //! (whitespace inside the comment is tolerated, so a person reformatting the body does not
@@ -6,17 +6,20 @@
 //! labels and assignee it set, so that a label dropped from the YAML can be taken off again
 //! without touching labels people added) and, when it closed the issue because the task was
 //! removed, a note saying so (so that the issue is reopened when the task comes back, while an
-//! issue a person closed stays closed). Everything here is pure text; nothing does I/O, and
-//! nothing may panic on any body, however malformed.
+//! issue a person closed stays closed). [`Markdown`] renders an [`IssueContent`] into such a
+//! body; the free functions read the notes back. Everything here is pure text; nothing does
+//! I/O, and nothing may panic on any body, however malformed.
 
-use serde::{Deserialize, Serialize};
+use crate::model::TaskKey;
+use crate::tracker::{IssueContent, IssueText, Owned};
 
-use crate::model::{Postmortem, Task, TaskKey};
-
-/// GitHub refuses longer bodies ("body is too long (maximum is 65536 characters)").
+/// GitHub refuses longer bodies ("body is too long (maximum is 65536 characters)"); GitLab
+/// accepts about a million, so GitHub's limit serves both.
 pub const MAX_BODY_CHARS: usize = 65_536;
 /// GitHub refuses titles past 256 characters.
-pub const MAX_TITLE_CHARS: usize = 256;
+pub const GITHUB_MAX_TITLE_CHARS: usize = 256;
+/// GitLab refuses titles past 255 characters.
+pub const GITLAB_MAX_TITLE_CHARS: usize = 255;
 
 /// The note aftercare adds to the body of an issue it closed because its task was removed.
 pub const CLOSED_FOR_REMOVAL: &str = "<!-- aftercare:closed=task-removed -->";
@@ -33,15 +36,6 @@ pub fn find_key(body: &str) -> Option<TaskKey> {
         let rest = rest.trim_start().strip_prefix('=')?;
         TaskKey::parse(rest.trim())
     })
-}
-
-/// What aftercare set on an issue from the YAML, as recorded in the issue's body.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Owned {
-    #[serde(default)]
-    pub labels: Vec<String>,
-    #[serde(default)]
-    pub assignees: Vec<String>,
 }
 
 /// The hidden note recording what aftercare owns on an issue.
@@ -84,56 +78,69 @@ fn comments(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The title of a task's issue, shortened to what GitHub accepts.
-pub fn issue_title(task: &Task) -> String {
-    truncate_chars(task.title.trim(), MAX_TITLE_CHARS)
+/// Markdown issue text, with the link to the postmortem file under `file_base`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Markdown {
+    /// Where files of the default branch are shown: `https://github.com/OWNER/NAME/blob/HEAD`
+    /// (GitHub resolves `HEAD` to the default branch), or
+    /// `https://gitlab.com/group/project/-/blob/main`.
+    pub file_base: String,
+    /// The longest title the tracker accepts, in characters.
+    pub max_title_chars: usize,
 }
 
-/// The body aftercare writes for a task. `repo_web_url` is the repository's page,
-/// `https://github.com/OWNER/NAME`; the link to the postmortem goes through `blob/HEAD`, which
-/// GitHub resolves to the default branch.
-pub fn issue_body(pm: &Postmortem, task: &Task, repo_web_url: &str, owned: &Owned) -> String {
-    let file = pm.file_display();
-    let mut facts = vec![format!(
-        "- **Incident:** [{}]({}/blob/HEAD/{})",
-        one_line(&pm.title),
-        repo_web_url.trim_end_matches('/'),
-        file
-    )];
-    if let Some(measure) = task
-        .measure
-        .as_ref()
-        .and_then(|id| pm.measures.iter().find(|m| &m.id == id))
-    {
-        facts.push(format!("- **Measure:** {}", one_line(&measure.title)));
+impl IssueText for Markdown {
+    fn title(&self, title: &str) -> String {
+        truncate_chars(title.trim(), self.max_title_chars)
     }
-    if let Some(kind) = task.kind {
-        facts.push(format!("- **Type:** {kind}"));
-    }
-    if let Some(priority) = task.priority {
-        facts.push(format!("- **Priority:** {priority}"));
-    }
-    if let Some(due) = task.due {
-        facts.push(format!("- **Due:** {}", due.format("%Y-%m-%d")));
-    }
-    let tail = format!(
-        "{}\n\n_Kept in step with `{}` by aftercare: edit the postmortem, not this text._\n\n{}\n{}\n",
-        facts.join("\n"),
-        file,
-        owned_note(owned),
-        task_marker(&pm.key_of(task)),
-    );
-    let description = task
-        .description
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty());
-    match description {
-        None => tail,
-        Some(d) => {
-            let room = MAX_BODY_CHARS.saturating_sub(tail.chars().count() + 2);
-            format!("{}\n\n{tail}", truncate_chars(d, room))
+
+    fn body(&self, content: &IssueContent) -> String {
+        let file = &content.file;
+        let mut facts = vec![format!(
+            "- **Incident:** [{}]({}/{})",
+            one_line(&content.incident),
+            self.file_base.trim_end_matches('/'),
+            file
+        )];
+        if let Some(measure) = &content.measure {
+            facts.push(format!("- **Measure:** {}", one_line(measure)));
         }
+        if let Some(kind) = content.kind {
+            facts.push(format!("- **Type:** {kind}"));
+        }
+        if let Some(priority) = content.priority {
+            facts.push(format!("- **Priority:** {priority}"));
+        }
+        if let Some(due) = content.due {
+            facts.push(format!("- **Due:** {}", due.format("%Y-%m-%d")));
+        }
+        let tail = format!(
+            "{}\n\n_Kept in step with `{}` by aftercare: edit the postmortem, not this text._\n\n{}\n{}\n",
+            facts.join("\n"),
+            file,
+            owned_note(&content.owned),
+            task_marker(&content.key),
+        );
+        let description = content
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
+        match description {
+            None => tail,
+            Some(d) => {
+                let room = MAX_BODY_CHARS.saturating_sub(tail.chars().count() + 2);
+                format!("{}\n\n{tail}", truncate_chars(d, room))
+            }
+        }
+    }
+
+    fn same_body(&self, current: &str, desired: &str) -> bool {
+        same_body(current, desired)
+    }
+
+    fn with_removal_note(&self, body: &str) -> String {
+        with_closed_note(body)
     }
 }
 
@@ -180,8 +187,21 @@ fn truncate_chars(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Measure, Priority, TaskType};
+    use crate::model::{Measure, Postmortem, Priority, Task, TaskType};
     use chrono::NaiveDate;
+
+    fn github() -> Markdown {
+        Markdown {
+            file_base: "https://github.com/acme/web/blob/HEAD".into(),
+            max_title_chars: GITHUB_MAX_TITLE_CHARS,
+        }
+    }
+
+    fn issue_body(pm: &Postmortem, task: &Task, owned: &Owned) -> String {
+        let mut content = crate::plan::content::issue_content(pm, task);
+        content.owned = owned.clone();
+        github().body(&content)
+    }
 
     fn task() -> Task {
         Task {
@@ -251,7 +271,7 @@ mod tests {
             labels: vec!["postmortem".into(), "security".into()],
             assignees: vec!["alice".into()],
         };
-        let body = issue_body(&pm, &pm.tasks[0], "https://github.com/acme/web", &owned);
+        let body = issue_body(&pm, &pm.tasks[0], &owned);
         assert_eq!(
             body,
             "Rate-limit per client at the edge.\n\n\
@@ -288,19 +308,14 @@ mod tests {
         let mut pm = postmortem();
         pm.tasks[0].description = Some("x".repeat(100_000));
         pm.tasks[0].title = "t".repeat(300);
-        let body = issue_body(
-            &pm,
-            &pm.tasks[0],
-            "https://github.com/acme/web",
-            &Owned::default(),
-        );
+        let body = issue_body(&pm, &pm.tasks[0], &Owned::default());
         assert_eq!(body.chars().count(), MAX_BODY_CHARS);
         assert_eq!(
             find_key(&body),
             Some(TaskKey::new("2023-05-10-ddos", "add-waf"))
         );
-        let title = issue_title(&pm.tasks[0]);
-        assert_eq!(title.chars().count(), MAX_TITLE_CHARS);
+        let title = github().title(&pm.tasks[0].title);
+        assert_eq!(title.chars().count(), GITHUB_MAX_TITLE_CHARS);
         assert!(title.ends_with('…'));
         let closed = with_closed_note(&body);
         assert!(closed.chars().count() <= MAX_BODY_CHARS);

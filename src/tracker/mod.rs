@@ -1,148 +1,203 @@
 //! The issue tracker as aftercare sees it: a small interface in our own types.
 //!
-//! Everything outside this module speaks of [`TrackedIssue`], [`IssueState`] and
-//! [`StateReason`]; only [`github`] knows about octocrab, HTTP and GitHub's JSON. A second
-//! tracker (GitLab, Jira) is a new submodule implementing [`Tracker`], not edits elsewhere.
+//! The core (planning, the issue index, sync and status) speaks only of [`TrackedIssue`],
+//! [`IssueRef`], [`IssueState`] and [`IssueEdit`]. Each tracker lives in its own folder with its
+//! wire types, client and mapping, and answers in these terms the questions whose answers
+//! differ between trackers: which task an issue belongs to, whether its author is trusted, and
+//! whether it is open, done or dropped. How a tracker lists issues (pages, watermarks, caches)
+//! is its own business behind [`Tracker::list`]. Nothing outside this module names octocrab,
+//! HTTP or a tracker's JSON.
+//!
+//! - [`github`]: GitHub and GitHub Enterprise Server, over octocrab;
+//! - [`gitlab`]: gitlab.com and self-managed GitLab, over reqwest;
+//! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes).
 
 pub mod github;
 pub mod markdown;
 
+use std::fmt;
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Whether an issue is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IssueState {
-    Open,
-    Closed,
+use crate::model::{Priority, TaskKey, TaskType};
+
+/// How an issue is named: the tracker's own id for it, the short reference people read, and
+/// its page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IssueRef {
+    /// Opaque to everything but the tracker: `12` on GitHub (the number), `12` on GitLab (the
+    /// project-scoped iid), `OPS-12` on Jira (the key).
+    pub id: String,
+    /// The issue's number where the tracker numbers issues (GitHub, GitLab), else `None`.
+    pub number: Option<u64>,
+    /// What people write to name it: `#12`, `OPS-12`.
+    pub display: String,
+    /// The issue's page for people.
+    pub url: String,
 }
 
-/// Why an issue was closed (or that it was reopened), as GitHub records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StateReason {
-    Completed,
-    NotPlanned,
-    Duplicate,
-    Reopened,
-}
-
-/// How the author of an issue relates to the repository (GitHub's `author_association`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AuthorAssociation {
-    Owner,
-    Member,
-    Collaborator,
-    Contributor,
-    FirstTimer,
-    FirstTimeContributor,
-    Mannequin,
-    None,
-    #[serde(other)]
-    Unknown,
-}
-
-impl AuthorAssociation {
-    /// Owners, organisation members and collaborators can be trusted to speak for a task.
-    pub fn is_trusted(self) -> bool {
-        matches!(
-            self,
-            AuthorAssociation::Owner | AuthorAssociation::Member | AuthorAssociation::Collaborator
-        )
+impl IssueRef {
+    /// The reference of a numbered issue (GitHub, GitLab): `#12`.
+    pub fn numbered(number: u64, url: impl Into<String>) -> IssueRef {
+        IssueRef {
+            id: number.to_string(),
+            number: Some(number),
+            display: format!("#{number}"),
+            url: url.into(),
+        }
     }
 }
 
-/// An issue as aftercare needs it. Pull requests never become a `TrackedIssue`.
+impl fmt::Display for IssueRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display)
+    }
+}
+
+/// Where an issue stands, as the tracker module reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssueState {
+    Open,
+    /// Closed as done.
+    Done,
+    /// Closed as not going to be done; why, in the tracker's own words (`not planned`,
+    /// `duplicate`, a label or a resolution).
+    Dropped(String),
+}
+
+impl IssueState {
+    pub fn is_open(&self) -> bool {
+        matches!(self, IssueState::Open)
+    }
+}
+
+/// What aftercare set on an issue from the YAML, as the issue records it (so that a label
+/// dropped from the YAML can be taken off again without touching labels people added).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Owned {
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub assignees: Vec<String>,
+}
+
+/// An issue as the core needs it. Pull requests and the like never become a `TrackedIssue`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrackedIssue {
-    pub number: u64,
+    pub issue: IssueRef,
+    /// The task the issue belongs to, as the tracker records it (a hidden marker in the body
+    /// on GitHub and GitLab); `None` for issues that are not aftercare's.
+    pub task: Option<TaskKey>,
+    /// Whether the author may speak for a task, by the tracker's own rules (the syncing
+    /// identity, or someone with write access to the repository or project).
+    pub trusted: bool,
     pub title: String,
+    /// The description in the tracker's own text format; only the tracker's [`IssueText`]
+    /// reads it.
     pub body: String,
     pub state: IssueState,
-    pub state_reason: Option<StateReason>,
     pub labels: Vec<String>,
+    /// Logins (usernames) of the assignees.
     pub assignees: Vec<String>,
-    /// The login of the issue's author.
+    /// The login (username) of the issue's author.
     pub author: String,
-    pub author_association: AuthorAssociation,
+    /// What aftercare recorded it set on the issue, when the issue records it.
+    pub owned: Option<Owned>,
+    /// True when aftercare itself dropped the issue because its task was removed, so that it
+    /// is reopened when the task comes back (while a person's close is left alone).
+    pub removed_by_aftercare: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// The issue's page for people (`html_url`).
-    pub url: String,
+    /// When it was closed, if it is closed and the tracker says.
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// Who the token belongs to, as far as trust is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// The login issues created with this token are authored by, for example `octocat` or
-    /// `github-actions[bot]`.
+    /// `github-actions[bot]`; empty without a token.
     pub login: String,
 }
 
-/// Which issues to list. Listings always cover open and closed issues (`state=all`) and use
-/// the largest page GitHub allows.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct IssueQuery {
-    /// Only issues carrying this label.
-    pub label: Option<String>,
-    /// Only issues opened by this login.
-    pub creator: Option<String>,
-    /// How to order the listing.
-    pub order: ListOrder,
+/// What aftercare writes about a task, as structured content: each tracker renders it in its
+/// own text format ([`IssueText`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueContent {
+    pub key: TaskKey,
+    /// The task's description, if it has one.
+    pub description: Option<String>,
+    /// The postmortem's title.
+    pub incident: String,
+    /// The postmortem's file, relative to the repository root.
+    pub file: String,
+    /// The title of the measure the task serves, if any.
+    pub measure: Option<String>,
+    pub kind: Option<TaskType>,
+    pub priority: Option<Priority>,
+    pub due: Option<NaiveDate>,
+    /// The labels and assignees aftercare sets.
+    pub owned: Owned,
 }
 
-/// The order of a listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ListOrder {
-    /// Oldest first, GitHub's default order for a full listing.
-    #[default]
-    Created,
-    /// Most recently created first: where an issue created a moment ago is found.
-    NewestCreated,
-    /// Most recently updated first: lets a listing stop at a watermark.
-    RecentlyUpdated,
-}
-
-/// One page of a listing, and where the next one is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IssuePage {
-    /// The issues on this page; pull requests are already left out.
-    pub issues: Vec<TrackedIssue>,
-    /// How many items the page held before pull requests were left out.
-    pub raw_len: usize,
-    /// Opaque cursor of the next page, `None` on the last page.
-    pub next: Option<String>,
+/// How one tracker writes the text aftercare owns. Pure: no I/O.
+pub trait IssueText: Sync + std::fmt::Debug {
+    /// The task's title, shortened to what the tracker accepts.
+    fn title(&self, title: &str) -> String;
+    /// The description of a task's issue.
+    fn body(&self, content: &IssueContent) -> String;
+    /// True when `current` (an issue's description) says what `desired` says.
+    fn same_body(&self, current: &str, desired: &str) -> bool;
+    /// The description of an issue aftercare drops because its task was removed; where the
+    /// tracker records that fact elsewhere, the description unchanged.
+    fn with_removal_note(&self, body: &str) -> String;
 }
 
 /// A new issue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewIssue {
+    pub key: TaskKey,
     pub title: String,
     pub body: String,
     pub labels: Vec<String>,
     pub assignees: Vec<String>,
 }
 
-/// Changes to an existing issue; `None` leaves a field as it is. Labels and assignees replace
-/// the whole set, so callers pass the union they want to keep.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// A change of labels: the whole set after the change, and what it adds and removes (trackers
+/// that replace the set use `all`; those that add and remove use the others, so that labels
+/// people add meanwhile are never lost).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LabelChange {
+    pub all: Vec<String>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+/// How an edit changes an issue's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateChange {
+    /// Dropped because its task was removed.
+    DropNotPlanned,
+    /// Dropped as a duplicate of another issue of the same task.
+    DropDuplicate,
+    /// Open again.
+    Reopen,
+}
+
+/// Changes to an existing issue; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IssueEdit {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The new description, already in the tracker's text format.
     pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<LabelChange>,
+    /// The whole set of assignees after the change.
     pub assignees: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<IssueState>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state_reason: Option<StateReason>,
+    pub state: Option<StateChange>,
 }
 
 impl IssueEdit {
@@ -152,16 +207,33 @@ impl IssueEdit {
     }
 }
 
+/// Requests made so far, for the summary at `-v` and for measurements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    pub gets: usize,
+    /// GETs answered `304` from the cache, which spend no budget.
+    pub not_modified: usize,
+    pub writes: usize,
+    /// Retries and waits after refusals or failures.
+    pub retries: usize,
+}
+
 /// Failures a caller branches on. Everything else is a plain error with context.
 #[derive(Debug, thiserror::Error)]
 pub enum TrackerError {
     /// The request budget is spent and comes back at `reset`, too far off to wait for.
-    #[error("the GitHub API budget is spent until {}", .reset.format("%H:%M:%S UTC"))]
-    BudgetSpent { reset: DateTime<Utc> },
-    /// GitHub's secondary rate limit asks to wait until `until`: longer than is worth waiting
-    /// for, or still refusing after every wait.
-    #[error("GitHub's secondary rate limit asks to wait until {}", .until.format("%H:%M:%S UTC"))]
-    SecondaryLimit { until: DateTime<Utc> },
+    #[error("the {tracker} API budget is spent until {}", .reset.format("%H:%M:%S UTC"))]
+    BudgetSpent {
+        tracker: &'static str,
+        reset: DateTime<Utc>,
+    },
+    /// A rate limit asks to wait until `until`: longer than is worth waiting for, or still
+    /// refusing after every wait. `limit` names it (`GitHub's secondary rate limit`).
+    #[error("{limit} asks to wait until {}", .until.format("%H:%M:%S UTC"))]
+    RateLimited {
+        limit: &'static str,
+        until: DateTime<Utc>,
+    },
     /// A write was sent but whether the tracker applied it is unknown (the connection dropped,
     /// a 5xx, a timeout). Creating again blindly could make a duplicate.
     #[error("the outcome of {what} is unknown")]
@@ -170,15 +242,16 @@ pub enum TrackerError {
         #[source]
         source: anyhow::Error,
     },
-    /// The tracker refused access to the repository (wrong token, missing permission, no such
-    /// repository, issues disabled): every further request would fail the same way.
+    /// The tracker refused access to the repository or project (wrong token, missing
+    /// permission, no such project, issues disabled): every further request would fail the
+    /// same way.
     #[error(transparent)]
     Refused(anyhow::Error),
     /// The tracker kept failing (5xx, 429, no answer) through every retry of a request: the
     /// next requests would most likely wait and fail the same way.
     #[error(transparent)]
     Unavailable(anyhow::Error),
-    /// The tracker rejected a request's content (GitHub's 422); `field` is the field it named.
+    /// The tracker rejected a request's content; `field` is the field it named.
     #[error("{error:#}")]
     Invalid {
         field: Option<String>,
@@ -193,41 +266,57 @@ pub enum TrackerError {
 ///
 /// Implementations retry what is safe to retry (reads, idempotent edits, requests the tracker
 /// refused before doing anything) and never re-send a create whose outcome is unknown: they
-/// return [`TrackerError::OutcomeUnknown`] and the caller looks before creating again.
-pub trait Tracker {
+/// return [`TrackerError::OutcomeUnknown`] and the caller looks ([`Tracker::find_created`])
+/// before creating again.
+pub trait Tracker: Sync {
+    /// The tracker's name for messages: `GitHub`, `GitLab`, `Jira`.
+    fn name(&self) -> &'static str;
+    /// Where the issues are, for messages: `acme/web`, `group/project`, `OPS`.
+    fn place(&self) -> String;
+    /// Who may speak for a task besides the syncing identity, for warnings about look-alikes:
+    /// `an owner, member or collaborator of the repository`.
+    fn trust_rule(&self) -> &'static str;
+    /// How this tracker writes issue text.
+    fn text(&self) -> &dyn IssueText;
     /// Who the token belongs to.
     fn identity(&self) -> impl Future<Output = Result<Identity, TrackerError>> + Send;
-    /// One page of a listing; `cursor` is `None` for the first page, else a page's `next`.
-    fn list_page(
+    /// Every issue that may be aftercare's: all carrying `labels[0]` and all the syncing
+    /// identity opened (so that an issue whose label someone removed is still found). Issues
+    /// without a task may be among them. Call [`Tracker::identity`] first.
+    fn list(
         &self,
-        query: &IssueQuery,
-        cursor: Option<&str>,
-    ) -> impl Future<Output = Result<IssuePage, TrackerError>> + Send;
+        labels: &[String],
+    ) -> impl Future<Output = Result<Vec<TrackedIssue>, TrackerError>> + Send;
     /// Opens an issue.
     fn create_issue(
         &self,
         issue: &NewIssue,
     ) -> impl Future<Output = Result<TrackedIssue, TrackerError>> + Send;
     /// Changes an issue; sending the same edit twice has the effect of sending it once.
+    /// Returns `None` when the tracker's answer does not describe the issue.
     fn edit_issue(
         &self,
-        number: u64,
+        issue: &IssueRef,
         edit: &IssueEdit,
-    ) -> impl Future<Output = Result<TrackedIssue, TrackerError>> + Send;
+    ) -> impl Future<Output = Result<Option<TrackedIssue>, TrackerError>> + Send;
     /// Adds a comment. Not retried when its outcome is unknown, so a comment is never doubled.
     fn comment(
         &self,
-        number: u64,
+        issue: &IssueRef,
         body: &str,
     ) -> impl Future<Output = Result<(), TrackerError>> + Send;
-    /// The newest `updated_at` seen by the last complete sync with this identity that listed
-    /// by `label`, if the tracker remembers one (see [`crate::plan::issue_index`] for how listings use
-    /// it). A watermark only holds for the label it was recorded with: it promises that every
-    /// older issue carries that label.
-    fn creator_watermark(&self, _label: &str) -> Option<DateTime<Utc>> {
-        None
-    }
-    /// Remembers the watermark of listings by `label` for the next run. Only a sync that
-    /// brought every issue in step (so that all of them carry `label`) may call this.
-    fn record_watermark(&self, _label: &str, _at: DateTime<Utc>) {}
+    /// After a create whose outcome is unknown: the issue the syncing identity made for `key`,
+    /// if the tracker has one.
+    fn find_created(
+        &self,
+        key: &TaskKey,
+    ) -> impl Future<Output = Result<Option<TrackedIssue>, TrackerError>> + Send;
+    /// Called once a sync has brought every issue in step (`wrote`: whether it wrote): the
+    /// tracker may remember listing state for the next run. Errors are the tracker's to
+    /// report at `-v`; a failure only costs the next run a longer listing.
+    fn settle(&self, labels: &[String], wrote: bool) -> impl Future<Output = ()> + Send;
+    /// Requests made so far.
+    fn stats(&self) -> RequestStats;
+    /// Writes what the tracker keeps between runs (caches, listing state).
+    fn save(&self) -> anyhow::Result<()>;
 }

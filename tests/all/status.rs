@@ -174,6 +174,7 @@ fn item(
 ) -> Value {
     json!({
         "id": id, "title": title, "state": state, "issue": issue,
+        "ref": issue.map(|n| format!("#{n}")),
         "url": issue.map(|n| format!("https://github.com/acme/web/issues/{n}")),
         "owner": owner, "priority": priority, "due": due, "overdue": overdue,
     })
@@ -265,8 +266,8 @@ async fn json_counts_every_state_after_closing_reopening_and_an_outsiders_look_a
         out.stderr,
         format!(
             "warning: ignored issue #{look_alike} marked for task {ddos}/new-task: its author \
-             mallory is neither this token's account nor an owner, member or collaborator of \
-             the repository\n"
+             mallory is neither this token's account nor a repository owner, member or \
+             collaborator\n"
         )
     );
 }

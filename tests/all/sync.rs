@@ -617,10 +617,13 @@ async fn json_output_lists_every_change_and_the_summary() {
             "dry_run": false,
             "changes": [
                 {"action": "create", "key": "2024-01-02-cache/jitter", "issue": numbers[0],
+                 "ref": format!("#{}", numbers[0]),
                  "title": "Add jitter to cache expiry"},
                 {"action": "create", "key": "2024-01-02-cache/alert", "issue": numbers[1],
+                 "ref": format!("#{}", numbers[1]),
                  "title": "Alert on cache hit rate"},
                 {"action": "create", "key": "2024-01-02-cache/runbook", "issue": numbers[2],
+                 "ref": format!("#{}", numbers[2]),
                  "title": "Write a cache runbook"},
             ],
             "summary": {"created": 3, "updated": 0, "closed": 0, "reopened": 0, "unchanged": 0},

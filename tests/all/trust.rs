@@ -181,8 +181,8 @@ async fn outsiders_look_alikes_never_count_and_are_never_touched_while_a_collabo
         out.stderr,
         warnings(
             "warning: ignored issue #{n} marked for task 2024-01-02-cache/{task}: its author \
-             mallory is neither this token's account nor an owner, member or collaborator of \
-             the repository\n"
+             mallory is neither this token's account nor a repository owner, member or \
+             collaborator\n"
         )
     );
 
