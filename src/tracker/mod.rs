@@ -13,7 +13,9 @@
 //! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes).
 
 pub mod github;
+pub mod listing;
 pub mod markdown;
+pub mod retry;
 
 use std::fmt;
 use std::future::Future;

@@ -26,7 +26,6 @@
 //! and 500 an hour, and says on standard error when that holds the run back for long; a zero
 //! write interval switches all pacing off.
 
-mod listing;
 pub mod target;
 mod wire;
 
@@ -46,26 +45,19 @@ use sha2::{Digest, Sha256};
 
 use crate::model::TaskKey;
 use crate::pacing::{self, WaitCause, WritePacer};
+use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
 use crate::tracker::markdown::{self, Markdown};
+pub use crate::tracker::retry::MAX_RETRY_AFTER;
+use crate::tracker::retry::{
+    MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock, without_secret,
+};
 use crate::tracker::{
     Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange, TrackedIssue,
     Tracker, TrackerError,
 };
-use listing::{IssuePage, IssueQuery, ListOrder, Pages};
 use target::{RepoName, Target};
 use wire::{RawIssue, compact};
 
-/// The longest wait for a primary budget to come back; a reset further off stops the run.
-pub const MAX_RESET_WAIT: Duration = Duration::from_secs(60);
-/// The longest `retry-after` honoured for a secondary limit before stopping.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
-/// Attempts of one request before giving up (rate-limit waits included).
-const MAX_ATTEMPTS: u32 = 6;
-/// The first backoff after a 5xx or a transport error; it doubles on each attempt.
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-/// The most one run waits on GitHub's refusals and failures, all waits together (the pacing
-/// of writes aside): past it, the run stops and says how far it got instead of waiting on.
-pub const MAX_TOTAL_WAIT: Duration = Duration::from_secs(600);
 /// GitHub's advice for a secondary limit without `retry-after`.
 const SECONDARY_DEFAULT_WAIT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -835,50 +827,10 @@ fn next_link(link: &str) -> Option<String> {
     })
 }
 
-/// What is left of the time one run may wait on GitHub.
-#[derive(Debug)]
-struct WaitAllowance {
-    spent: Duration,
-    max: Duration,
-}
-
-impl WaitAllowance {
-    fn new(max: Duration) -> WaitAllowance {
-        WaitAllowance {
-            spent: Duration::ZERO,
-            max,
-        }
-    }
-
-    fn allows(&self, wait: Duration) -> bool {
-        self.spent.saturating_add(wait) <= self.max
-    }
-
-    fn spend(&mut self, wait: Duration) {
-        self.spent = self.spent.saturating_add(wait);
-    }
-}
-
-fn backoff(attempt: u32) -> Duration {
-    FIRST_BACKOFF * 2u32.saturating_pow(attempt.saturating_sub(1).min(6))
-}
-
-/// `message` with every occurrence of the token replaced, for error messages that quote it.
-fn without_secret(message: String, token: Option<&secrecy::SecretString>) -> String {
-    match token.map(|t| t.expose_secret()).filter(|t| !t.is_empty()) {
-        Some(token) if message.contains(token) => message.replace(token, "[token]"),
-        _ => message,
-    }
-}
-
 /// A transport error in a few words, without the request (whose headers hold the token).
 fn short_error(err: &octocrab::Error) -> String {
     let text = err.to_string();
     text.lines().next().unwrap_or("transport error").to_string()
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn read_cache(path: &std::path::Path) -> CacheFile {
@@ -966,27 +918,6 @@ mod tests {
         // A bare 429 is not a limit with a known wait: it is retried with backoff.
         let a = answer(429, &[], r#"{"message":"Too Many Requests"}"#);
         assert!(limit_of(&a, &a.message(None)).is_none());
-    }
-
-    #[test]
-    fn backoff_doubles_and_is_bounded() {
-        assert_eq!(backoff(1), Duration::from_millis(500));
-        assert_eq!(backoff(2), Duration::from_millis(1000));
-        assert_eq!(backoff(100), Duration::from_millis(32_000));
-    }
-
-    #[test]
-    fn a_run_waits_at_most_ten_minutes_in_all() {
-        let mut waiting = WaitAllowance::new(MAX_TOTAL_WAIT);
-        // Two secondary limits at the longest honoured `retry-after` fill the allowance...
-        assert!(waiting.allows(MAX_RETRY_AFTER));
-        waiting.spend(MAX_RETRY_AFTER);
-        assert!(waiting.allows(MAX_RETRY_AFTER));
-        waiting.spend(MAX_RETRY_AFTER);
-        assert_eq!(waiting.spent, Duration::from_secs(600));
-        // ...after which not even the shortest backoff is waited for.
-        assert!(waiting.allows(Duration::ZERO));
-        assert!(!waiting.allows(backoff(1)));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! not look at the environment or at git, which is the business of the commands that need a
 //! repository.
 
+pub mod tracker;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -13,11 +15,12 @@ use crate::diagnostics::Diagnostic;
 use crate::format::source::{self, Node, ScalarKind, Value};
 use crate::format::validate::{MAX_LABEL_CHARS, unknown_message};
 use crate::model::{Position, Priority};
+pub use tracker::{GitLabConfig, JiraConfig, JiraDeployment, TrackerConfig};
 
 /// The configuration file's name, at the repository root.
 pub const FILE_NAME: &str = "aftercare.yml";
 
-const KEYS: &[&str] = &["repo", "dir", "labels", "slo"];
+const KEYS: &[&str] = &["repo", "dir", "labels", "slo", "tracker"];
 const PRIORITIES: &[(&str, Priority)] = &[
     ("P1", Priority::P1),
     ("P2", Priority::P2),
@@ -27,7 +30,7 @@ const PRIORITIES: &[(&str, Priority)] = &[
 /// The settings, after defaults and the file (flags are applied by each command).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// The repository issues live in, `owner/name`.
+    /// The GitHub repository issues live in, `owner/name`.
     pub repo: Option<String>,
     /// The directory of postmortems, relative to the root.
     pub dir: PathBuf,
@@ -36,6 +39,8 @@ pub struct Config {
     /// Days to complete a task of each priority, counted from the incident's end, for tasks
     /// with no `due`.
     pub slo: BTreeMap<Priority, u32>,
+    /// The tracker the issues live in; GitHub without a `tracker` block.
+    pub tracker: TrackerConfig,
 }
 
 impl Default for Config {
@@ -45,6 +50,7 @@ impl Default for Config {
             dir: PathBuf::from("postmortems"),
             labels: vec!["postmortem".to_string()],
             slo: BTreeMap::new(),
+            tracker: TrackerConfig::GitHub,
         }
     }
 }
@@ -112,6 +118,12 @@ impl Config {
                         "dir" => dir(value).map(|d| config.dir = d),
                         "labels" => labels(value).map(|l| config.labels = l),
                         "slo" => slo(value, &mut problems).map(|s| config.slo = s),
+                        "tracker" => {
+                            if let Some(t) = tracker::parse(value, &mut problems) {
+                                config.tracker = t;
+                            }
+                            Ok(())
+                        }
                         other => Err((key.position, unknown_message("key", other, KEYS))),
                     };
                     if let Err(problem) = result {

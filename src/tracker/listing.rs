@@ -1,6 +1,7 @@
-//! How the GitHub tracker finds every issue that may be aftercare's, at the fewest requests.
+//! How a tracker that lists by label and by author (GitHub, GitLab) finds every issue that may
+//! be aftercare's, at the fewest requests.
 //!
-//! It never uses the search API (rate-limited and eventually consistent). [`list_marked`]
+//! It never uses a search API (rate-limited and eventually consistent). [`list_marked`]
 //! makes:
 //!
 //! 1. a full listing of the issues carrying the first configured label, `state=all`, 100 a page,
@@ -8,7 +9,7 @@
 //! 2. a listing of the issues opened by the identity, most recently updated first, so that an
 //!    issue whose labels someone removed is still found and no duplicate is created. This
 //!    listing stops at the first page holding an issue updated before the *watermark*: the
-//!    newest `updated_at` seen by the last complete sync, which the client remembers between
+//!    newest `updated_at` seen by the last complete sync, which the tracker remembers between
 //!    runs, per login and per listed label (a new label in `aftercare.yml` starts without one).
 //!    That is safe because removing a label updates the issue (so it sorts above the
 //!    watermark), and because sync puts the configured labels back on every issue it finds
@@ -30,8 +31,8 @@ use chrono::{DateTime, Utc};
 
 use crate::tracker::{TrackedIssue, TrackerError};
 
-/// Which issues to list. Listings always cover open and closed issues (`state=all`) and use
-/// the largest page GitHub allows.
+/// Which issues to list. Listings always cover open and closed issues and use the largest page
+/// the tracker allows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IssueQuery {
     /// Only issues carrying this label.
@@ -45,7 +46,7 @@ pub struct IssueQuery {
 /// The order of a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ListOrder {
-    /// Oldest first, GitHub's default order for a full listing.
+    /// Oldest first: the order of a full listing.
     #[default]
     Created,
     /// Most recently created first: where an issue created a moment ago is found.
@@ -63,7 +64,7 @@ pub struct IssuePage {
     pub next: Option<String>,
 }
 
-/// Pages of issue listings: the GitHub client, or issues in memory in tests.
+/// Pages of issue listings: a tracker's client, or issues in memory in tests.
 pub trait Pages: Sync {
     /// One page of a listing; `cursor` is `None` for the first page, else a page's `next`.
     fn page(
@@ -179,7 +180,7 @@ pub async fn settled_watermark<P: Pages>(
     Ok(fetched_newest)
 }
 
-/// The issue for `key` among those `login` created last, if GitHub has one.
+/// The issue for `key` among those `login` created last, if the tracker has one.
 pub async fn find_created<P: Pages>(
     pages: &P,
     key: &crate::model::TaskKey,
