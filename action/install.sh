@@ -40,6 +40,14 @@ if [[ -z "$version" ]]; then
   exit 1
 fi
 
+# Whether the binary $1 is this version: `--version` prints `aftercare VERSION`, followed by
+# ` (COMMIT)` when it was built from a git checkout.
+is_version() {
+  local printed
+  printed="$("$1" --version 2>/dev/null)" || return 1
+  [[ "$printed" == "aftercare $version" || "$printed" == "aftercare $version ("*")" ]]
+}
+
 case "${RUNNER_OS:-}/${RUNNER_ARCH:-}" in
   Linux/X64) target=x86_64-unknown-linux-musl ;;
   Linux/ARM64) target=aarch64-unknown-linux-musl ;;
@@ -54,7 +62,7 @@ if [[ -n "$target" && -n "$action_repository" && "$action_ref" =~ ^v[0-9] ]]; th
   dest="$temp/aftercare-$version-$target"
   mkdir -p "$dest"
   if curl --fail --silent --show-error --location --retry 3 "$url" | tar -xz -C "$dest" &&
-    [[ "$("$dest/aftercare" --version 2>/dev/null)" == "aftercare $version" ]]; then
+    is_version "$dest/aftercare"; then
     echo "using the released aftercare $version for $target"
     emit "path=$dest/aftercare" "build=false" "root=" "key="
     exit 0
@@ -77,7 +85,7 @@ root="${XDG_CACHE_HOME:-$HOME/.cache}/aftercare-action/${digest%% *}"
 mkdir -p "$root"
 root="$(cd "$root" && pwd)"
 # An earlier step of the same job (the action used twice) already built this source.
-if [[ -x "$root/bin/aftercare" && "$("$root/bin/aftercare" --version 2>/dev/null)" == "aftercare $version" ]]; then
+if [[ -x "$root/bin/aftercare" ]] && is_version "$root/bin/aftercare"; then
   echo "using aftercare $version built earlier in this job from the same source"
   emit "path=$root/bin/aftercare" "build=false" "root=$root" "key=$key"
   exit 0

@@ -12,7 +12,7 @@ use crate::commands::{self, Globals};
 /// Postmortems as code: every corrective task becomes exactly one GitHub issue, and its
 /// completion is reported back.
 #[derive(Debug, Parser)]
-#[command(name = "aftercare", version, about, long_about = None)]
+#[command(name = "aftercare", version = env!("AFTERCARE_LONG_VERSION"), about, long_about = None)]
 pub struct Cli {
     /// More detail on standard error (-v: requests, -vv: plan decisions, -vvv: everything).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
