@@ -1,10 +1,12 @@
-//! Build-time facts the binary prints: the commit it was built from, for `aftercare --version`,
-//! and the GitHub repository of aftercare (`owner/name`, from `repository` in Cargo.toml), which
-//! names the Action that `aftercare init` pins and the schema's `$id`.
+//! Build-time facts the binary prints: the commit it was built from, for `aftercare --version`
+//! and for the commit `aftercare init` pins the Action to, and the GitHub repository of
+//! aftercare (`owner/name`, from `repository` in Cargo.toml), which names that Action and the
+//! schema's `$id`.
 //!
-//! The commit is read with `git rev-parse --short HEAD`, only when this package is the root of a
-//! git checkout: a build from crates.io has no `.git`, and a package vendored inside another
-//! repository must not claim that repository's commit. Without one, the version stands alone.
+//! The commit is read with `git rev-parse HEAD`, only when this package is the root of a git
+//! checkout (a package vendored inside another repository must not claim that repository's
+//! commit), else from the `.cargo_vcs_info.json` that `cargo publish` puts in a crates.io
+//! package. Without either, the version stands alone.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,11 +14,16 @@ use std::process::Command;
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
-    let long_version = match commit(&manifest_dir) {
-        Some(commit) => format!("{version} ({commit})"),
+    let commit = git_commit(&manifest_dir).or_else(|| published_commit(&manifest_dir));
+    let long_version = match &commit {
+        Some(commit) => format!("{version} ({})", &commit[..7]),
         None => version,
     };
     println!("cargo:rustc-env=AFTERCARE_LONG_VERSION={long_version}");
+    println!(
+        "cargo:rustc-env=AFTERCARE_COMMIT={}",
+        commit.unwrap_or_default()
+    );
 
     let repository = std::env::var("CARGO_PKG_REPOSITORY").unwrap_or_default();
     let Some(owner_name) = repository
@@ -31,9 +38,31 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
 }
 
-/// The short commit of HEAD when `dir` is the top of a git work tree, and the files whose change
-/// means HEAD moved are watched.
-fn commit(dir: &Path) -> Option<String> {
+/// Whether `text` is a full commit id: 40 lowercase hexadecimal digits.
+fn is_commit(text: &str) -> bool {
+    text.len() == 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The commit a crates.io package was published from: `git.sha1` in `.cargo_vcs_info.json`,
+/// unless the package was published from a work tree with uncommitted changes (`"dirty"`).
+fn published_commit(dir: &Path) -> Option<String> {
+    let path = dir.join(".cargo_vcs_info.json");
+    let text = std::fs::read_to_string(&path).ok()?;
+    println!("cargo:rerun-if-changed={}", path.display());
+    if text.contains("\"dirty\"") {
+        return None;
+    }
+    let after = &text[text.find("\"sha1\"")? + "\"sha1\"".len()..];
+    let value = after.split('"').nth(1)?;
+    is_commit(value).then(|| value.to_string())
+}
+
+/// The commit of HEAD when `dir` is the top of a git work tree, with the files whose change
+/// means HEAD moved watched.
+fn git_commit(dir: &Path) -> Option<String> {
     let git = |args: &[&str]| -> Option<String> {
         let out = Command::new("git")
             .args(args)
@@ -60,5 +89,5 @@ fn commit(dir: &Path) -> Option<String> {
             }
         }
     }
-    git(&["rev-parse", "--short", "HEAD"]).filter(|c| !c.is_empty())
+    git(&["rev-parse", "HEAD"]).filter(|c| is_commit(c))
 }

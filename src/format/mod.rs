@@ -63,7 +63,7 @@ pub fn is_postmortem_file(name: &str) -> bool {
 }
 
 /// `path` relative to `root` when it lies inside it, `/`-separated.
-fn shown(root: &Path, path: &Path) -> PathBuf {
+pub fn shown(root: &Path, path: &Path) -> PathBuf {
     let relative = path.strip_prefix(root).unwrap_or(path);
     let parts: Vec<String> = relative
         .components()

@@ -280,19 +280,28 @@ fn release_archive(binary: &Path) -> Vec<u8> {
     out.stdout
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn install_downloads_the_release_binary_at_a_release_tag() {
+/// install.sh with the action used at `action_ref` of `example/aftercare`, whose release asset
+/// answers `--version` with `aftercare {printed}`; HOME and RUNNER_TEMP are fresh directories.
+async fn install_from_release(printed: &str, action_ref: &str) -> StepRun {
     let released = tempfile::tempdir().expect("a temporary directory");
-    let binary = stand_in(released.path(), env!("CARGO_PKG_VERSION"));
+    let binary = stand_in(released.path(), printed);
     let (server, task) = release_server(release_archive(&binary)).await;
     let workspace = tempfile::tempdir().expect("a temporary directory");
+    let home = tempfile::tempdir().expect("a temporary directory");
     let run = Step::new("action/install.sh", workspace.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_CACHE_HOME")
         .env("GITHUB_SERVER_URL", &server)
         .env("ACTION_REPOSITORY", "example/aftercare")
-        .env("ACTION_REF", "v1")
+        .env("ACTION_REF", action_ref)
         .run_async()
         .await;
     task.abort();
+    run
+}
+
+/// Asserts that install.sh used the downloaded release binary.
+fn assert_uses_the_release(run: &StepRun) {
     assert_eq!(run.code, 0, "{run:?}");
     let version = env!("CARGO_PKG_VERSION");
     let path = run
@@ -310,6 +319,30 @@ async fn install_downloads_the_release_binary_at_a_release_tag() {
         run.stdout,
         format!("using the released aftercare {version} for x86_64-unknown-linux-musl\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_downloads_the_release_binary_at_a_release_tag() {
+    let version = env!("CARGO_PKG_VERSION");
+    assert_uses_the_release(&install_from_release(version, "v1").await);
+    // A release binary that names the commit it was built from is the same version.
+    let with_commit = format!("{version} (0123abc)");
+    assert_uses_the_release(&install_from_release(&with_commit, "v1").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_downloads_the_release_binary_at_the_commit_of_a_release() {
+    // `aftercare init` pins the action to the commit of the release that wrote the workflow.
+    let version = env!("CARGO_PKG_VERSION");
+    let commit = "0123abc4567890123abc4567890123abc4567890";
+    let built_there = format!("{version} (0123abc)");
+    assert_uses_the_release(&install_from_release(&built_there, commit).await);
+    // A binary of the version built from another commit, or that does not say, is not trusted.
+    for printed in [format!("{version} (fedcba9)"), version.to_string()] {
+        let run = install_from_release(&printed, commit).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.outputs.contains("\nbuild=true\n"), "{printed}: {run:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
