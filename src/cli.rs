@@ -36,6 +36,10 @@ pub enum Command {
     Schema(commands::schema::SchemaArgs),
     /// Set this repository up: configuration, schema, CI, README markers, .gitignore.
     Init(commands::init::InitArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, powershell, elvish).
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page of aftercare or of a command, or write them all with --out-dir.
+    Man(commands::man::ManArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -50,6 +54,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::New(args) => commands::new::run(args, &globals),
         Command::Schema(args) => commands::schema::run(args, &globals),
         Command::Init(args) => commands::init::run(args, &globals),
+        Command::Completions(args) => commands::completions::run(args, &globals),
+        Command::Man(args) => commands::man::run(args, &globals),
     };
     match result {
         Ok(_) if crate::stdout::failed() => crate::exit::code(crate::exit::FAILURE),

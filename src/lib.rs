@@ -27,6 +27,7 @@ pub mod exit;
 pub mod format;
 pub mod init;
 pub mod issue_index;
+pub mod manual;
 pub mod marker;
 pub mod model;
 pub mod pacing;

@@ -9,6 +9,7 @@ mod examples;
 mod faults;
 mod init;
 mod malformed;
+mod manual;
 mod new;
 mod pipe;
 mod status;
