@@ -266,14 +266,19 @@ fn stand_in(dir: &Path, version: &str) -> PathBuf {
     path
 }
 
-/// A release archive holding `binary` as `aftercare`, as release.yml packs it.
+/// A release archive holding `binary` as `aftercare`, beside completions and manual pages, as
+/// release.yml packs it.
 fn release_archive(binary: &Path) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     fs::copy(binary, dir.path().join("aftercare")).expect("the binary is copied");
+    for (subdirectory, file) in [("completions", "aftercare.bash"), ("man", "aftercare.1")] {
+        fs::create_dir(dir.path().join(subdirectory)).expect("a directory is created");
+        fs::write(dir.path().join(subdirectory).join(file), "text\n").expect("a file is written");
+    }
     let out = Command::new("tar")
         .args(["-czf", "-", "-C"])
         .arg(dir.path())
-        .arg("aftercare")
+        .args(["aftercare", "completions", "man"])
         .output()
         .expect("tar runs");
     assert!(out.status.success(), "{out:?}");

@@ -12,6 +12,7 @@ mod malformed;
 mod manual;
 mod new;
 mod pipe;
+mod precommit;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;
