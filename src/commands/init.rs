@@ -145,7 +145,7 @@ fn apply(root: &Path, step: &Step) -> anyhow::Result<()> {
         Action::Replace(text) => {
             std::fs::write(&path, text).with_context(|| format!("cannot write {shown}"))
         }
-        Action::Append(text) => std::fs::OpenOptions::new()
+        Action::Append { text, .. } => std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .and_then(|mut file| file.write_all(text.as_bytes()))

@@ -49,8 +49,8 @@ pub enum Action {
     CreateDirectory,
     /// Replace the file's text (with `--force`).
     Replace(String),
-    /// Add this text at the end of the file.
-    Append(String),
+    /// Add `text` at the end of the file; `what` names it in the printed line.
+    Append { text: String, what: &'static str },
     /// Nothing to do: the path already holds what `init` writes.
     Present,
     /// Leave the file as it is, for the reason given.
@@ -71,7 +71,10 @@ impl Step {
     pub fn writes(&self) -> bool {
         matches!(
             self.action,
-            Action::Create(_) | Action::CreateDirectory | Action::Replace(_) | Action::Append(_)
+            Action::Create(_)
+                | Action::CreateDirectory
+                | Action::Replace(_)
+                | Action::Append { .. }
         )
     }
 
@@ -82,22 +85,13 @@ impl Step {
             Action::Create(_) => format!("wrote {path}"),
             Action::CreateDirectory => format!("created {path}/"),
             Action::Replace(_) => format!("replaced {path}"),
-            Action::Append(text) => format!("added {} to {path}", what_is_appended(text)),
+            Action::Append { what, .. } => format!("added {what} to {path}"),
             Action::Present => return None,
             Action::Keep(why) => format!("kept {path}: {why}"),
             Action::Suggest(text) => {
                 format!("{path} exists: add these jobs to it\n{}", text.trim_end())
             }
         })
-    }
-}
-
-/// How the printed line names text appended to a file.
-fn what_is_appended(text: &str) -> &'static str {
-    if text.contains(crate::readme::START) {
-        "the status markers"
-    } else {
-        CACHE_ENTRY
     }
 }
 
@@ -175,9 +169,9 @@ fn markers() -> String {
     format!("{}\n{}\n", crate::readme::START, crate::readme::END)
 }
 
-/// The steps that bring a repository to what `init` writes. `dir` is the postmortem directory
-/// relative to the root, `/`-separated; `schema_reference` is where the schema lines of its
-/// postmortems point ([`crate::schema::reference_from`]); `found` tells what is at a path.
+/// The steps that bring a repository to what `init` writes, in the order to apply them. `dir` is
+/// the postmortem directory relative to the root, `/`-separated; `pin` is how the GitHub
+/// workflow names the Action's version; `found` tells what is at a path.
 pub fn plan(options: &Options, dir: &str, pin: Pin, found: impl Fn(&str) -> Found) -> Vec<Step> {
     let step = |path: &str, action: Action| Step {
         path: path.to_string(),
@@ -257,7 +251,10 @@ fn readme(found: Found) -> Action {
             Err(_)
                 if !text.contains(crate::readme::START) && !text.contains(crate::readme::END) =>
             {
-                Action::Append(after_last_line(&text, &format!("\n{}", markers())))
+                Action::Append {
+                    text: after_last_line(&text, &format!("\n{}", markers())),
+                    what: "the status markers",
+                }
             }
             Err(err) => Action::Keep(format!("{err:#}")),
         },
@@ -277,7 +274,10 @@ fn gitignore(found: Found) -> Action {
             if ignored {
                 Action::Present
             } else {
-                Action::Append(after_last_line(&text, &entry))
+                Action::Append {
+                    text: after_last_line(&text, &entry),
+                    what: CACHE_ENTRY,
+                }
             }
         }
     }
@@ -421,11 +421,18 @@ mod tests {
         };
         assert_eq!(
             action("README.md"),
-            Action::Append(
-                "\n\n<!-- aftercare:status:start -->\n<!-- aftercare:status:end -->\n".into()
-            )
+            Action::Append {
+                text: "\n\n<!-- aftercare:status:start -->\n<!-- aftercare:status:end -->\n".into(),
+                what: "the status markers"
+            }
         );
-        assert_eq!(action(".gitignore"), Action::Append(".aftercare/\n".into()));
+        assert_eq!(
+            action(".gitignore"),
+            Action::Append {
+                text: ".aftercare/\n".into(),
+                what: ".aftercare/"
+            }
+        );
         assert_eq!(
             lines(&steps)[3..],
             [
