@@ -313,3 +313,52 @@ fn the_readme_shows_the_workflow_init_writes() {
         .expect("the README has the workflow example");
     assert_eq!(example, workflow);
 }
+
+#[test]
+fn the_workflow_init_writes_runs_the_jobs_this_repository_runs() {
+    // The same triggers, permissions, conditions, concurrency and Action inputs as this
+    // repository's own workflow, which uses the Action from its checkout (`uses: ./`) and runs
+    // on pushes to `main` only.
+    let ours: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/postmortems.yml"),
+        )
+        .expect("the repository's workflow"),
+    )
+    .expect("YAML");
+    let written: serde_yaml::Value =
+        serde_yaml::from_str(&github_workflow("postmortems", Pin::Tag)).expect("YAML");
+    let yaml = |value: &serde_yaml::Value| serde_yaml::to_string(value).expect("YAML");
+    for trigger in ["pull_request", "issues", "schedule", "workflow_dispatch"] {
+        assert_eq!(
+            yaml(&written["on"][trigger]),
+            yaml(&ours["on"][trigger]),
+            "{trigger}"
+        );
+    }
+    assert_eq!(
+        yaml(&written["on"]["push"]["paths"]),
+        yaml(&ours["on"]["push"]["paths"])
+    );
+    assert_eq!(yaml(&written["permissions"]), yaml(&ours["permissions"]));
+    for job in ["check", "sync", "status"] {
+        let (w, o) = (&written["jobs"][job], &ours["jobs"][job]);
+        for key in ["if", "needs", "runs-on", "permissions", "concurrency"] {
+            assert_eq!(yaml(&w[key]), yaml(&o[key]), "{job}.{key}");
+        }
+        let inputs = |job: &serde_yaml::Value| -> Vec<String> {
+            job["steps"]
+                .as_sequence()
+                .expect("steps")
+                .iter()
+                .filter(|s| {
+                    s["uses"]
+                        .as_str()
+                        .is_some_and(|u| !u.starts_with("actions/"))
+                })
+                .map(|s| yaml(&s["with"]))
+                .collect()
+        };
+        assert_eq!(inputs(w), inputs(o), "{job}: the Action's inputs");
+    }
+}
