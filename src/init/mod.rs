@@ -283,12 +283,18 @@ fn gitignore(found: Found) -> Action {
     }
 }
 
-/// `addition`, preceded by a line break when `text` does not end with one.
+/// `addition` (whose lines end with `\n`), preceded by a line break when `text` does not end
+/// with one, and with the line endings of `text` when they are `\r\n`.
 fn after_last_line(text: &str, addition: &str) -> String {
-    if text.is_empty() || text.ends_with('\n') {
+    let addition = if text.is_empty() || text.ends_with('\n') {
         addition.to_string()
     } else {
         format!("\n{addition}")
+    };
+    if text.contains("\r\n") {
+        addition.replace('\n', "\r\n")
+    } else {
+        addition
     }
 }
 
@@ -439,6 +445,19 @@ mod tests {
                 "added the status markers to README.md",
                 "added .aftercare/ to .gitignore"
             ]
+        );
+        // A file with CRLF line endings keeps them.
+        let steps = plan_for(
+            &options(Tracker::Github, Ci::None, false),
+            &[(".gitignore", "target/\r\n*.log")],
+            &[],
+        );
+        assert_eq!(
+            steps[4].action,
+            Action::Append {
+                text: "\r\n.aftercare/\r\n".into(),
+                what: ".aftercare/"
+            }
         );
         // Already ignored, markers present, or a marker alone (which init does not repair).
         let files = [
