@@ -1097,3 +1097,32 @@ fn every_third_party_action_is_pinned_to_a_full_commit() {
     }
     assert_eq!(pinned, 11);
 }
+
+#[test]
+fn cargo_binstall_finds_the_archives_the_release_workflow_attaches() {
+    let manifest = fs::read_to_string(action_path().join("Cargo.toml")).expect("Cargo.toml");
+    let binstall: Vec<&str> = manifest
+        .split("[package.metadata.binstall]\n")
+        .nth(1)
+        .expect("binstall metadata")
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .collect();
+    assert_eq!(
+        binstall,
+        [
+            r#"pkg-url = "{ repo }/releases/download/v{ version }/aftercare-{ target }.tar.gz""#,
+            r#"bin-dir = "{ bin }{ binary-ext }""#,
+            r#"pkg-fmt = "tgz""#,
+        ]
+    );
+    // The release workflow names each archive so, with the binary at its top.
+    let release = fs::read_to_string(action_path().join(".github/workflows/release.yml"))
+        .expect("release.yml");
+    assert!(release.contains("          archive=\"aftercare-$TARGET.tar.gz\"\n"));
+    assert!(
+        release
+            .contains("          tar -czf \"$archive\" -C \"$stage\" aftercare completions man\n")
+    );
+    assert!(release.contains("\"aftercare-$TARGET.tar.gz\" \"aftercare-$TARGET.tar.gz.sha256\""));
+}
