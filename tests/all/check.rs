@@ -247,6 +247,19 @@ fn a_published_postmortem_without_tasks_is_a_warning_and_a_draft_is_not() {
 }
 
 #[test]
+fn a_schema_line_that_points_at_nothing_is_a_warning() {
+    // found.yaml's schema is beside the directory and url.yaml's is a URL, which is not followed.
+    assert_check(
+        "schema-line",
+        0,
+        "postmortems/missing.yaml:1:33: warning: the schema line points at \
+         `../postmortem.schema.json`, which does not exist, so editors cannot check this file \
+         (`aftercare init` writes postmortem.schema.json)\n\
+         1 warning in 3 files (3 postmortems, 0 tasks)\n",
+    );
+}
+
+#[test]
 fn problems_of_all_files_are_reported_in_file_then_position_order() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let pms = dir.path().join("postmortems");

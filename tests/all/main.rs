@@ -7,9 +7,12 @@ mod corpus;
 mod emulator;
 mod examples;
 mod faults;
+mod init;
 mod malformed;
+mod manual;
 mod new;
 mod pipe;
+mod precommit;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;
