@@ -489,3 +489,36 @@ fn schema_prints_the_committed_postmortem_schema() {
          `cargo run -- schema > postmortem.schema.json`"
     );
 }
+
+/// The Code Quality report GitLab shows in a merge request: every problem with its file and
+/// line, errors as `major`, and a fingerprint that does not move with the line.
+#[test]
+fn codequality_output_is_gitlabs_report_with_stable_fingerprints() {
+    use sha2::{Digest, Sha256};
+    let out = check("unknown-field", &["--format", "codequality"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let issue = |message: &str, line: usize| {
+        let fingerprint = format!(
+            "{:x}",
+            Sha256::digest(format!("postmortems/typo.yaml\0{message}\01"))
+        );
+        serde_json::json!({
+            "description": message,
+            "check_name": "aftercare-check",
+            "fingerprint": fingerprint,
+            "severity": "major",
+            "location": {"path": "postmortems/typo.yaml", "lines": {"begin": line}}
+        })
+    };
+    assert_eq!(
+        report,
+        serde_json::json!([
+            issue("unknown field `titel`, did you mean `title`?", 2),
+            issue("unknown field `prority`, did you mean `priority`?", 9),
+        ])
+    );
+    let clean = check("valid", &["--format", "codequality"]);
+    assert_eq!((clean.code, clean.stdout.as_str()), (0, "[]\n"));
+}
