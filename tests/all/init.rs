@@ -362,3 +362,16 @@ fn the_workflow_init_writes_runs_the_jobs_this_repository_runs() {
         assert_eq!(inputs(w), inputs(o), "{job}: the Action's inputs");
     }
 }
+
+#[test]
+fn the_readme_shows_the_gitlab_jobs_init_writes() {
+    // The README's GitLab example is the jobs `init --ci gitlab` writes for `postmortems/`.
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("the README");
+    let example = readme
+        .split("```yaml\n")
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.contains("\naftercare-check:\n"))
+        .expect("the README has the GitLab CI example");
+    assert_eq!(example, aftercare::init::gitlab_jobs("postmortems"));
+}
