@@ -47,8 +47,6 @@
 //! a fault meant for every page of the issue list uses the suffix `"/issues"`.
 
 mod budget;
-pub mod contract;
-mod fault;
 mod render;
 mod routes;
 mod server;
@@ -56,12 +54,16 @@ mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use fault::{Fault, FaultKind, RandomFaults};
+pub use crate::support::http::LoggedRequest;
+pub use crate::support::http::contract;
+pub use crate::support::http::fault::{Fault, FaultKind, RandomFaults};
 pub use state::Account;
+
+use crate::support::http::listener::Running;
 
 use server::Shared;
 use state::IssueChange;
@@ -101,46 +103,10 @@ pub struct IssueSnapshot {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// One request as the emulator saw it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoggedRequest {
-    /// The request's number: 1 for the first the emulator received, counting every request.
-    pub number: u64,
-    pub method: String,
-    /// Relative to the API root, without the query: `/repos/acme/web/issues`.
-    pub path: String,
-    /// The raw query string without `?` (`""` when none).
-    pub query: String,
-    pub token: Option<String>,
-    /// The status answered: 0 when the connection was dropped or the request stalled before
-    /// handling; for a fault after the write (a dropped connection, a stall, an error status),
-    /// the status of the handling, which the client never received.
-    pub status: u16,
-    /// The connection was cut instead of answering (either kind of dropped connection).
-    pub dropped: bool,
-    /// The request was held open without an answer ([`FaultKind::Stall`] or
-    /// [`FaultKind::StallAfterWrite`]).
-    pub stalled: bool,
-    /// The scripted or random fault that struck the request, if any.
-    pub fault: Option<FaultKind>,
-    /// Whether it spent primary rate-limit budget. A 304, `GET /rate_limit`, a refusal (bad
-    /// credentials, a spent budget, the secondary limit) and an injected fault do not; a
-    /// `drop_after_write` request does, since it was handled.
-    pub counted: bool,
-    /// The request body as text.
-    pub body: String,
-    pub at: Instant,
-}
-
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    task: Option<tokio::task::JoinHandle<()>>,
-    thread: Option<(
-        tokio::sync::oneshot::Sender<()>,
-        std::thread::JoinHandle<()>,
-    )>,
+    running: Running,
 }
 
 impl Emulator {
@@ -151,43 +117,22 @@ impl Emulator {
 
     /// Starts with the API under `prefix` (GitHub Enterprise Server uses `/api/v3`).
     pub async fn start_with_prefix(prefix: &str) -> Emulator {
-        let (listener, addr, shared) = bind(prefix).await;
-        let task = tokio::spawn(server::serve(listener, shared.clone()));
-        let emulator = Emulator {
-            shared,
-            addr,
-            task: Some(task),
-            thread: None,
-        };
+        let prefix = prefix.trim_end_matches('/').to_string();
+        let (running, shared) = Running::start(
+            move |addr| Arc::new(Shared::new(addr, &prefix)),
+            server::app,
+        )
+        .await;
+        let emulator = Emulator { shared, running };
         emulator.add_builtin_accounts();
         emulator
     }
 
     /// Starts on a thread of its own, for tests that are not async.
     pub fn start_blocking() -> Emulator {
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the emulator's runtime starts");
-            runtime.block_on(async move {
-                let (listener, addr, shared) = bind("").await;
-                let _ = addr_tx.send((addr, shared.clone()));
-                tokio::select! {
-                    _ = server::serve(listener, shared) => {}
-                    _ = stop_rx => {}
-                }
-            });
-        });
-        let (addr, shared) = addr_rx.recv().expect("the emulator thread starts");
-        let emulator = Emulator {
-            shared,
-            addr,
-            task: None,
-            thread: Some((stop_tx, thread)),
-        };
+        let (running, shared) =
+            Running::start_blocking(|addr| Arc::new(Shared::new(addr, "")), server::app);
+        let emulator = Emulator { shared, running };
         emulator.add_builtin_accounts();
         emulator
     }
@@ -224,7 +169,7 @@ impl Emulator {
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.running.addr
     }
 
     /// Lets `token` act as `account` (replacing whatever it was).
@@ -461,18 +406,18 @@ impl Emulator {
 
     /// Scripts a fault; faults fire in the order they were injected.
     pub fn inject(&self, fault: Fault) {
-        self.shared.lock().faults.push(fault);
+        self.shared.lock().faults.scripted.push(fault);
     }
 
     /// Faults injected but not yet fired.
     pub fn pending_faults(&self) -> Vec<Fault> {
-        self.shared.lock().faults.clone()
+        self.shared.lock().faults.scripted.clone()
     }
 
     /// From now on, strikes a seeded share of all requests with random faults (see
     /// [`RandomFaults::new`]; a scripted fault takes precedence); `None` stops them.
     pub fn set_random_faults(&self, faults: Option<RandomFaults>) {
-        self.shared.lock().random_faults = faults;
+        self.shared.lock().faults.random = faults;
     }
 
     /// The first request held open without an answer, once it has arrived.
@@ -483,30 +428,5 @@ impl Emulator {
     /// Delays every answer by `d`.
     pub fn set_latency(&self, d: Duration) {
         self.shared.lock().latency = d;
-    }
-}
-
-/// Binds a free port on 127.0.0.1 and creates the state served there, with the API under
-/// `prefix`.
-async fn bind(prefix: &str) -> (tokio::net::TcpListener, SocketAddr, Arc<Shared>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("the emulator binds a local port");
-    let addr = listener
-        .local_addr()
-        .expect("a bound socket has an address");
-    let shared = Arc::new(Shared::new(addr, prefix.trim_end_matches('/')));
-    (listener, addr, shared)
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-        if let Some((stop, thread)) = self.thread.take() {
-            let _ = stop.send(());
-            let _ = thread.join();
-        }
     }
 }

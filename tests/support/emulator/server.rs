@@ -6,45 +6,37 @@
 //! endpoint does: that is the routes' business.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
-use axum::serve::{IncomingStream, Listener};
 use serde_json::json;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
 
-use super::LoggedRequest;
 use super::budget::{Budget, Limits};
-use super::fault::{self, Fault, FaultKind, RandomFaults};
-use super::routes::{self, Query, Reply, Request, decode};
+use super::routes::{self, Reply, Request};
 use super::state::{REPO_ID, Repo};
+use crate::support::http::fault::FaultKind;
+use crate::support::http::listener::{Connection, Ending};
+use crate::support::http::query::{Query, decode};
+use crate::support::http::{self, Faults, LoggedRequest, reason};
 
 const SECONDARY_MESSAGE: &str =
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
 const SECONDARY_DOC: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 const PRIMARY_DOC: &str =
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits";
-/// How long a stalled request is held open before its connection is dropped.
-const STALL_LIMIT: Duration = Duration::from_secs(60);
 
 /// Everything the emulator knows, behind one lock.
 #[derive(Debug)]
 pub struct Inner {
     pub repo: Repo,
     pub limits: Limits,
-    pub faults: Vec<Fault>,
-    pub random_faults: Option<RandomFaults>,
+    pub faults: Faults,
     pub latency: Duration,
     pub log: Vec<LoggedRequest>,
     /// How many requests arrived so far; the next one gets this number plus one.
@@ -68,8 +60,7 @@ impl Shared {
             inner: Mutex::new(Inner {
                 repo: Repo::new(),
                 limits: Limits::new(),
-                faults: Vec::new(),
-                random_faults: None,
+                faults: Faults::default(),
                 latency: Duration::ZERO,
                 log: Vec::new(),
                 received: 0,
@@ -86,108 +77,9 @@ impl Shared {
     }
 }
 
-/// Serves `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    let app = Router::new().fallback(handle).with_state(shared);
-    let listener = KillableListener { inner: listener };
-    let _ = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<Connection>(),
-    )
-    .await;
-}
-
-/// A listener whose connections a handler can cut: see [`Connection`].
-struct KillableListener {
-    inner: TcpListener,
-}
-
-/// A handle on one accepted connection: once killed, it reads as closed and every write
-/// fails, so the response being written never reaches the client and the socket is closed.
-#[derive(Debug, Clone)]
-pub struct Connection(Arc<AtomicBool>);
-
-impl Listener for KillableListener {
-    type Io = KillableStream;
-    type Addr = Connection;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.inner.accept().await {
-                Ok((io, _)) => {
-                    let _ = io.set_nodelay(true);
-                    let killed = Arc::new(AtomicBool::new(false));
-                    return (
-                        KillableStream {
-                            io,
-                            killed: killed.clone(),
-                        },
-                        Connection(killed),
-                    );
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()?;
-        Ok(Connection(Arc::new(AtomicBool::new(false))))
-    }
-}
-
-impl Connected<IncomingStream<'_, KillableListener>> for Connection {
-    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
-        stream.remote_addr().clone()
-    }
-}
-
-struct KillableStream {
-    io: TcpStream,
-    killed: Arc<AtomicBool>,
-}
-
-impl KillableStream {
-    fn killed(&self) -> bool {
-        self.killed.load(Ordering::SeqCst)
-    }
-}
-
-impl AsyncRead for KillableStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.killed() {
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for KillableStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.killed() {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.killed() {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
+/// The router serving `shared`.
+pub fn app(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
 }
 
 async fn handle(
@@ -203,26 +95,8 @@ async fn handle(
         tokio::time::sleep(latency).await;
     }
     let (response, ending) = dispatch(&shared, &method, &uri, &headers, &body);
-    match ending {
-        Ending::Answer => {}
-        Ending::Drop => connection.0.store(true, Ordering::SeqCst),
-        Ending::Stall => {
-            tokio::time::sleep(STALL_LIMIT).await;
-            connection.0.store(true, Ordering::SeqCst);
-        }
-    }
+    connection.end(ending).await;
     response
-}
-
-/// How a handled request ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    /// The response is sent.
-    Answer,
-    /// The connection is cut instead.
-    Drop,
-    /// No answer for [`STALL_LIMIT`], then the connection is cut.
-    Stall,
 }
 
 /// The token of an `Authorization: Bearer X` or `Authorization: token X` header.
@@ -284,13 +158,6 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
     })
 }
 
-fn reason(status: u16) -> &'static str {
-    StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error")
-}
-
 /// Numbers one request, applies its fault if it has one, and handles it under the lock;
 /// returns the response and how the request ends.
 fn dispatch(
@@ -302,40 +169,22 @@ fn dispatch(
 ) -> (Response<Body>, Ending) {
     let mut inner = shared.lock();
     inner.received += 1;
-    let number = inner.received;
     let path = relative_path(uri.path(), &shared.prefix).to_string();
-    let token = token_of(headers);
-    let budget_key = token.clone().unwrap_or_default();
-    let method_name = method.as_str().to_string();
-    let scripted = fault::take(&mut inner.faults, &method_name, &path, number);
-    // Drawn for every request, so that scripted faults do not shift the random ones.
-    let random = inner.random_faults.as_mut().and_then(RandomFaults::draw);
-    let fault = scripted.or(random);
-    let mut entry = LoggedRequest {
-        number,
-        method: method_name,
+    let mut entry = LoggedRequest::received(
+        inner.received,
+        method.as_str(),
         path,
-        query: uri.query().unwrap_or_default().to_string(),
-        token,
-        status: 0,
-        counted: false,
-        dropped: false,
-        stalled: false,
-        fault: fault.clone(),
-        body: String::from_utf8_lossy(body).into_owned(),
-        at: Instant::now(),
-    };
+        uri.query(),
+        token_of(headers),
+        body,
+    );
+    let budget_key = entry.token.clone().unwrap_or_default();
+    let fault = inner.faults.strike(&mut entry);
+    if let Some(ending) = http::ends_before_handling(&mut entry) {
+        inner.log.push(entry);
+        return (Response::new(Body::empty()), ending);
+    }
     let refusal = match &fault {
-        Some(FaultKind::DropConnection) => {
-            entry.dropped = true;
-            inner.log.push(entry);
-            return (Response::new(Body::empty()), Ending::Drop);
-        }
-        Some(FaultKind::Stall) => {
-            entry.stalled = true;
-            inner.log.push(entry);
-            return (Response::new(Body::empty()), Ending::Stall);
-        }
         Some(FaultKind::Status(status)) => Some(error_reply(*status)),
         Some(FaultKind::SecondaryLimit(secs)) => Some(secondary(*secs)),
         Some(FaultKind::EchoToken(status)) => Some(Reply::json(
@@ -349,10 +198,7 @@ fn dispatch(
                 "documentation_url": "https://docs.github.com/rest"
             }),
         )),
-        Some(
-            FaultKind::DropAfterWrite | FaultKind::StallAfterWrite | FaultKind::StatusAfterWrite(_),
-        )
-        | None => None,
+        _ => None,
     };
     if let Some(reply) = refusal {
         let budget = inner.limits.budget(&budget_key);
@@ -364,17 +210,10 @@ fn dispatch(
         );
     }
     let (reply, budget) = handle_request(shared, &mut inner, &mut entry, method, headers, body);
-    let (reply, ending) = match &fault {
-        Some(FaultKind::DropAfterWrite) => {
-            entry.dropped = true;
-            (reply, Ending::Drop)
-        }
-        Some(FaultKind::StallAfterWrite) => {
-            entry.stalled = true;
-            (reply, Ending::Stall)
-        }
-        Some(FaultKind::StatusAfterWrite(status)) => (error_reply(*status), Ending::Answer),
-        _ => (reply, Ending::Answer),
+    let (ending, instead) = http::ends_after_handling(&mut entry);
+    let reply = match instead {
+        Some(status) => error_reply(status),
+        None => reply,
     };
     inner.log.push(entry);
     (
