@@ -416,20 +416,6 @@ fn starts_blocking_for_tests_that_are_not_async() {
     let _ = Account::outsider("x");
 }
 
-/// The description named by `AFTERCARE_OPENAPI`; `None` (and a plain note) when it is not set.
-fn openapi() -> Option<Value> {
-    let Some(path) = std::env::var_os("AFTERCARE_OPENAPI") else {
-        // Written to the stream itself, not through the test harness's captured `println!`,
-        // so the skip shows in every run and not only in failing ones.
-        let _ = writeln!(std::io::stderr(), "skipped: AFTERCARE_OPENAPI is not set");
-        return None;
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("AFTERCARE_OPENAPI is set to {path:?}, which cannot be read: {e}")
-    });
-    Some(serde_json::from_str(&text).expect("the OpenAPI description is JSON"))
-}
-
 /// One request of the contract test: method and path template of the operation, then the
 /// concrete path, token, body and extra headers.
 type Drive = (
@@ -445,7 +431,7 @@ type Drive = (
 async fn every_response_matches_githubs_openapi_description() {
     use crate::support::emulator::contract;
 
-    let Some(doc) = openapi() else {
+    let Some(doc) = contract::description_from_env("AFTERCARE_OPENAPI") else {
         return;
     };
     let gh = Emulator::start().await;

@@ -6,4 +6,5 @@
 pub mod cli;
 pub mod emulator;
 pub mod examples;
+pub mod gitlab;
 pub mod http;

@@ -21,8 +21,8 @@
 //! write beyond K in W seconds with 403 and `retry-after`. Faults are scripted per method and
 //! path suffix or by request number, or strike a seeded random share of all requests; besides
 //! error answers and dropped connections, a fault can hold a request open without an answer so
-//! that a test can kill the client mid-request. Everything is logged ([`Emulator::requests`])
-//! and the state is readable ([`Emulator::issues`]).
+//! that a test can kill the client mid-request. Everything is logged ([`Recorder::requests`],
+//! reached through the handle) and the state is readable ([`Emulator::issues`]).
 //!
 //! This is test support: it must never be compiled into the shipped binary, and it must not
 //! reach the network beyond its own 127.0.0.1 socket.
@@ -53,6 +53,7 @@ mod server;
 mod state;
 
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,6 +65,8 @@ pub use crate::support::http::fault::{Fault, FaultKind, RandomFaults};
 pub use state::Account;
 
 use crate::support::http::listener::Running;
+use crate::support::http::recorder::Recorder;
+use crate::support::http::server::router;
 
 use server::Shared;
 use state::IssueChange;
@@ -120,7 +123,7 @@ impl Emulator {
         let prefix = prefix.trim_end_matches('/').to_string();
         let (running, shared) = Running::start(
             move |addr| Arc::new(Shared::new(addr, &prefix)),
-            server::app,
+            router::<Shared>,
         )
         .await;
         let emulator = Emulator { shared, running };
@@ -131,7 +134,7 @@ impl Emulator {
     /// Starts on a thread of its own, for tests that are not async.
     pub fn start_blocking() -> Emulator {
         let (running, shared) =
-            Running::start_blocking(|addr| Arc::new(Shared::new(addr, "")), server::app);
+            Running::start_blocking(|addr| Arc::new(Shared::new(addr, "")), router::<Shared>);
         let emulator = Emulator { shared, running };
         emulator.add_builtin_accounts();
         emulator
@@ -352,25 +355,6 @@ impl Emulator {
         );
     }
 
-    /// Every request so far, in arrival order.
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.lock().log.clone()
-    }
-
-    /// How many logged requests have `method` and a path ending with `path_suffix`.
-    pub fn count(&self, method: &str, path_suffix: &str) -> usize {
-        self.shared
-            .lock()
-            .log
-            .iter()
-            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.ends_with(path_suffix))
-            .count()
-    }
-
-    pub fn clear_requests(&self) {
-        self.shared.lock().log.clear();
-    }
-
     /// Sets the hourly budget of `token` (the anonymous budget with `""`).
     pub fn set_rate_limit(&self, token: &str, limit: u32) {
         self.shared.lock().limits.set_limit(token, limit);
@@ -403,30 +387,14 @@ impl Emulator {
     pub fn set_secondary_write_limits(&self, windows: &[(u32, Duration)]) {
         self.shared.lock().limits.set_secondary_windows(windows);
     }
+}
 
-    /// Scripts a fault; faults fire in the order they were injected.
-    pub fn inject(&self, fault: Fault) {
-        self.shared.lock().faults.scripted.push(fault);
-    }
+/// The request log and the fault controls: `requests`, `count`, `clear_requests`, `inject`,
+/// `pending_faults`, `set_random_faults`, `stalled_request`, `set_latency`.
+impl Deref for Emulator {
+    type Target = Recorder;
 
-    /// Faults injected but not yet fired.
-    pub fn pending_faults(&self) -> Vec<Fault> {
-        self.shared.lock().faults.scripted.clone()
-    }
-
-    /// From now on, strikes a seeded share of all requests with random faults (see
-    /// [`RandomFaults::new`]; a scripted fault takes precedence); `None` stops them.
-    pub fn set_random_faults(&self, faults: Option<RandomFaults>) {
-        self.shared.lock().faults.random = faults;
-    }
-
-    /// The first request held open without an answer, once it has arrived.
-    pub fn stalled_request(&self) -> Option<LoggedRequest> {
-        self.shared.lock().log.iter().find(|r| r.stalled).cloned()
-    }
-
-    /// Delays every answer by `d`.
-    pub fn set_latency(&self, d: Duration) {
-        self.shared.lock().latency = d;
+    fn deref(&self) -> &Recorder {
+        &self.shared.recorder
     }
 }

@@ -1,29 +1,27 @@
-//! The HTTP side of the emulator: accepts connections, numbers every request, authenticates
-//! tokens, applies scripted and random faults, latency, rate limits and ETags, logs every
-//! request, and hands the rest to the routes.
+//! GitHub's side of the HTTP handling ([`Api`]): where the token is, what a refusing fault
+//! answers, credentials, the primary budget, the secondary write limit and ETags around the
+//! routes, and the headers GitHub puts on every response. Numbering, faults, the log and the
+//! connection are the shared server's ([`crate::support::http::server`]).
 //!
-//! It must not hold the state lock across an `await`, and it must not decide what an
-//! endpoint does: that is the routes' business.
+//! It must not decide what an endpoint does: that is the routes' business.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard};
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Response, Uri};
 use serde_json::json;
 
 use super::budget::{Budget, Limits};
 use super::routes::{self, Reply, Request};
 use super::state::{REPO_ID, Repo};
 use crate::support::http::fault::FaultKind;
-use crate::support::http::listener::{Connection, Ending};
 use crate::support::http::query::{Query, decode};
-use crate::support::http::{self, Faults, LoggedRequest, reason};
+use crate::support::http::recorder::Recorder;
+use crate::support::http::server::Api;
+use crate::support::http::{LoggedRequest, reason};
 
 const SECONDARY_MESSAGE: &str =
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
@@ -36,17 +34,13 @@ const PRIMARY_DOC: &str =
 pub struct Inner {
     pub repo: Repo,
     pub limits: Limits,
-    pub faults: Faults,
-    pub latency: Duration,
-    pub log: Vec<LoggedRequest>,
-    /// How many requests arrived so far; the next one gets this number plus one.
-    pub received: u64,
 }
 
 /// The state shared by the server and the test's [`super::Emulator`] handle.
 #[derive(Debug)]
 pub struct Shared {
     inner: Mutex<Inner>,
+    pub recorder: Recorder,
     /// The API root clients use, e.g. `http://127.0.0.1:PORT/api/v3`.
     pub base: String,
     /// The path prefix of the API root (`""` or `/api/v3`).
@@ -60,11 +54,8 @@ impl Shared {
             inner: Mutex::new(Inner {
                 repo: Repo::new(),
                 limits: Limits::new(),
-                faults: Faults::default(),
-                latency: Duration::ZERO,
-                log: Vec::new(),
-                received: 0,
             }),
+            recorder: Recorder::default(),
             base: format!("http://{addr}{prefix}"),
             prefix: prefix.to_string(),
             request_ids: AtomicU64::new(1),
@@ -75,28 +66,6 @@ impl Shared {
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// The router serving `shared`.
-pub fn app(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(handle).with_state(shared)
-}
-
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response<Body> {
-    let latency = shared.lock().latency;
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    let (response, ending) = dispatch(&shared, &method, &uri, &headers, &body);
-    connection.end(ending).await;
-    response
 }
 
 /// The token of an `Authorization: Bearer X` or `Authorization: token X` header.
@@ -158,68 +127,69 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
     })
 }
 
-/// Numbers one request, applies its fault if it has one, and handles it under the lock;
-/// returns the response and how the request ends.
-fn dispatch(
-    shared: &Shared,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> (Response<Body>, Ending) {
-    let mut inner = shared.lock();
-    inner.received += 1;
-    let path = relative_path(uri.path(), &shared.prefix).to_string();
-    let mut entry = LoggedRequest::received(
-        inner.received,
-        method.as_str(),
-        path,
-        uri.query(),
-        token_of(headers),
-        body,
-    );
-    let budget_key = entry.token.clone().unwrap_or_default();
-    let fault = inner.faults.strike(&mut entry);
-    if let Some(ending) = http::ends_before_handling(&mut entry) {
-        inner.log.push(entry);
-        return (Response::new(Body::empty()), ending);
+impl Api for Shared {
+    type State = Inner;
+    /// The caller's primary budget and when it resets.
+    type Usage = (Budget, i64);
+
+    fn recorder(&self) -> &Recorder {
+        &self.recorder
     }
-    let refusal = match &fault {
-        Some(FaultKind::Status(status)) => Some(error_reply(*status)),
-        Some(FaultKind::SecondaryLimit(secs)) => Some(secondary(*secs)),
-        Some(FaultKind::EchoToken(status)) => Some(Reply::json(
-            *status,
-            json!({
-                "message": format!(
-                    "{}: the credentials 'token {}' were rejected",
-                    reason(*status),
-                    budget_key
-                ),
-                "documentation_url": "https://docs.github.com/rest"
-            }),
-        )),
-        _ => None,
-    };
-    if let Some(reply) = refusal {
-        let budget = inner.limits.budget(&budget_key);
-        entry.status = reply.status;
-        inner.log.push(entry);
-        return (
-            respond(shared, reply, budget, inner.limits.reset_at),
-            Ending::Answer,
-        );
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        Shared::lock(self)
     }
-    let (reply, budget) = handle_request(shared, &mut inner, &mut entry, method, headers, body);
-    let (ending, instead) = http::ends_after_handling(&mut entry);
-    let reply = match instead {
-        Some(status) => error_reply(status),
-        None => reply,
-    };
-    inner.log.push(entry);
-    (
-        respond(shared, reply, budget, inner.limits.reset_at),
-        ending,
-    )
+
+    fn token(&self, headers: &HeaderMap) -> Option<String> {
+        token_of(headers)
+    }
+
+    fn relative_path(&self, path: &str) -> String {
+        relative_path(path, &self.prefix).to_string()
+    }
+
+    fn refusal(&self, fault: &FaultKind, token: &str) -> Option<Reply> {
+        match fault {
+            FaultKind::Status(status) => Some(error_reply(*status)),
+            FaultKind::SecondaryLimit(secs) => Some(secondary(*secs)),
+            FaultKind::EchoToken(status) => Some(Reply::json(
+                *status,
+                json!({
+                    "message": format!(
+                        "{}: the credentials 'token {token}' were rejected",
+                        reason(*status)
+                    ),
+                    "documentation_url": "https://docs.github.com/rest"
+                }),
+            )),
+            _ => None,
+        }
+    }
+
+    fn error(&self, status: u16) -> Reply {
+        error_reply(status)
+    }
+
+    fn usage(&self, state: &mut Inner, token: &str) -> (Budget, i64) {
+        (state.limits.budget(token), state.limits.reset_at)
+    }
+
+    fn handle(
+        &self,
+        state: &mut Inner,
+        entry: &mut LoggedRequest,
+        method: &Method,
+        _uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> (Reply, (Budget, i64)) {
+        let (reply, budget) = handle_request(self, state, entry, method, headers, body);
+        (reply, (budget, state.limits.reset_at))
+    }
+
+    fn respond(&self, reply: Reply, (budget, reset_at): (Budget, i64)) -> Response<Body> {
+        respond(self, reply, budget, reset_at)
+    }
 }
 
 /// A JSON error answer with the status's reason as its `message`.
@@ -248,7 +218,7 @@ fn handle_request(
             None => {
                 let budget = inner.limits.budget(&budget_key);
                 entry.status = 401;
-                let reply = Reply::message(401, "Bad credentials", "https://docs.github.com/rest");
+                let reply = routes::message(401, "Bad credentials", "https://docs.github.com/rest");
                 return (reply, budget);
             }
         },
@@ -271,7 +241,7 @@ fn handle_request(
             None => "127.0.0.1".to_string(),
         };
         entry.status = 403;
-        let reply = Reply::message(
+        let reply = routes::message(
             403,
             &format!("API rate limit exceeded for {who}."),
             PRIMARY_DOC,
@@ -333,17 +303,8 @@ fn secondary(retry_after: u64) -> Reply {
 
 /// The HTTP response for `reply`, with the headers GitHub puts on every response.
 fn respond(shared: &Shared, reply: Reply, budget: Budget, reset_at: i64) -> Response<Body> {
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let has_body = reply.body.is_some() || reply.serialized.is_some();
-    let body = match (reply.serialized, &reply.body) {
-        (Some(bytes), _) => Body::from(bytes),
-        (None, Some(value)) => Body::from(serde_json::to_vec(value).unwrap_or_default()),
-        (None, None) => Body::empty(),
-    };
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
     let request_id = shared.request_ids.fetch_add(1, Ordering::Relaxed);
-    let mut headers: Vec<(String, String)> = vec![
+    let headers: Vec<(String, String)> = vec![
         ("x-ratelimit-limit".into(), budget.limit.to_string()),
         (
             "x-ratelimit-remaining".into(),
@@ -362,20 +323,5 @@ fn respond(shared: &Shared, reply: Reply, budget: Budget, reset_at: i64) -> Resp
             format!("EMU:{request_id:08X}"),
         ),
     ];
-    if has_body {
-        headers.push((
-            "content-type".into(),
-            "application/json; charset=utf-8".into(),
-        ));
-    }
-    headers.extend(reply.headers);
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (
-            axum::http::HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            response.headers_mut().append(name, value);
-        }
-    }
-    response
+    reply.into_response(headers, "application/json; charset=utf-8")
 }

@@ -10,7 +10,29 @@
 //! A description looser than the answers it describes is checked with a [`Leniency`] that
 //! names each way it is loose; [`check`] trusts the description as written.
 
+use std::io::Write;
+
 use serde_json::Value;
+
+/// The description named by the environment variable `var` (JSON, or YAML unless the path
+/// ends in `.json`); `None`, and a plain note on stderr, when it is not set. A path that
+/// cannot be read or parsed fails the test.
+pub fn description_from_env(var: &str) -> Option<Value> {
+    let Some(path) = std::env::var_os(var) else {
+        // Written to the stream itself, not through the test harness's captured `println!`,
+        // so the skip shows in every run and not only in failing ones.
+        let _ = writeln!(std::io::stderr(), "skipped: {var} is not set");
+        return None;
+    };
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{var} is set to {path:?}, which cannot be read: {e}"));
+    let parsed = if path.to_string_lossy().ends_with(".json") {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        serde_yaml::from_str(&text).map_err(|e| e.to_string())
+    };
+    Some(parsed.unwrap_or_else(|e| panic!("{var}: {path:?} is not an OpenAPI description: {e}")))
+}
 
 /// The operations of the description: `(method, path template)`, e.g. `("get", "/user")`.
 pub fn operations(doc: &Value) -> Vec<(String, String)> {

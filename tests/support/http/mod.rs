@@ -1,6 +1,7 @@
 //! What the GitHub and GitLab emulators share below their APIs: the socket and a server's
-//! lifetime ([`listener`]), scripted and random faults ([`fault`]) and where they strike in
-//! the handling of a request, the request log's entries, query strings ([`query`]), the
+//! lifetime ([`listener`]), the handling of one request around a tracker's routes
+//! ([`server`]), scripted and random faults ([`fault`]), the request log and the test's
+//! controls over it ([`recorder`]), answers ([`reply`]), query strings ([`query`]), the
 //! OpenAPI shape checker ([`contract`]) and a plain HTTP client for the emulators' own tests
 //! ([`client`]).
 //!
@@ -11,11 +12,13 @@ pub mod contract;
 pub mod fault;
 pub mod listener;
 pub mod query;
+pub mod recorder;
+pub mod reply;
+pub mod server;
 
 use std::time::Instant;
 
-use fault::{Fault, FaultKind, RandomFaults};
-use listener::Ending;
+use fault::FaultKind;
 
 /// One request as an emulator saw it.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,58 +76,6 @@ impl LoggedRequest {
             body: String::from_utf8_lossy(body).into_owned(),
             at: Instant::now(),
         }
-    }
-}
-
-/// The faults of one emulator: scripted ones first, then a seeded random share.
-#[derive(Debug, Default)]
-pub struct Faults {
-    /// Injected and not yet fired, in injection order.
-    pub scripted: Vec<Fault>,
-    pub random: Option<RandomFaults>,
-}
-
-impl Faults {
-    /// The fault striking `entry` (recorded in it), if any.
-    pub fn strike(&mut self, entry: &mut LoggedRequest) -> Option<FaultKind> {
-        let scripted = fault::take(&mut self.scripted, &entry.method, &entry.path, entry.number);
-        // Drawn for every request, so that scripted faults do not shift the random ones.
-        let random = self.random.as_mut().and_then(RandomFaults::draw);
-        entry.fault = scripted.or(random);
-        entry.fault.clone()
-    }
-}
-
-/// How the fault of `entry` ends the request before it is handled: dropped or stalled
-/// (marked in the entry), or `None` when the request goes on.
-pub fn ends_before_handling(entry: &mut LoggedRequest) -> Option<Ending> {
-    match entry.fault {
-        Some(FaultKind::DropConnection) => {
-            entry.dropped = true;
-            Some(Ending::Drop)
-        }
-        Some(FaultKind::Stall) => {
-            entry.stalled = true;
-            Some(Ending::Stall)
-        }
-        _ => None,
-    }
-}
-
-/// How the fault of a handled `entry` ends it: the connection cut or held (marked in the
-/// entry), or an answer, with the error status to send instead of the handling's result.
-pub fn ends_after_handling(entry: &mut LoggedRequest) -> (Ending, Option<u16>) {
-    match entry.fault {
-        Some(FaultKind::DropAfterWrite) => {
-            entry.dropped = true;
-            (Ending::Drop, None)
-        }
-        Some(FaultKind::StallAfterWrite) => {
-            entry.stalled = true;
-            (Ending::Stall, None)
-        }
-        Some(FaultKind::StatusAfterWrite(status)) => (Ending::Answer, Some(status)),
-        _ => (Ending::Answer, None),
     }
 }
 
