@@ -7,6 +7,7 @@ mod corpus;
 mod emulator;
 mod examples;
 mod faults;
+mod gitlab;
 mod gitlab_emulator;
 mod init;
 mod malformed;
