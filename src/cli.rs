@@ -34,6 +34,8 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Print the JSON Schema of the postmortem format.
     Schema(commands::schema::SchemaArgs),
+    /// Turn prose postmortems (text, Markdown) into draft postmortem files.
+    Import(commands::import::ImportArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -47,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(args) => commands::status::run(args, &globals),
         Command::New(args) => commands::new::run(args, &globals),
         Command::Schema(args) => commands::schema::run(args, &globals),
+        Command::Import(args) => commands::import::run(args, &globals),
     };
     match result {
         Ok(_) if crate::stdout::failed() => crate::exit::code(crate::exit::FAILURE),

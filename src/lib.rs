@@ -25,6 +25,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod exit;
 pub mod format;
+pub mod import;
 pub mod issue_index;
 pub mod marker;
 pub mod model;

@@ -3,6 +3,7 @@
 //! the library modules these call.
 
 pub mod check;
+pub mod import;
 pub mod new;
 pub mod schema;
 pub mod status;

@@ -7,6 +7,7 @@
 //! string that came from a file or from GitHub is escaped for the format it is written into.
 
 pub mod annotations;
+pub mod import;
 pub mod json;
 pub mod markdown;
 pub mod text;
