@@ -355,7 +355,8 @@ impl Lists {
                 // A group label: a measure whose items follow.
                 let id = self.add_measure(text.trim_end_matches(':'));
                 measure = Some((id, item.indent));
-                grouping = true;
+                // A plain label groups the list that follows; a listed one only its sub-items.
+                grouping = !item.listed;
                 continue;
             }
             let nested = measure

@@ -83,12 +83,13 @@ pub fn timed(text: &str) -> Option<(Written, String)> {
     Some((written, collapse(rest)))
 }
 
-/// A leading `Label:` that only names the kind (`Misleading path: …`), removed when the event
-/// goes on after it.
+/// A leading `Misleading path:` label, removed when the event goes on after it: the kind says
+/// it. Other labels (`Alert: …`) are part of what happened and stay.
 fn without_kind_label(event: &str) -> &str {
     if let Some((label, rest)) = event.split_once(": ") {
         let words = label.split_whitespace().count();
-        if words <= 4 && !rest.trim().is_empty() && kind_of(label).is_some() {
+        let misleading = label.to_lowercase().starts_with("misleading");
+        if words <= 4 && !rest.trim().is_empty() && misleading {
             return rest.trim_start();
         }
     }

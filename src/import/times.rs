@@ -372,13 +372,18 @@ pub fn leading(text: &str) -> Option<(Written, &str)> {
     let rest = body[first.end..]
         .trim_start_matches([']', ')'])
         .trim_start();
-    let after = rest
+    let separated = rest
         .strip_prefix(':')
         .or_else(|| rest.strip_prefix('-'))
         .or_else(|| rest.strip_prefix('–'))
         .or_else(|| rest.strip_prefix('—'))
-        .or_else(|| rest.strip_prefix('|'))?;
-    let after = after.trim_start();
+        .or_else(|| rest.strip_prefix('|'));
+    // Without a separator, a time of day followed by a word still opens the line: `14:00 Paged`.
+    let bare = || {
+        let spaced = body[first.end..].starts_with([' ', '\t']);
+        (first.time.is_some() && spaced && rest.starts_with(char::is_alphabetic)).then_some(rest)
+    };
+    let after = separated.or_else(bare)?.trim_start();
     if after.is_empty() {
         return None;
     }
@@ -510,5 +515,8 @@ mod tests {
         assert_eq!(leading("Misleading paths: none"), None);
         assert_eq!(leading("At 14:00: something"), None);
         assert_eq!(leading("14:00"), None);
+        let (w, rest) = leading("22:40 Alert: lag").unwrap();
+        assert_eq!((show(&w).as_str(), rest), ("-|22:40|-", "Alert: lag"));
+        assert_eq!(leading("May 10, 2023 was a bad day"), None);
     }
 }
