@@ -660,3 +660,250 @@ pub fn import(bytes: &[u8]) -> Result<Imported, Refusal> {
         warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(text: &str) -> Imported {
+        import(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    fn shown(m: Option<Moment>) -> Option<String> {
+        m.map(|m| m.to_string())
+    }
+
+    #[test]
+    fn a_time_of_day_after_midnight_takes_the_next_date_only_when_the_duration_crosses_it() {
+        let crossing = draft(
+            "Summary:\nDuration: May 10, 2023, 22:00 UTC to May 11, 2023, 01:00 UTC\n\
+             Timeline:\n22:00 UTC: Alert fired.\n23:30: Escalated.\n00:40: Service restored.\n",
+        );
+        let at: Vec<Option<String>> = crossing
+            .draft
+            .timeline
+            .iter()
+            .map(|e| shown(e.at))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                Some("22:00".into()),
+                Some("23:30".into()),
+                Some("2023-05-11T00:40:00Z".into())
+            ]
+        );
+        assert_eq!(
+            shown(crossing.draft.detected).as_deref(),
+            Some("2023-05-10T22:00:00Z")
+        );
+
+        // Without dates, nothing gets one; an end before the start is left out and said so.
+        let undated = draft(
+            "Night outage\nSummary:\nDuration: 22:00 - 01:00 (UTC)\nTimeline:\n22:00: Alert fired.\n\
+             00:40: Service restored.\nRoot Cause:\nA bug.\n",
+        );
+        assert_eq!(shown(undated.draft.started).as_deref(), Some("22:00"));
+        assert_eq!(undated.draft.ended, None);
+        assert_eq!(
+            undated
+                .draft
+                .timeline
+                .iter()
+                .map(|e| shown(e.at))
+                .collect::<Vec<_>>(),
+            [Some("22:00".to_string()), Some("00:40".to_string())]
+        );
+        assert_eq!(undated.draft.impact, "22:00 - 01:00 (UTC)");
+        assert_eq!(
+            undated.warnings,
+            vec![Notice {
+                line: 3,
+                message: "the incident ends after midnight but the document gives no date; `ended` is left out".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_written_zone_is_kept_with_a_date_and_converted_without_one() {
+        let dated = draft(
+            "Summary:\nDuration: March 9, 2024, 9:00 AM PST to March 9, 2024, 11:00 AM PST\nRoot Cause:\nA bug.\n",
+        );
+        assert_eq!(
+            shown(dated.draft.started).as_deref(),
+            Some("2024-03-09T09:00:00-08:00")
+        );
+        assert_eq!(
+            shown(dated.draft.ended).as_deref(),
+            Some("2024-03-09T11:00:00-08:00")
+        );
+        let undated = draft(
+            "Paging\nTimeline:\n9:00 AM (EST): Paged.\nImpact:\nNone.\nRoot Cause:\nA bug.\n",
+        );
+        assert_eq!(
+            shown(undated.draft.timeline[0].at).as_deref(),
+            Some("14:00")
+        );
+        assert_eq!(undated.warnings, vec![]);
+    }
+
+    #[test]
+    fn the_share_of_users_is_read_only_when_it_is_about_users() {
+        for (text, expected) in [
+            ("Approximately 30% of the users were affected.", Some(30.0)),
+            ("affecting 30% of users", Some(30.0)),
+            (
+                "CPU at 95% for an hour; 12.5 percent of customers saw errors.",
+                Some(12.5),
+            ),
+            ("Error rate rose by 400% of baseline.", None),
+            ("250% of users", None),
+        ] {
+            assert_eq!(users_affected(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_duration_sentence_stays_in_the_impact_and_bare_times_do_not() {
+        let sentence = draft(
+            "Summary:\nDuration: The outage lasted 2 hours, from 10:00 to 12:00 (UTC).\nImpact: Slow pages.\n",
+        );
+        assert_eq!(
+            sentence.draft.impact,
+            "The outage lasted 2 hours, from 10:00 to 12:00 (UTC).\n\nSlow pages."
+        );
+        let bare = draft("Summary:\nDuration: 10:00 to 12:00 UTC\nImpact: Slow pages.\n");
+        assert_eq!(bare.draft.impact, "Slow pages.");
+        assert_eq!(shown(bare.draft.ended).as_deref(), Some("12:00"));
+    }
+
+    #[test]
+    fn root_cause_and_resolution_without_labels_split_by_paragraph() {
+        let d = draft(
+            "Timeline:\n10:00 UTC: Alert.\n\nRoot Cause and Resolution:\n\nA full disk.\n\nWe freed space.\nAnd added a disk.\n",
+        );
+        assert_eq!(d.draft.root_cause, "A full disk.");
+        assert_eq!(
+            d.draft.resolution.as_deref(),
+            Some("We freed space. And added a disk.")
+        );
+    }
+
+    #[test]
+    fn what_the_document_does_not_give_stays_out_or_is_a_marked_todo() {
+        let d = draft("Timeline:\nSomething happened.\nTasks:\n- Fix it.\n");
+        assert_eq!(d.draft.started, None);
+        assert_eq!(d.draft.detected, None);
+        assert_eq!(d.draft.title, "TODO: a title");
+        assert_eq!(d.draft.id, "todo-a-title");
+        assert_eq!(
+            d.warnings
+                .iter()
+                .map(|w| (w.line, w.message.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (
+                    1,
+                    "the document has no title line; the draft's title is a TODO"
+                ),
+                (
+                    1,
+                    "the document describes no impact; the draft's `impact.summary` is a TODO"
+                ),
+                (
+                    1,
+                    "the document gives no root cause; the draft's `root_cause` is a TODO"
+                ),
+            ]
+        );
+        assert!(
+            d.yaml
+                .contains("\nroot_cause: |\n  TODO: why it happened\n")
+        );
+    }
+
+    #[test]
+    fn no_input_makes_it_panic_and_every_draft_loads() {
+        let pieces = [
+            "# Postmortem: x",
+            "## Timeline:",
+            "Timeline",
+            "--------",
+            "**Tasks:**",
+            "Tasks:",
+            "Root Cause:",
+            "Resolution",
+            "Summary",
+            "Impact: 50% of users",
+            "Duration:",
+            "May 10, 2023, 23:00 UTC to May 11, 2023, 01:00 UTC",
+            "14:00: detected",
+            "12:60 PM:",
+            "24:00 - 99:99",
+            "- ",
+            "* a",
+            "1. ",
+            "1) b",
+            "| a | b |",
+            "|---|",
+            "| Task | Owner | Due |",
+            "| x | @bad--login | 2023-02-30 |",
+            "Task:",
+            "Task: y",
+            "Name:",
+            "N: d",
+            ":",
+            "::",
+            "**",
+            "*",
+            "#",
+            "By implementing",
+            "\t\tindented",
+            "é",
+            "🙂 emoji",
+            "\u{202E}rtl",
+            "\u{2028}",
+            "\r",
+            "z",
+            "2023-05-10T",
+            "PM",
+            "UTC",
+            "Misleading path:",
+            "escalated",
+            "a.m.",
+            "Sept 31, 2023",
+            "0:00 AM",
+            "13:00 PM",
+            "title: [not yaml",
+            "- id: x",
+            "\"quoted\" # not a comment",
+            "&anchor *alias",
+        ];
+        let mut rng = fastrand::Rng::with_seed(14);
+        for round in 0..1500 {
+            let mut text = String::new();
+            for _ in 0..rng.usize(0..40) {
+                if rng.u8(..) < 8 {
+                    text.push(char::from(rng.u8(0..128)));
+                } else {
+                    text.push_str(pieces[rng.usize(..pieces.len())]);
+                }
+                text.push(if rng.bool() { '\n' } else { ' ' });
+            }
+            if let Ok(done) = import(text.as_bytes()) {
+                let loaded =
+                    crate::format::load_source("x.yaml", "x.yaml".into(), done.yaml.as_bytes());
+                assert!(
+                    loaded.postmortem.is_some(),
+                    "round {round}: {text:?}\n{}",
+                    done.yaml
+                );
+            }
+        }
+        let mut rng = fastrand::Rng::with_seed(15);
+        for _ in 0..500 {
+            let bytes: Vec<u8> = (0..rng.usize(0..200)).map(|_| rng.u8(..)).collect();
+            let _ = import(&bytes);
+        }
+    }
+}
