@@ -431,3 +431,36 @@ fn a_ten_megabyte_stream_is_refused_quickly() {
     assert_eq!(out.code, 1);
     assert!(took.as_secs_f64() < 1.0, "took {took:?}");
 }
+
+/// The fenced block of `language` that follows `after` in the README.
+fn readme_block(readme: &str, after: &str, language: &str) -> String {
+    let section = &readme[readme.find(after).expect("the README section")..];
+    let fence = format!("```{language}\n");
+    let start = section.find(&fence).expect("the block") + fence.len();
+    let end = section[start..].find("```").expect("the block's end");
+    section[start..start + end].to_string()
+}
+
+#[test]
+fn the_readme_example_is_what_import_does() {
+    let readme = read(&repository().join("README.md"));
+    let heading = "### `aftercare import FILE...";
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        dir.path().join("disk-full.md"),
+        readme_block(&readme, heading, "markdown"),
+    )
+    .expect("write");
+    let out = Aftercare::new(dir.path())
+        .args(["import", "disk-full.md"])
+        .run();
+    assert_eq!(out.stdout, readme_block(&readme, heading, "text"));
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        read(
+            &dir.path()
+                .join("postmortems/2024-03-09-disk-full-on-the-primary-database.yaml")
+        ),
+        readme_block(&readme, heading, "yaml")
+    );
+}
