@@ -9,6 +9,10 @@ use chrono::NaiveDate;
 use crate::format::source::{self, ScalarKind, Value};
 use crate::format::validate::{MAX_ID_CHARS, MAX_TITLE_CHARS, id_problem};
 
+/// The `status` line of a draft, with the advice on publishing it.
+pub const DRAFT_STATUS: &str =
+    "status: draft  # set to `published` when reviewed: its tasks then become GitHub issues";
+
 /// The first line of a postmortem file: it points editors with the YAML language server at the
 /// JSON Schema.
 pub fn schema_line() -> &'static str {
@@ -97,7 +101,7 @@ pub fn skeleton(id: &str, title: &str) -> String {
 {schema}
 id: {id}
 title: {title}
-status: draft  # set to `published` when reviewed: its tasks then become GitHub issues
+{draft_status}
 # severity: SEV2
 # service: the affected application
 # started: 2023-05-10T14:00:00Z  # a date-time, a date, or a time of day like 14:00 (UTC)
@@ -131,6 +135,7 @@ tasks: []
 #    labels: [database]
 ",
         schema = schema_line(),
+        draft_status = DRAFT_STATUS,
         title = yaml_scalar(title)
     )
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use crate::import::Draft;
 use crate::model::Moment;
-use crate::scaffold::{schema_line, yaml_scalar};
+use crate::scaffold::{DRAFT_STATUS, schema_line, yaml_scalar};
 
 /// `text` as a literal block scalar after `key:` at `indent` spaces.
 fn block(out: &mut String, indent: usize, key: &str, text: &str) {
@@ -54,9 +54,7 @@ pub fn yaml(draft: &Draft) -> String {
     let _ = writeln!(out, "{}", schema_line());
     let _ = writeln!(out, "id: {}", yaml_scalar(&draft.id));
     let _ = writeln!(out, "title: {}", yaml_scalar(&draft.title));
-    out.push_str(
-        "status: draft  # set to `published` when reviewed: its tasks then become GitHub issues\n",
-    );
+    let _ = writeln!(out, "{DRAFT_STATUS}");
     for (key, value) in [
         ("started", &draft.started),
         ("ended", &draft.ended),

@@ -15,7 +15,7 @@ pub mod tasks;
 pub mod timeline;
 pub mod times;
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
@@ -434,15 +434,75 @@ impl Builder {
     }
 }
 
+/// The timeline in the format's time forms, and when the incident was detected (the first
+/// detection entry's time, with the incident's date when it has one). A time of day stays one,
+/// except after midnight in an incident whose duration crosses it, where it takes the next
+/// date; an entry written with a date keeps it.
+fn place_in_time(
+    entries: &[timeline::Entry],
+    zone: FixedOffset,
+    started: Option<Moment>,
+    ended: Option<Moment>,
+) -> (Vec<TimelineEntry>, Option<Moment>) {
+    let start_date = started.and_then(|m| m.date());
+    let end_date = ended.and_then(|m| m.date());
+    let crosses = matches!((start_date, end_date), (Some(s), Some(e)) if e > s);
+    let mut day: u64 = 0;
+    let mut last: Option<NaiveTime> = None;
+    let mut detected = None;
+    let mut timeline = Vec::new();
+    for entry in entries {
+        let mut at = None;
+        let mut full = None;
+        if let Some(w) = entry.written {
+            match (w.date, w.time) {
+                (None, Some(t)) => {
+                    if crosses && last.is_some_and(|l| t < l) {
+                        day += 1;
+                    }
+                    last = Some(t);
+                    let date = start_date
+                        .and_then(|d| d.checked_add_days(chrono::Days::new(day)))
+                        .filter(|d| end_date.is_none_or(|e| *d <= e));
+                    let dated = date.and_then(|d| date_time(d, t, w.zone.unwrap_or(zone)));
+                    at = if day > 0 {
+                        dated.or(moment_of(&w, zone))
+                    } else {
+                        moment_of(&w, zone)
+                    };
+                    full = dated.or(at);
+                }
+                _ => {
+                    if let (Some(d), Some(t), Some(s)) = (w.date, w.time, start_date) {
+                        day = u64::try_from((d - s).num_days()).unwrap_or(0);
+                        last = Some(t);
+                    }
+                    at = moment_of(&w, zone);
+                    full = at;
+                }
+            }
+        }
+        if detected.is_none() && entry.kind == Some(TimelineKind::Detection) {
+            detected = full;
+        }
+        timeline.push(TimelineEntry {
+            at,
+            kind: entry.kind,
+            event: entry.event.clone(),
+        });
+    }
+    (timeline, detected)
+}
+
 /// Reads one document into a draft postmortem.
 pub fn import(bytes: &[u8]) -> Result<Imported, Refusal> {
     let text = decode(bytes)?;
     let outline = sections::outline(&text);
-    let kinds: BTreeSet<String> = outline
+    let kinds: HashSet<Kind> = outline
         .sections
         .iter()
-        .filter(|s| s.kind != Kind::Unknown)
-        .map(|s| format!("{:?}", s.kind))
+        .map(|s| s.kind)
+        .filter(|k| *k != Kind::Unknown)
         .collect();
     if kinds.len() < 2 {
         return Err(Refusal::NotAPostmortem { found: kinds.len() });
@@ -546,55 +606,7 @@ pub fn import(bytes: &[u8]) -> Result<Imported, Refusal> {
         }
     }
 
-    // Timeline times: a time of day stays one, except after midnight in an incident whose
-    // duration crosses it, where it takes the next date.
-    let start_date = started.and_then(|m| m.date());
-    let end_date = ended.and_then(|m| m.date());
-    let crosses = matches!((start_date, end_date), (Some(s), Some(e)) if e > s);
-    let mut day: u64 = 0;
-    let mut last: Option<NaiveTime> = None;
-    let mut detected = None;
-    let mut timeline = Vec::new();
-    for entry in &b.entries {
-        let mut at = None;
-        let mut full = None;
-        if let Some(w) = entry.written {
-            match (w.date, w.time) {
-                (None, Some(t)) => {
-                    if crosses && last.is_some_and(|l| t < l) {
-                        day += 1;
-                    }
-                    last = Some(t);
-                    let date = start_date
-                        .and_then(|d| d.checked_add_days(chrono::Days::new(day)))
-                        .filter(|d| end_date.is_none_or(|e| *d <= e));
-                    let dated = date.and_then(|d| date_time(d, t, w.zone.unwrap_or(zone)));
-                    at = if day > 0 {
-                        dated.or(moment_of(&w, zone))
-                    } else {
-                        moment_of(&w, zone)
-                    };
-                    full = dated.or(at);
-                }
-                _ => {
-                    if let (Some(d), Some(t), Some(s)) = (w.date, w.time, start_date) {
-                        day = u64::try_from((d - s).num_days()).unwrap_or(0);
-                        last = Some(t);
-                    }
-                    at = moment_of(&w, zone);
-                    full = at;
-                }
-            }
-        }
-        if detected.is_none() && entry.kind == Some(TimelineKind::Detection) {
-            detected = full;
-        }
-        timeline.push(TimelineEntry {
-            at,
-            kind: entry.kind,
-            event: entry.event.clone(),
-        });
-    }
+    let (timeline, detected) = place_in_time(&b.entries, zone, started, ended);
 
     let mut lessons = b.lessons.clone();
     lessons.extend(b.lists.remarks.iter().map(|(_, r)| r.clone()));
@@ -617,7 +629,7 @@ pub fn import(bytes: &[u8]) -> Result<Imported, Refusal> {
         "TODO: why it happened".into()
     });
 
-    let id = crate::scaffold::id_for(start_date, &title);
+    let id = crate::scaffold::id_for(started.and_then(|m| m.date()), &title);
     let draft = Draft {
         id,
         title,

@@ -7,7 +7,7 @@
 //! measures and tasks are read by their own modules.
 
 /// What a section holds, by its heading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Summary,
     Duration,
