@@ -51,6 +51,11 @@ impl Kind {
 
 /// The kind of a section by its name, when aftercare knows the name.
 pub fn kind_of(name: &str) -> Option<Kind> {
+    // `Timeline (all times UTC)` is a timeline.
+    let name = match name.split_once(" (") {
+        Some((head, _)) if name.trim_end().ends_with(')') => head,
+        _ => name,
+    };
     let n = name
         .to_lowercase()
         .replace('&', " and ")
@@ -123,6 +128,8 @@ pub fn kind_of(name: &str) -> Option<Kind> {
             "action items",
             "action plan",
             "follow-up tasks",
+            "follow-up actions",
+            "follow-up items",
             "follow-ups",
             "next steps",
         ])
@@ -136,6 +143,8 @@ pub fn kind_of(name: &str) -> Option<Kind> {
         "conclusions",
         "takeaways",
         "what we learned",
+        "what went well",
+        "what went wrong",
     ]) {
         Kind::Lessons
     } else {
@@ -521,6 +530,29 @@ Watch disks.
                 ""
             ]
         );
+    }
+
+    #[test]
+    fn section_names_are_matched_in_their_usual_variants() {
+        let cases = [
+            ("Issue Summary", Some(Kind::Summary)),
+            ("SUMMARY OF THE INCIDENT", Some(Kind::Summary)),
+            ("Timeline (all times UTC)", Some(Kind::Timeline)),
+            (
+                "Root Cause & Resolution",
+                Some(Kind::RootCauseAndResolution),
+            ),
+            ("Corrective and Preventive Measures", Some(Kind::Measures)),
+            ("Improvements/Fixes", Some(Kind::Measures)),
+            ("Tasks for Addressing the Issue", Some(Kind::Tasks)),
+            ("Action Items", Some(Kind::Tasks)),
+            ("Closing remarks", Some(Kind::Lessons)),
+            ("Installation", None),
+            ("Tasks were many", None),
+        ];
+        for (name, kind) in cases {
+            assert_eq!(kind_of(name), kind, "{name}");
+        }
     }
 
     #[test]
