@@ -96,6 +96,7 @@ pub fn run(args: ImportArgs, _globals: &Globals) -> anyhow::Result<u8> {
     } else {
         Vec::new()
     };
+    let schema_line = crate::scaffold::schema_line();
     let mut taken_now: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     for file in &args.files {
@@ -107,7 +108,7 @@ pub fn run(args: ImportArgs, _globals: &Globals) -> anyhow::Result<u8> {
         let result = read_document(file)
             .map_err(failure)
             .and_then(|bytes| {
-                crate::import::import(&bytes).map_err(|refusal| Failure {
+                crate::import::import(&bytes, schema_line).map_err(|refusal| Failure {
                     position: refusal.position(),
                     message: refusal.to_string(),
                 })

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use crate::import::Draft;
 use crate::model::Moment;
-use crate::scaffold::{DRAFT_STATUS, schema_line, yaml_scalar};
+use crate::scaffold::{DRAFT_STATUS, yaml_scalar};
 
 /// `text` as a literal block scalar after `key:` at `indent` spaces.
 fn block(out: &mut String, indent: usize, key: &str, text: &str) {
@@ -48,10 +48,10 @@ fn percent(p: f64) -> String {
     }
 }
 
-/// The draft as the text of a postmortem file.
-pub fn yaml(draft: &Draft) -> String {
+/// The draft as the text of a postmortem file that starts with `schema_line`.
+pub fn yaml(draft: &Draft, schema_line: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", schema_line());
+    let _ = writeln!(out, "{schema_line}");
     let _ = writeln!(out, "id: {}", yaml_scalar(&draft.id));
     let _ = writeln!(out, "title: {}", yaml_scalar(&draft.title));
     let _ = writeln!(out, "{DRAFT_STATUS}");

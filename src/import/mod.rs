@@ -494,8 +494,9 @@ fn place_in_time(
     (timeline, detected)
 }
 
-/// Reads one document into a draft postmortem.
-pub fn import(bytes: &[u8]) -> Result<Imported, Refusal> {
+/// Reads one document into a draft postmortem whose file starts with `schema_line` (the line
+/// that points editors at the JSON Schema, which depends on where the draft is written).
+pub fn import(bytes: &[u8], schema_line: &str) -> Result<Imported, Refusal> {
     let text = decode(bytes)?;
     let outline = sections::outline(&text);
     let kinds: HashSet<Kind> = outline
@@ -646,7 +647,7 @@ pub fn import(bytes: &[u8]) -> Result<Imported, Refusal> {
         measures: b.lists.measures.clone(),
         tasks: b.lists.tasks.clone(),
     };
-    let yaml = emit::yaml(&draft);
+    let yaml = emit::yaml(&draft, schema_line);
     if yaml.len() as u64 > MAX_DOCUMENT_BYTES {
         return Err(Refusal::DraftTooLarge);
     }
@@ -677,8 +678,10 @@ pub fn import(bytes: &[u8]) -> Result<Imported, Refusal> {
 mod tests {
     use super::*;
 
+    const SCHEMA: &str = "# yaml-language-server: $schema=../postmortem.schema.json";
+
     fn draft(text: &str) -> Imported {
-        import(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"))
+        import(text.as_bytes(), SCHEMA).unwrap_or_else(|e| panic!("{e}\n{text}"))
     }
 
     fn shown(m: Option<Moment>) -> Option<String> {
@@ -902,7 +905,7 @@ mod tests {
                 }
                 text.push(if rng.bool() { '\n' } else { ' ' });
             }
-            if let Ok(done) = import(text.as_bytes()) {
+            if let Ok(done) = import(text.as_bytes(), SCHEMA) {
                 let loaded =
                     crate::format::load_source("x.yaml", "x.yaml".into(), done.yaml.as_bytes());
                 assert!(
@@ -915,7 +918,7 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(15);
         for _ in 0..500 {
             let bytes: Vec<u8> = (0..rng.usize(0..200)).map(|_| rng.u8(..)).collect();
-            let _ = import(&bytes);
+            let _ = import(&bytes, SCHEMA);
         }
     }
 }
