@@ -295,6 +295,8 @@ struct Builder {
     notes: Vec<String>,
     entries: Vec<timeline::Entry>,
     duration: Option<(Range, usize, String)>,
+    /// The incident's day, given apart from its times (`Date: 2023-11-02`), with its line.
+    date: Option<(NaiveDate, usize)>,
     lists: Lists,
     found: Vec<Found>,
     warnings: Vec<Notice>,
@@ -358,9 +360,38 @@ impl Builder {
                     }
                 }
             }
+            Kind::Date => {
+                let text = sections::prose(&items);
+                let found = times::find_all(&text);
+                match found.as_slice() {
+                    [one] if one.date.is_some() && self.date.is_none() => {
+                        self.date = one.date.map(|d| (d, section.line));
+                    }
+                    _ => {
+                        if !text.is_empty() {
+                            self.unplaced(
+                                section.line,
+                                "the date",
+                                text,
+                                "no single date found in the date",
+                            );
+                        }
+                    }
+                }
+            }
             Kind::Impact => self.impact.push(sections::prose(&items)),
             Kind::Detection => self.detection.push(sections::prose(&items)),
-            Kind::Timeline => self.entries.extend(timeline::entries(&items)),
+            Kind::Timeline => {
+                // A zone named in the heading (`Timeline (all times PDT)`) is the entries'.
+                let zone = times::zone_named(&section.name);
+                self.entries
+                    .extend(timeline::entries(&items).into_iter().map(|mut e| {
+                        if let Some(w) = e.written.as_mut() {
+                            w.zone = w.zone.or(zone);
+                        }
+                        e
+                    }));
+            }
             Kind::RootCause => self.root_cause.push(sections::prose(&items)),
             Kind::Resolution => self.resolution_section(&items),
             Kind::RootCauseAndResolution => {
@@ -590,6 +621,18 @@ pub fn import(bytes: &[u8], schema_line: &str) -> Result<Imported, Refusal> {
 
     let (mut started, mut ended) = (None, None);
     if let Some((range, line, text)) = &b.duration {
+        let mut range = *range;
+        // Times of day take the date the document gives apart from them.
+        if let (Some((day, _)), None, None) = (b.date, range.from.date, range.to.date) {
+            range.from.date = Some(day);
+            let past_midnight =
+                matches!((range.from.time, range.to.time), (Some(f), Some(t)) if t < f);
+            range.to.date = if past_midnight {
+                day.succ_opt()
+            } else {
+                Some(day)
+            };
+        }
         started = moment_of(&range.from, zone);
         ended = moment_of(&range.to, zone);
         if let (Some(Moment::TimeOfDay(s)), Some(Moment::TimeOfDay(e))) = (started, ended) {
@@ -607,6 +650,9 @@ pub fn import(bytes: &[u8], schema_line: &str) -> Result<Imported, Refusal> {
         }
     }
 
+    if started.is_none() {
+        started = b.date.map(|(d, _)| Moment::Date(d));
+    }
     let (timeline, detected) = place_in_time(&b.entries, zone, started, ended);
 
     let mut lessons = b.lessons.clone();
@@ -760,6 +806,32 @@ mod tests {
             Some("14:00")
         );
         assert_eq!(undated.warnings, vec![]);
+    }
+
+    #[test]
+    fn a_date_given_apart_dates_the_times_and_a_zone_in_the_heading_applies() {
+        let d = draft(
+            "API latency\nDate: 2023-11-02\nSummary\nSlow API.\n\nTimeline (all times PDT)\n\
+             10:32 AM – Latency alert paged the on-call.\nRoot cause\nN+1 queries.\n",
+        );
+        assert_eq!(shown(d.draft.started).as_deref(), Some("2023-11-02"));
+        assert_eq!(shown(d.draft.timeline[0].at).as_deref(), Some("17:32"));
+        assert_eq!(
+            shown(d.draft.detected).as_deref(),
+            Some("2023-11-02T10:32:00-07:00")
+        );
+        assert_eq!(d.draft.id, "2023-11-02-api-latency");
+        assert_eq!(d.warnings, vec![]);
+        let ranged =
+            draft("Night\nDate: 2023-11-02\nDuration: 23:00 to 01:00 UTC\nRoot cause:\nA bug.\n");
+        assert_eq!(
+            shown(ranged.draft.started).as_deref(),
+            Some("2023-11-02T23:00:00Z")
+        );
+        assert_eq!(
+            shown(ranged.draft.ended).as_deref(),
+            Some("2023-11-03T01:00:00Z")
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Summary,
+    /// The day of the incident, for documents that give it apart from the times.
+    Date,
     Duration,
     Impact,
     Detection,
@@ -29,6 +31,7 @@ impl Kind {
     pub fn target(self) -> &'static str {
         match self {
             Kind::Summary => "impact",
+            Kind::Date => "the date of started, ended",
             Kind::Duration => "started, ended",
             Kind::Impact => "impact",
             Kind::Detection => "detection",
@@ -78,6 +81,13 @@ pub fn kind_of(name: &str) -> Option<Kind> {
         "incident overview",
     ]) {
         Kind::Summary
+    } else if is(&[
+        "date",
+        "incident date",
+        "date of incident",
+        "date of the incident",
+    ]) {
+        Kind::Date
     } else if is(&["duration", "incident duration", "outage duration"]) {
         Kind::Duration
     } else if is(&[
@@ -547,6 +557,7 @@ Watch disks.
             ("Tasks for Addressing the Issue", Some(Kind::Tasks)),
             ("Action Items", Some(Kind::Tasks)),
             ("Closing remarks", Some(Kind::Lessons)),
+            ("Date of the incident", Some(Kind::Date)),
             ("Installation", None),
             ("Tasks were many", None),
         ];

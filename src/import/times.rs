@@ -187,6 +187,14 @@ fn month_of(word: &str) -> Option<u32> {
         .map(|i| if w == "sept" { 9 } else { i as u32 + 1 })
 }
 
+/// The zone a text names as a word of its own (`Timeline (all times PDT)`), when it names one
+/// other than `Z`.
+pub fn zone_named(text: &str) -> Option<FixedOffset> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 3)
+        .find_map(zone_of)
+}
+
 fn zone_of(word: &str) -> Option<FixedOffset> {
     let w = word.to_ascii_lowercase();
     ZONES
@@ -518,5 +526,12 @@ mod tests {
         let (w, rest) = leading("22:40 Alert: lag").unwrap();
         assert_eq!((show(&w).as_str(), rest), ("-|22:40|-", "Alert: lag"));
         assert_eq!(leading("May 10, 2023 was a bad day"), None);
+        assert_eq!(
+            zone_named("Timeline (all times PDT)")
+                .map(|z| z.to_string())
+                .as_deref(),
+            Some("-07:00")
+        );
+        assert_eq!(zone_named("Zebra timeline"), None);
     }
 }
