@@ -126,6 +126,9 @@ pub fn yaml(draft: &Draft, schema_line: &str) -> String {
             if let Some(m) = &t.measure {
                 let _ = writeln!(out, "    measure: {}", yaml_scalar(m));
             }
+            if let Some(kind) = t.kind {
+                let _ = writeln!(out, "    type: {kind}");
+            }
             if let Some(p) = t.priority {
                 let _ = writeln!(out, "    priority: {p}");
             }

@@ -13,7 +13,7 @@ use crate::format::validate::MAX_TITLE_CHARS;
 use crate::import::sections::{Item, collapse, unemphasise};
 use crate::import::timeline::cells;
 use crate::import::times;
-use crate::model::{Measure, Priority};
+use crate::model::{Measure, Priority, TaskType};
 
 /// A task as the document gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,7 @@ pub struct DraftTask {
     pub title: String,
     pub description: Option<String>,
     pub measure: Option<String>,
+    pub kind: Option<TaskType>,
     pub priority: Option<Priority>,
     pub owner: Option<String>,
     pub due: Option<chrono::NaiveDate>,
@@ -195,6 +196,7 @@ impl Lists {
             title,
             description,
             measure,
+            kind: None,
             priority: None,
             owner: None,
             due: None,
@@ -227,6 +229,7 @@ impl Lists {
                     | "due date"
                     | "deadline"
                     | "priority"
+                    | "type"
             )
         };
         let header: Option<Vec<String>> = rows[0]
@@ -245,6 +248,7 @@ impl Lists {
             let mut owner = None;
             let mut due = None;
             let mut priority = None;
+            let mut kind = None;
             let mut measure_title = None;
             for (i, cell) in row.iter().enumerate() {
                 if cell.is_empty() {
@@ -268,6 +272,7 @@ impl Lists {
                     "priority" if !as_measures && priority_of(cell).is_some() => {
                         priority = priority_of(cell)
                     }
+                    "type" if !as_measures && type_of(cell).is_some() => kind = type_of(cell),
                     "description" | "details" | "" => details.push(cell.clone()),
                     _ => {
                         let mut name: Vec<char> = head.chars().collect();
@@ -313,6 +318,7 @@ impl Lists {
                 title: t,
                 description,
                 measure: linked,
+                kind,
                 priority,
                 owner,
                 due,
@@ -395,6 +401,22 @@ fn date(cell: &str) -> Option<chrono::NaiveDate> {
         [one] if one.time.is_none() => one.date,
         _ => None,
     }
+}
+
+/// A task type as a table names it: the format's word, or its noun (`Prevention`).
+fn type_of(cell: &str) -> Option<TaskType> {
+    let word = cell.trim().to_ascii_lowercase();
+    let word = match word.as_str() {
+        "prevention" | "preventative" | "preventive" => "prevent",
+        "mitigation" => "mitigate",
+        "detection" => "detect",
+        "investigation" => "investigate",
+        w => w,
+    };
+    crate::format::validate::TASK_TYPES
+        .iter()
+        .find(|(name, _)| *name == word)
+        .map(|(_, t)| *t)
 }
 
 fn priority_of(cell: &str) -> Option<Priority> {
@@ -514,21 +536,29 @@ mod tests {
     }
 
     #[test]
-    fn a_task_table_reads_owner_due_and_priority_and_keeps_other_columns() {
+    fn a_task_table_reads_owner_due_priority_and_type_and_keeps_other_columns() {
         let mut lists = Lists::default();
         lists.read(
             &items(&[
-                (0, false, "| Task | Owner | Due | Priority | Status |"),
-                (0, false, "|------|-------|-----|----------|--------|"),
                 (
                     0,
                     false,
-                    "| Add alerts | @octocat | 2023-06-01 | P1 | open |",
+                    "| Task | Owner | Due | Priority | Type | Status |",
                 ),
                 (
                     0,
                     false,
-                    "| Write runbook | Jane Doe | next week | soon | |",
+                    "|------|-------|-----|----------|------|--------|",
+                ),
+                (
+                    0,
+                    false,
+                    "| Add alerts | @octocat | 2023-06-01 | P1 | Detection | open |",
+                ),
+                (
+                    0,
+                    false,
+                    "| Write runbook | Jane Doe | next week | soon | paperwork | |",
                 ),
             ]),
             false,
@@ -537,7 +567,7 @@ mod tests {
             shown(&lists).1,
             vec![
                 "add-alerts=Add alerts|Status: open|".to_string(),
-                "write-runbook=Write runbook|Owner: Jane Doe\nDue: next week\nPriority: soon|"
+                "write-runbook=Write runbook|Owner: Jane Doe\nDue: next week\nPriority: soon\nType: paperwork|"
                     .into(),
             ]
         );
@@ -547,6 +577,8 @@ mod tests {
             Some("2023-06-01")
         );
         assert_eq!(lists.tasks[0].priority, Some(Priority::P1));
+        assert_eq!(lists.tasks[0].kind, Some(TaskType::Detect));
+        assert_eq!(lists.tasks[1].kind, None);
     }
 
     #[test]
