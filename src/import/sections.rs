@@ -224,7 +224,13 @@ fn word_count(text: &str) -> usize {
 pub fn bullet(text: &str) -> Option<&str> {
     for marker in ["- ", "* ", "+ ", "• ", "· ", "– "] {
         if let Some(rest) = text.strip_prefix(marker) {
-            return Some(rest.trim_start());
+            // A Markdown task list's box: `- [ ] Add an alert`.
+            let rest = rest.trim_start();
+            let unboxed = ["[ ] ", "[x] ", "[X] "]
+                .iter()
+                .find_map(|b| rest.strip_prefix(b))
+                .unwrap_or(rest);
+            return Some(unboxed.trim_start());
         }
     }
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
@@ -338,7 +344,10 @@ pub fn outline(text: &str) -> Outline<'_> {
                 continue;
             }
         }
-        if !in_list {
+        // In a list a `Label: text` line is an item, unless the label is bold (`**Root
+        // cause:** …`).
+        let bold = line.text.starts_with("**") || line.text.starts_with("__");
+        if !in_list || bold {
             if let Some((name, rest)) = labelled(line.text) {
                 if let Some(done) = current.take() {
                     out.sections.push(done);
@@ -590,7 +599,7 @@ Watch disks.
     #[test]
     fn wrapped_lines_join_and_sentences_stay_apart() {
         let body = lines(
-            "Approximately 30% of the users \nwere affected.\nNext sentence.\n\n  * A bullet that\n    wraps.\n  * Another\n1. First\n2) Second\n",
+            "Approximately 30% of the users \nwere affected.\nNext sentence.\n\n  * A bullet that\n    wraps.\n  * Another\n1. First\n2) Second\n- [x] Boxed\n",
         );
         let got: Vec<(usize, bool, bool, String)> = items(&body, |_| false)
             .into_iter()
@@ -610,6 +619,7 @@ Watch disks.
                 (7, true, false, "Another".into()),
                 (8, true, false, "First".into()),
                 (9, true, false, "Second".into()),
+                (10, true, false, "Boxed".into()),
             ]
         );
     }

@@ -139,7 +139,13 @@ fn named(text: &str) -> Option<(String, String)> {
     let name = name.trim().trim_matches(['*', '_']).trim();
     let rest = rest.trim_start_matches(['*', '_']).trim();
     let words = name.split_whitespace().count();
-    if name.is_empty() || rest.is_empty() || words > 8 || name.ends_with(['.', '!', '?']) {
+    let open_bracket = name.matches(['(', '[']).count() > name.matches([')', ']']).count();
+    if name.is_empty()
+        || rest.is_empty()
+        || words > 8
+        || open_bracket
+        || name.ends_with(['.', '!', '?'])
+    {
         return None;
     }
     if !times::find_all(name).is_empty() {
@@ -189,7 +195,8 @@ impl Lists {
     }
 
     fn add_task(&mut self, text: &str, measure: Option<String>) {
-        let (title, description) = title_and_description(text);
+        let (text, owner) = owner_in_brackets(text);
+        let (title, description) = title_and_description(&text);
         let id = self.unique("task", &title);
         self.tasks.push(DraftTask {
             id,
@@ -198,7 +205,7 @@ impl Lists {
             measure,
             kind: None,
             priority: None,
-            owner: None,
+            owner,
             due: None,
         });
     }
@@ -382,6 +389,24 @@ impl Lists {
             }
         }
     }
+}
+
+/// A trailing `(owner: @login)` (or `assignee`) taken out of a task's text as its owner.
+fn owner_in_brackets(text: &str) -> (String, Option<String>) {
+    let trimmed = text.trim_end().trim_end_matches('.');
+    if let Some(open) = trimmed.rfind('(') {
+        if let Some(inner) = trimmed[open + 1..].strip_suffix(')') {
+            let lower = inner.to_ascii_lowercase();
+            for key in ["owner:", "assignee:", "owner", "assignee"] {
+                if let Some(name) = lower.strip_prefix(key).map(|_| inner[key.len()..].trim()) {
+                    if let Some(owner) = login(name) {
+                        return (trimmed[..open].trim_end().to_string(), Some(owner));
+                    }
+                }
+            }
+        }
+    }
+    (text.to_string(), None)
 }
 
 fn login(cell: &str) -> Option<String> {
@@ -579,6 +604,27 @@ mod tests {
         assert_eq!(lists.tasks[0].priority, Some(Priority::P1));
         assert_eq!(lists.tasks[0].kind, Some(TaskType::Detect));
         assert_eq!(lists.tasks[1].kind, None);
+    }
+
+    #[test]
+    fn an_owner_in_brackets_is_the_tasks_owner() {
+        let mut lists = Lists::default();
+        lists.read(
+            &items(&[
+                (0, true, "Re-enable the renewal job (owner: @carol)"),
+                (0, true, "Alert before expiry (owner: the SRE team)."),
+            ]),
+            false,
+        );
+        assert_eq!(
+            shown(&lists).1,
+            vec![
+                "re-enable-renewal-job=Re-enable the renewal job||".to_string(),
+                "alert-before-expiry-owner-sre=Alert before expiry (owner: the SRE team)||".into(),
+            ]
+        );
+        assert_eq!(lists.tasks[0].owner.as_deref(), Some("carol"));
+        assert_eq!(lists.tasks[1].owner, None);
     }
 
     #[test]
