@@ -124,6 +124,10 @@ impl ImportReport for TextReport {
                         let _ = writeln!(report, "{line}");
                     }
                     if dry_run {
+                        // Several drafts make one stream of YAML documents.
+                        if !drafts.is_empty() {
+                            drafts.push_str("---\n");
+                        }
                         drafts.push_str(&done.yaml);
                     }
                 }
@@ -356,6 +360,16 @@ imported 1 of 2 documents
         assert!(
             dry.stderr
                 .ends_with("read 1 of 2 documents (dry run: nothing written)\n")
+        );
+    }
+
+    #[test]
+    fn drafts_of_a_dry_run_are_separate_yaml_documents() {
+        let mut two = outcomes();
+        two[1] = two[0].clone();
+        assert_eq!(
+            TextReport.render(&two, true).stdout,
+            "id: 2023-05-10-disk\n---\nid: 2023-05-10-disk\n"
         );
     }
 
