@@ -1,7 +1,7 @@
 //! aftercare at scale: local speed and memory, GitHub requests next to their floor, and write
 //! pacing, printed as the Markdown tables of the README's "Performance" section.
 //!
-//! Run with `cargo bench --bench scale` (add a section name, `check`, `sync` or `pace`, after
+//! Run with `cargo bench --bench scale` (add a section name, `check`, `sync`, `import` or `pace`, after
 //! `--` to run only that one). It generates corpora with `examples/gen-corpus.rs` and runs the
 //! built binary, measuring each child's wall time and peak memory exactly (`wait4`'s
 //! `ru_maxrss`, through a small launcher so that the bench's own memory is not counted); wall
@@ -19,6 +19,9 @@
 //!   listing (at least one), one write per changed task, zero budget for a run answered by 304s.
 //! - **gitlab**: the same runs with nothing to change over 5,000 tasks against the GitLab
 //!   emulator, 20 ms late: `sync` and `status`, at most ceil(issues/100) + 3 requests.
+//! - **import**: `aftercare import --dry-run` of a generated prose postmortem of 10 MB (refused
+//!   by its size, without being read) and of one just under the 1 MiB a postmortem file may
+//!   have, with 5,000 timeline lines and 2,000 tasks (read in full).
 //! - **pace**: a first sync of 100 tasks at the default pace (writes 1 s apart) against the
 //!   emulator enforcing GitHub's secondary limit of 80 writes a minute and 500 an hour, and
 //!   the same at interval 0, which trips it. This section takes about three minutes.
@@ -281,6 +284,9 @@ fn main() {
     if wanted("gitlab") {
         gitlab_requests(&mut targets);
     }
+    if wanted("import") {
+        import_documents(&mut targets);
+    }
     if wanted("pace") {
         pace(&mut targets);
     }
@@ -309,6 +315,85 @@ fn machine() {
         "Machine: {model}, {cores} cores, {:.0} GiB of memory; release build.",
         memory_kib as f64 / 1024.0 / 1024.0
     );
+}
+
+/// A prose postmortem with `entries` timeline lines and `tasks` numbered tasks, in the layout of
+/// the seed documents.
+fn prose_postmortem(entries: usize, tasks: usize) -> String {
+    let mut text = String::from(
+        "Postmortem: Generated outage\n\nIssue Summary:\n\
+         Duration: May 10, 2023, 14:00 UTC to May 11, 2023, 02:00 UTC\n\
+         Impact: Approximately 30% of the users were affected.\n\nTimeline:\n\n",
+    );
+    for i in 0..entries {
+        // Spread over ten hours from 14:00, in order.
+        let minutes = 14 * 60 + i * 600 / entries;
+        text.push_str(&format!(
+            "{:02}:{:02} UTC: The incident was escalated to team {i} after a monitoring alert.\n",
+            minutes / 60,
+            minutes % 60
+        ));
+    }
+    text.push_str("\nRoot Cause:\nA generated cause.\n\nTasks:\n\n");
+    for i in 0..tasks {
+        text.push_str(&format!(
+            "{}. Review the configuration of service {i}.\n",
+            i + 1
+        ));
+    }
+    text
+}
+
+/// `import --dry-run` of a 10 MB document (refused by size) and of one near the size limit.
+fn import_documents(targets: &mut Targets) {
+    println!("\n### `import`\n");
+    println!("`aftercare import --dry-run`, the binary, median of 5 runs.\n");
+    println!("| Document | Size | Outcome | Wall time | peak memory |");
+    println!("| --- | ---: | --- | ---: | ---: |");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let near = prose_postmortem(5_000, 2_000);
+    let mut huge = String::new();
+    while huge.len() < 10_000_000 {
+        huge.push_str(&near);
+    }
+    for (name, text, expect_ok) in [
+        ("near-limit.txt", &near, true),
+        ("ten-megabytes.txt", &huge, false),
+    ] {
+        std::fs::write(dir.path().join(name), text).expect("the document is written");
+        let mut walls = Vec::new();
+        let mut peak_rss = 0;
+        let mut outcome = String::new();
+        for _ in 0..5 {
+            let out = run(dir.path(), &["import", "--dry-run", name], &[]);
+            assert_eq!(out.code == 0, expect_ok, "{}{}", out.stdout, out.stderr);
+            outcome = out
+                .stderr
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches(name)
+                .trim_start_matches(": ")
+                .to_string();
+            walls.push(out.wall);
+            peak_rss = peak_rss.max(out.peak_rss);
+        }
+        let wall = median(walls);
+        println!(
+            "| {name} | {} | {outcome} | {} | {} |",
+            mib(text.len() as u64),
+            short(wall),
+            mib(peak_rss)
+        );
+        targets.judge(
+            &format!(
+                "`import` of {name} ({}) under 0.5 s",
+                mib(text.len() as u64)
+            ),
+            short(wall),
+            wall < Duration::from_millis(500),
+        );
+    }
 }
 
 /// `check` through the binary and the plan in-process, at four sizes.
