@@ -396,6 +396,7 @@ fn plan_measure(dir: &Path, tasks: usize) -> (Duration, usize) {
                 author_association: AuthorAssociation::Owner,
                 created_at,
                 updated_at: created_at,
+                closed_at: None,
                 url: format!("{web}/issues/{}", n + 1),
             },
             other => panic!("a first plan only creates, not {}", other.action()),

@@ -258,6 +258,7 @@ mod tests {
             },
             created_at: at(number as u32),
             updated_at: at(number as u32),
+            closed_at: None,
             url: String::new(),
         }
     }

@@ -482,6 +482,7 @@ mod tests {
             author_association: AuthorAssociation::Owner,
             created_at: at(number as u32),
             updated_at: at(number as u32),
+            closed_at: None,
             url: format!("{WEB}/issues/{number}"),
         }
     }

@@ -132,7 +132,8 @@ struct CachedResponse {
     link: Option<String>,
 }
 
-const CACHE_VERSION: u32 = 2;
+/// Version 3 keeps `closed_at` in cached listings; older caches lack it and are dropped.
+const CACHE_VERSION: u32 = 3;
 
 impl GitHub {
     /// Builds the client and reads the cache file. Makes no request.
@@ -753,7 +754,7 @@ fn compact(body: &str) -> String {
     else {
         return body.to_string();
     };
-    const KEPT: [&str; 10] = [
+    const KEPT: [&str; 11] = [
         "number",
         "title",
         "body",
@@ -762,6 +763,7 @@ fn compact(body: &str) -> String {
         "author_association",
         "created_at",
         "updated_at",
+        "closed_at",
         "html_url",
         "pull_request",
     ];
@@ -881,6 +883,8 @@ struct RawIssue {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     #[serde(default)]
+    closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
     html_url: Option<String>,
 }
 
@@ -937,6 +941,7 @@ impl RawIssue {
             author_association,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            closed_at: self.closed_at,
             url: self.html_url.unwrap_or_default(),
         }
     }
@@ -1023,14 +1028,16 @@ mod tests {
         assert_eq!(issue.author, "x");
         assert_eq!(issue.author_association, AuthorAssociation::Unknown);
         assert_eq!(issue.body, "");
+        assert_eq!(issue.closed_at, None);
     }
 
     #[test]
     fn compacted_listings_read_the_same() {
-        let body = r#"[{"number":3,"title":"t","body":"b","state":"open","state_reason":null,
-            "labels":[{"id":1,"name":"a","color":"fff"}],"assignees":[{"login":"x","id":2}],
-            "user":{"login":"y","id":3,"avatar_url":"u"},"author_association":"OWNER",
-            "created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-02T00:00:00Z",
+        let body = r#"[{"number":3,"title":"t","body":"b","state":"closed",
+            "state_reason":"completed","labels":[{"id":1,"name":"a","color":"fff"}],
+            "assignees":[{"login":"x","id":2}],"user":{"login":"y","id":3,"avatar_url":"u"},
+            "author_association":"OWNER","created_at":"2024-01-01T00:00:00Z",
+            "updated_at":"2024-01-02T00:00:00Z","closed_at":"2024-01-02T00:00:00Z",
             "html_url":"h","node_id":"n","reactions":{"+1":0}},
             {"number":4,"title":"p","body":null,"state":"open","labels":[],"user":null,
             "created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-02T00:00:00Z",
@@ -1046,6 +1053,10 @@ mod tests {
                 .into_tracked()
         };
         assert_eq!(first(&a), first(&b));
+        assert_eq!(
+            first(&b).closed_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2024-01-02T00:00:00+00:00")
+        );
         assert!(b[1].get("pull_request").is_some_and(|p| !p.is_null()));
         assert_eq!(compact("not json"), "not json");
         assert_eq!(compact(r#"{"login":"x"}"#), r#"{"login":"x"}"#);

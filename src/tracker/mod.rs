@@ -70,6 +70,9 @@ pub struct TrackedIssue {
     pub author_association: AuthorAssociation,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the issue was last closed; `None` while it is open (GitHub clears it on reopen).
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
     /// The issue's page for people (`html_url`).
     pub url: String,
 }
