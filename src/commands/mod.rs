@@ -5,6 +5,7 @@
 pub mod check;
 pub mod new;
 pub mod schema;
+pub mod site;
 pub mod status;
 pub mod sync;
 

@@ -9,6 +9,7 @@
 pub mod annotations;
 pub mod json;
 pub mod markdown;
+pub mod site;
 pub mod text;
 
 use crate::status::StatusReport;
