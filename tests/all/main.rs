@@ -10,6 +10,7 @@ mod faults;
 mod malformed;
 mod new;
 mod pipe;
+mod site;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;
