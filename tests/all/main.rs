@@ -2,6 +2,7 @@
 //! command or component through its public surface: the built binary, or the emulator.
 
 mod action;
+mod browser;
 mod check;
 mod corpus;
 mod emulator;
