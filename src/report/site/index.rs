@@ -68,13 +68,13 @@ pub fn page(input: &SiteInput, published: &[(&Postmortem, &IncidentStatus)]) -> 
                                 td { a href=(page_file(&postmortem.id)) { (postmortem.title) } }
                                 td { (postmortem.severity.as_deref().unwrap_or("—")) }
                                 td { (postmortem.service.as_deref().unwrap_or("—")) }
-                                td {
+                                td.nowrap {
                                     @match format::listed_date(postmortem) {
                                         Some(d) => (d.format("%Y-%m-%d")),
                                         None => span.muted { "not given" },
                                     }
                                 }
-                                td {
+                                td.nowrap {
                                     @match format::duration(postmortem) {
                                         Some(d) => (format::duration_text(d)),
                                         None => "—",
@@ -108,7 +108,7 @@ pub fn page(input: &SiteInput, published: &[(&Postmortem, &IncidentStatus)]) -> 
                                     td { (item.title) }
                                     td { a href=(page_file(&incident.id)) { (incident.title) } }
                                     td { (item.priority.map_or("—".to_string(), |p| p.to_string())) }
-                                    td { (item.due.map_or("—".to_string(), |d| d.to_string())) }
+                                    td.nowrap { (item.due.map_or("—".to_string(), |d| d.to_string())) }
                                     td { (item.owner.as_deref().unwrap_or("—")) }
                                     td { (issue_link(item)) }
                                 }

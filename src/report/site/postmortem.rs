@@ -150,7 +150,7 @@ fn task_table(input: &SiteInput, tasks: &[&Task], items: &HashMap<&str, &ItemSta
                                 (item.and_then(|i| i.owner.as_deref())
                                     .or(task.owner.as_deref()).unwrap_or("—"))
                             }
-                            td { (item.and_then(|i| i.due).map_or("—".to_string(), |d| d.to_string())) }
+                            td.nowrap { (item.and_then(|i| i.due).map_or("—".to_string(), |d| d.to_string())) }
                             td {
                                 @if let Some(item) = item { (Shown::of(item, input.states).markup()) }
                             }
