@@ -186,8 +186,33 @@ async fn the_site_shows_closed_issues_links_totals_and_marked_timelines() {
     gh.close_issue(done, "completed");
     gh.close_issue(dropped, "not_planned");
 
+    gh.clear_requests();
     let out = live(dir, &gh).arg("site").run_async().await;
     succeeded(&out, "wrote 6 pages to site (task states from acme/web)\n");
+    // The same reads as `status`: who the token is, the one page of labelled issues, and the
+    // recent page of the identity's own issues.
+    let requests = |gh: &Emulator| -> Vec<(String, String)> {
+        gh.requests()
+            .into_iter()
+            .map(|r| (r.method, r.path))
+            .collect()
+    };
+    let site_requests = requests(&gh);
+    gh.clear_requests();
+    let status = live(dir, &gh)
+        .args(["status", "--format", "json"])
+        .run_async()
+        .await;
+    assert_eq!(status.code, 0, "{status:?}");
+    assert_eq!(site_requests, requests(&gh));
+    assert_eq!(
+        site_requests,
+        [
+            ("GET".to_string(), "/user".to_string()),
+            ("GET".to_string(), "/repos/acme/web/issues".to_string()),
+            ("GET".to_string(), "/repos/acme/web/issues".to_string()),
+        ]
+    );
     let pages = read_site(&dir.join("site"));
     let own = example_files();
     assert_eq!(
