@@ -6,8 +6,8 @@ use std::cmp::Reverse;
 use maud::{Markup, PreEscaped, html};
 
 use super::{
-    SiteInput, States, burndown, format, header_row, issue_link, issue_times, layout, page_file,
-    progress,
+    SiteInput, States, burndown_or_note, format, header_row, issue_link, issue_times, layout,
+    page_file, progress,
 };
 use crate::badge::Badge;
 use crate::model::Postmortem;
@@ -122,27 +122,4 @@ pub fn page(input: &SiteInput, published: &[(&Postmortem, &IncidentStatus)]) -> 
         (burndown_or_note(input, &all_times, "All incidents"))
     };
     layout("Postmortems", input, true, body)
-}
-
-/// The burn-down, or a sentence saying why there is none.
-pub fn burndown_or_note(
-    input: &SiteInput,
-    times: &[(
-        chrono::DateTime<chrono::Utc>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    )],
-    label: &str,
-) -> Markup {
-    match (
-        input.states,
-        burndown::svg(times, input.status.generated_at, label),
-    ) {
-        (States::Unknown, _) => html! {
-            p.muted { "No burn-down: the issues' times are unknown when rendered offline." }
-        },
-        (States::Known, None) => html! {
-            p.muted { "No burn-down yet: no follow-up has an issue." }
-        },
-        (States::Known, Some(svg)) => svg,
-    }
 }

@@ -233,6 +233,29 @@ fn issue_times(
         .filter_map(|i| i.opened_at.map(|opened| (opened, i.closed_at)))
 }
 
+/// The burn-down, or a sentence saying why there is none.
+fn burndown_or_note(
+    input: &SiteInput,
+    times: &[(
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    )],
+    label: &str,
+) -> Markup {
+    match (
+        input.states,
+        burndown::svg(times, input.status.generated_at, label),
+    ) {
+        (States::Unknown, _) => html! {
+            p.muted { "No burn-down: the issues' times are unknown when rendered offline." }
+        },
+        (States::Known, None) => html! {
+            p.muted { "No burn-down yet: no follow-up has an issue." }
+        },
+        (States::Known, Some(svg)) => svg,
+    }
+}
+
 /// The policy every page carries: nothing may load or run, except the page's own stylesheet,
 /// allowed by its hash.
 pub fn content_security_policy() -> &'static str {

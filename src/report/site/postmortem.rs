@@ -7,10 +7,9 @@ use std::collections::HashMap;
 
 use maud::{Markup, html};
 
-use super::index::burndown_or_note;
 use super::{
-    Shown, SiteInput, States, format, header_row, issue_link, issue_times, layout, progress,
-    timeline,
+    Shown, SiteInput, States, burndown_or_note, format, header_row, issue_link, issue_times,
+    layout, progress, timeline,
 };
 use crate::model::{Postmortem, Task};
 use crate::status::{IncidentStatus, ItemStatus};
