@@ -1,5 +1,6 @@
 //! Reports of the status: text, JSON and Markdown, behind one [`Report`] abstraction, plus the
-//! GitHub workflow annotations for overdue tasks.
+//! GitHub workflow annotations for overdue tasks, and the web [`site`], which renders the
+//! postmortems themselves together with their status as pages.
 //!
 //! A renderer is picked once ([`for_format`]) and turns a [`StatusReport`] into the text to
 //! print. Renderers are pure formatting: they never compute counts (that is
