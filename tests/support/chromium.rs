@@ -147,13 +147,14 @@ impl Browser {
         }
     }
 
-    /// Sends a command (to a page's session when given) and waits for its answer's `result`.
-    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+    /// Sends a command (to a tab, by the id it was attached with, when given) and waits for its
+    /// answer's `result`.
+    fn call(&mut self, tab: Option<&str>, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({ "id": id, "method": method, "params": params });
-        if let Some(session) = session {
-            message["sessionId"] = json!(session);
+        if let Some(tab) = tab {
+            message["sessionId"] = json!(tab);
         }
         let mut bytes = serde_json::to_vec(&message).unwrap();
         bytes.push(0);
@@ -186,11 +187,11 @@ impl Browser {
         }
     }
 
-    /// Waits for the event `method` of `session`.
-    fn wait_for_event(&mut self, session: &str, method: &str) {
+    /// Waits for the event `method` of `tab`.
+    fn wait_for_event(&mut self, tab: &str, method: &str) {
         let is_it = |m: &Value| {
             m.get("method").and_then(Value::as_str) == Some(method)
-                && m.get("sessionId").and_then(Value::as_str) == Some(session)
+                && m.get("sessionId").and_then(Value::as_str) == Some(tab)
         };
         if self.events.iter().any(is_it) {
             return;
@@ -219,11 +220,11 @@ impl Browser {
             "Target.attachToTarget",
             json!({ "targetId": target_id, "flatten": true }),
         );
-        let session = attached["sessionId"]
+        let tab = attached["sessionId"]
             .as_str()
-            .expect("a session id")
+            .expect("the attached tab's id")
             .to_string();
-        let s = Some(session.as_str());
+        let s = Some(tab.as_str());
         for domain in ["Page.enable", "Runtime.enable", "Log.enable"] {
             self.call(s, domain, json!({}));
         }
@@ -237,7 +238,7 @@ impl Browser {
         if let Some(error) = navigated.get("errorText") {
             panic!("cannot load {url}: {error}");
         }
-        self.wait_for_event(&session, "Page.loadEventFired");
+        self.wait_for_event(&tab, "Page.loadEventFired");
         let measured = self.call(
             s,
             "Runtime.evaluate",
@@ -254,7 +255,7 @@ impl Browser {
         let errors = self
             .events
             .iter()
-            .filter(|m| m.get("sessionId").and_then(Value::as_str) == Some(&session))
+            .filter(|m| m.get("sessionId").and_then(Value::as_str) == Some(&tab))
             .filter_map(error_of)
             .collect();
         Look {
