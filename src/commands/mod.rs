@@ -9,6 +9,7 @@ pub mod init;
 pub mod man;
 pub mod new;
 pub mod schema;
+pub mod site;
 pub mod status;
 pub mod sync;
 

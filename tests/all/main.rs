@@ -2,6 +2,7 @@
 //! command or component through its public surface: the built binary, or the emulator.
 
 mod action;
+mod browser;
 mod check;
 mod corpus;
 mod emulator;
@@ -16,6 +17,7 @@ mod manual;
 mod new;
 mod pipe;
 mod precommit;
+mod site;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;

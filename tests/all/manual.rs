@@ -134,11 +134,13 @@ fn each_command_has_a_manual_page_that_renders_without_warnings() {
         "check",
         "sync",
         "status",
+        "site",
         "new",
         "schema",
         "init",
         "completions",
         "man",
+        "import",
     ];
     for command in commands {
         let out = Aftercare::new(dir.path()).args(["man", command]).run();
