@@ -49,6 +49,10 @@ pub struct StatusArgs {
     /// unchanged listings cost no rate-limit budget.
     #[arg(long, value_name = "FILE", default_value = DEFAULT_CACHE_FILE)]
     pub cache_file: PathBuf,
+    /// List every issue instead of only those changed since the last run (which happens by
+    /// itself every `full_every`, a day by default).
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +99,8 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
     let options = ConnectOptions {
         verbose: globals.verbose,
         cache_file: Some(root.join(&args.cache_file)),
+        full_every: config.full_every,
+        full: args.full,
         ..ConnectOptions::default()
     };
     let fetched = runtime
@@ -168,7 +174,8 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
 }
 
 /// Lists the tracker's issues through the path shared with `sync`, keeping the tracker's
-/// caches for the next run (listing state a sync records is sync's alone to move), and warns
+/// caches and listing snapshot for the next run (a sync's writes are only `sync`'s to settle),
+/// and warns
 /// about look-alikes whose authors the tracker does not trust.
 pub async fn read_issues<T: Tracker>(
     tracker: &T,

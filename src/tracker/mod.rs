@@ -10,10 +10,12 @@
 //!
 //! - [`github`]: GitHub and GitHub Enterprise Server, over octocrab;
 //! - [`gitlab`]: gitlab.com and self-managed GitLab, over reqwest;
-//! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes).
+//! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes);
+//! - [`snapshot`]: the last complete view of a tracker's issues, for incremental listings.
 
 pub mod github;
 pub mod markdown;
+pub mod snapshot;
 
 use std::fmt;
 use std::future::Future;

@@ -7,6 +7,7 @@ mod corpus;
 mod emulator;
 mod examples;
 mod faults;
+mod incremental;
 mod malformed;
 mod new;
 mod pipe;

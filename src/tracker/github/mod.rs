@@ -15,10 +15,18 @@
 //! - a create or comment whose outcome is unknown (5xx, dropped connection, timeout) is never
 //!   re-sent here: [`TrackerError::OutcomeUnknown`] lets the caller look before writing again.
 //!
-//! Writes are sent one at a time, at least [`ConnectOptions::write_interval`] apart. GETs are
-//! conditional: ETags and bodies are kept in a cache file (keyed by URL and a SHA-256 of the
-//! token, never the token), so an unchanged listing is answered `304` and spends no budget. A
-//! corrupt cache file is ignored with a warning. Issues are read into this module's own serde
+//! Writes are sent one at a time, at least [`ConnectOptions::write_interval`] apart.
+//!
+//! Listing is incremental ([`crate::tracker::snapshot`], [`listing`]): the last complete view of
+//! the issues is kept in a snapshot file beside the cache file, and a run lists only the issues
+//! updated since that view's watermark, less [`SINCE_OVERLAP`]; a complete listing runs when the
+//! snapshot cannot be trusted, every `full_every`, and with `--full`. A sync that wrote brings
+//! the snapshot up to date after its writes ([`Tracker::settle`]), so that the next run does not
+//! read its own writes again. The cache file keeps the ETags and bodies of small GETs (the
+//! listings of changes; never the pages of a complete listing, which the snapshot holds
+//! already), keyed by URL and a SHA-256 of the token, so that an unchanged listing is answered
+//! `304` and spends no budget, and the login of the last token, keyed by its SHA-256 (never
+//! the token). A corrupt cache file is ignored with a warning. Issues are read into this module's own serde
 //! structs, which tolerate values GitHub may add. The token is only ever handed to octocrab as a
 //! secret; requests are logged at `-v` without headers, and no error or log line contains it.
 //!
@@ -47,11 +55,12 @@ use sha2::{Digest, Sha256};
 use crate::model::TaskKey;
 use crate::pacing::{self, WaitCause, WritePacer};
 use crate::tracker::markdown::{self, Markdown};
+use crate::tracker::snapshot::{self, Listing, Scope, Snapshot};
 use crate::tracker::{
     Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange, TrackedIssue,
     Tracker, TrackerError,
 };
-use listing::{IssuePage, IssueQuery, ListOrder, Pages};
+use listing::{IssuePage, IssueQuery, ListOrder, Listed, Pages};
 use target::{RepoName, Target};
 use wire::{RawIssue, compact};
 
@@ -72,17 +81,41 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Login of the author of what a GitHub Actions `GITHUB_TOKEN` creates.
 pub const ACTIONS_LOGIN: &str = "github-actions[bot]";
+/// How far before the snapshot's watermark a listing of the changes starts, for an update
+/// that GitHub's listings showed late.
+pub const SINCE_OVERLAP: Duration = Duration::from_secs(60);
 
 /// How to connect.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ConnectOptions {
     /// How many `-v` were given: at 1 and above every request is logged (never its headers).
     pub verbose: u8,
-    /// Where ETags, cached bodies and the listing watermark are kept between runs; `None` keeps
-    /// nothing.
+    /// Where ETags and cached bodies are kept between runs, with the listing snapshot beside it
+    /// ([`snapshot_path`]); `None` keeps nothing and lists everything.
     pub cache_file: Option<PathBuf>,
     /// Least time between two writes; zero switches all pacing off (GitHub's windows too).
     pub write_interval: Duration,
+    /// The longest time between two complete listings (`full_every` in aftercare.yml).
+    pub full_every: Duration,
+    /// List everything, whatever the snapshot (`--full`).
+    pub full: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            verbose: 0,
+            cache_file: None,
+            write_interval: Duration::ZERO,
+            full_every: crate::config::DEFAULT_FULL_EVERY,
+            full: false,
+        }
+    }
+}
+
+/// The snapshot file kept beside the cache file `cache.json`: `cache.snapshot.json`.
+pub fn snapshot_path(cache_file: &std::path::Path) -> PathBuf {
+    cache_file.with_extension("snapshot.json")
 }
 
 /// A repository's issues on GitHub (or GitHub Enterprise Server).
@@ -95,12 +128,18 @@ pub struct GitHub {
     token_hash: String,
     /// The token, kept only to cut it out of GitHub's error messages, which may quote it.
     token: Option<secrecy::SecretString>,
+    /// The token's login when known without asking (the Actions `GITHUB_TOKEN`).
+    known_login: Option<String>,
     verbose: u8,
     cache_file: Option<PathBuf>,
     cache: Mutex<CacheFile>,
     login: Mutex<Option<String>>,
-    /// The newest `updated_at` of the last listing: the watermark a complete sync records.
-    newest_listed: Mutex<Option<DateTime<Utc>>>,
+    /// Where the listing snapshot is kept; `None` lists everything on every run.
+    snapshot_file: Option<PathBuf>,
+    full_every: Duration,
+    force_full: bool,
+    /// The scope of the snapshot this run's listing wrote, for [`Tracker::settle`].
+    listed: Mutex<Option<Scope>>,
     text: Markdown,
     pacer: Mutex<WritePacer>,
     /// Set once a long wait for a pacing window has been announced on standard error.
@@ -119,8 +158,16 @@ struct CacheFile {
     version: u32,
     #[serde(default)]
     responses: BTreeMap<String, CachedResponse>,
+    /// The login of the last token that asked, so that the next run with it need not ask.
     #[serde(default)]
-    watermarks: BTreeMap<String, DateTime<Utc>>,
+    login: Option<CachedLogin>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedLogin {
+    /// Hex SHA-256 of the token.
+    token_sha256: String,
+    login: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,7 +179,7 @@ struct CachedResponse {
     link: Option<String>,
 }
 
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 
 impl GitHub {
     /// Builds the client and reads the cache file. Makes no request.
@@ -167,11 +214,15 @@ impl GitHub {
             has_token: target.token.is_some(),
             token_hash,
             token: target.token.clone(),
+            known_login: target.known_login.clone(),
             verbose: options.verbose,
+            snapshot_file: options.cache_file.as_deref().map(snapshot_path),
             cache_file: options.cache_file,
             cache: Mutex::new(cache),
             login: Mutex::new(None),
-            newest_listed: Mutex::new(None),
+            full_every: options.full_every,
+            force_full: options.full,
+            listed: Mutex::new(None),
             text: Markdown {
                 file_base: format!("{}/blob/HEAD", target.repo_web_url()),
                 max_title_chars: markdown::GITHUB_MAX_TITLE_CHARS,
@@ -208,12 +259,22 @@ impl GitHub {
         format!("/repos/{}/{}", self.repo.owner, self.repo.name)
     }
 
-    /// The watermark describes the issues one login created in one repository, whatever token
-    /// it used (a GitHub Actions token is new on every run, and the watermark must outlive it),
-    /// as listed by one label: with another label, older issues may not carry it.
-    fn watermark_key(&self, label: &str) -> Option<String> {
-        let login = lock(&self.login).clone()?;
-        Some(format!("{} {} {login} {label}", self.api_base, self.repo))
+    /// What this run's listing covers: the snapshot of one repository as one login sees it
+    /// (whatever token it used: a GitHub Actions token is new on every run, and the snapshot
+    /// must outlive it), listed by the configured labels.
+    fn scope(&self, labels: &[String]) -> Scope {
+        Scope {
+            place: format!("{} {}", self.api_base, self.repo),
+            login: self.syncing_login(),
+            labels: labels.to_vec(),
+        }
+    }
+
+    /// Logs at `-v`.
+    fn note(&self, message: impl FnOnce() -> String) {
+        if self.verbose > 0 {
+            eprintln!("{}", message());
+        }
     }
 
     /// A request path relative to the API base, from a `Link` URL; `None` for a URL on another
@@ -319,13 +380,27 @@ impl GitHub {
         Ok(answer)
     }
 
-    /// Sends a request, retrying by the rules in the module documentation.
+    /// Sends a request, retrying by the rules in the module documentation; a GET's answer is
+    /// kept in the cache file for a conditional request next time.
     async fn request(
         &self,
         method: http::Method,
         path: &str,
         body: Option<serde_json::Value>,
         safe_to_resend: bool,
+    ) -> Result<Answer, TrackerError> {
+        self.request_cached(method, path, body, safe_to_resend, true)
+            .await
+    }
+
+    /// [`GitHub::request`]; `cached: false` keeps a GET's answer out of the cache file.
+    async fn request_cached(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        safe_to_resend: bool,
+        cached: bool,
     ) -> Result<Answer, TrackerError> {
         let is_get = method == http::Method::GET;
         let cache_key = format!("{} {path}", self.token_hash);
@@ -379,7 +454,7 @@ impl GitHub {
                 }
             }
             if (200..300).contains(&answer.status) {
-                if is_get {
+                if is_get && cached {
                     if let Some(etag) = answer.header("etag") {
                         let link = answer.header("link").map(str::to_string);
                         lock(&self.cache).responses.insert(
@@ -552,6 +627,15 @@ impl Tracker for GitHub {
                 login: String::new(),
             });
         }
+        let known = self.known_login.clone().or_else(|| {
+            let cache = lock(&self.cache);
+            let cached = cache.login.as_ref()?;
+            (cached.token_sha256 == self.token_hash).then(|| cached.login.clone())
+        });
+        if let Some(login) = known {
+            *lock(&self.login) = Some(login.clone());
+            return Ok(Identity { login });
+        }
         let login = match self.request(http::Method::GET, "/user", None, true).await {
             Ok(answer) => {
                 #[derive(Deserialize)]
@@ -571,19 +655,58 @@ impl Tracker for GitHub {
             }
             Err(err) => return Err(err),
         };
+        lock(&self.cache).login = Some(CachedLogin {
+            token_sha256: self.token_hash.clone(),
+            login: login.clone(),
+        });
         *lock(&self.login) = Some(login.clone());
         Ok(Identity { login })
     }
 
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
-        let login = self.syncing_login();
-        let watermark = labels.first().and_then(|label| {
-            let key = self.watermark_key(label)?;
-            lock(&self.cache).watermarks.get(&key).copied()
-        });
-        let issues = listing::list_marked(self, labels, &login, watermark).await?;
-        *lock(&self.newest_listed) = issues.iter().map(|i| i.updated_at).max();
-        Ok(issues)
+        let scope = self.scope(labels);
+        let Some(path) = &self.snapshot_file else {
+            let listed = listing::list_complete(self, labels, &scope.login).await?;
+            return Ok(listed.issues);
+        };
+        let previous = match snapshot::read(path) {
+            Ok(previous) => previous,
+            Err(err) => {
+                eprintln!("warning: ignoring the listing snapshot: {err:#}");
+                None
+            }
+        };
+        let now = Utc::now();
+        let choice = snapshot::choose(
+            previous.as_ref(),
+            &scope,
+            now,
+            self.full_every,
+            SINCE_OVERLAP,
+            self.force_full,
+        );
+        let snapshot = match (choice, previous) {
+            (Listing::Since(since), Some(mut snapshot)) => {
+                self.note(|| format!("listing the issues updated since {}", github_time(since)));
+                let Listed { issues, mark } = listing::list_changed(self, Some(since)).await?;
+                snapshot.apply(issues, mark);
+                snapshot
+            }
+            (choice, _) => {
+                if let Listing::Full(why) = choice {
+                    self.note(|| format!("listing every issue: {why}"));
+                }
+                let Listed { issues, mark } =
+                    listing::list_complete(self, labels, &scope.login).await?;
+                Snapshot::complete(scope.clone(), issues, mark, now)
+            }
+        };
+        // Only a listing that ended gets here: the snapshot on disk is always a complete one.
+        match snapshot::write(path, &snapshot) {
+            Ok(()) => *lock(&self.listed) = Some(scope),
+            Err(err) => eprintln!("warning: {err:#}"),
+        }
+        Ok(snapshot.into_issues())
     }
 
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
@@ -655,21 +778,31 @@ impl Tracker for GitHub {
         listing::find_created(self, key, &self.syncing_login()).await
     }
 
+    /// After writes, lists the changes since the snapshot this run wrote (its own writes, and
+    /// whatever people changed meanwhile) into it, so that the next run starts after them. On
+    /// failure the snapshot stays as the listing left it: complete, from an earlier watermark.
     async fn settle(&self, labels: &[String], wrote: bool) {
-        let login = self.syncing_login();
-        let newest = *lock(&self.newest_listed);
-        match listing::settled_watermark(self, labels, &login, newest, wrote).await {
-            Ok(Some(watermark)) => {
-                if let Some(key) = labels.first().and_then(|l| self.watermark_key(l)) {
-                    lock(&self.cache).watermarks.insert(key, watermark);
-                }
-            }
-            Ok(None) => {}
-            Err(err) => {
-                if self.verbose > 0 {
-                    eprintln!("warning: the listing watermark is not updated: {err:#}");
-                }
-            }
+        let Some(path) = &self.snapshot_file else {
+            return;
+        };
+        let listed = lock(&self.listed).clone();
+        if !wrote || listed.as_ref() != Some(&self.scope(labels)) {
+            return;
+        }
+        let result = async {
+            let mut snapshot = snapshot::read(path)?
+                .filter(|s| Some(&s.scope) == listed.as_ref())
+                .context("the snapshot written by this run's listing is gone")?;
+            let overlap = chrono::Duration::from_std(SINCE_OVERLAP).unwrap_or_default();
+            let since = snapshot.watermark.map(|w| w - overlap);
+            let Listed { issues, mark } = listing::list_changed(self, since).await?;
+            snapshot.apply(issues, mark);
+            snapshot::write(path, &snapshot)
+        };
+        if let Err(err) = result.await {
+            self.note(|| {
+                format!("warning: the listing snapshot is not brought up to date: {err:#}")
+            });
         }
     }
 
@@ -699,6 +832,9 @@ impl Pages for GitHub {
                 if let Some(creator) = &query.creator {
                     q.append_pair("creator", creator);
                 }
+                if let Some(since) = query.since {
+                    q.append_pair("since", &github_time(since));
+                }
                 match query.order {
                     ListOrder::Created => {}
                     ListOrder::NewestCreated => {
@@ -714,7 +850,11 @@ impl Pages for GitHub {
                 format!("{}/issues?{}", self.repo_path(), q.finish())
             }
         };
-        let answer = self.request(http::Method::GET, &path, None, true).await?;
+        // A listing of changes is small; the pages of a complete listing are in the snapshot.
+        let cached = query.since.is_some();
+        let answer = self
+            .request_cached(http::Method::GET, &path, None, true, cached)
+            .await?;
         let items: Vec<serde_json::Value> =
             serde_json::from_str(&answer.body).context("cannot read the issue list")?;
         let login = self.syncing_login();
@@ -735,6 +875,11 @@ impl Pages for GitHub {
         };
         Ok(IssuePage { issues, next })
     }
+}
+
+/// A time as GitHub writes it: `2024-01-31T12:00:00Z`.
+fn github_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// An HTTP answer, read completely.

@@ -205,16 +205,7 @@ impl Emulator {
         );
         self.add_account(COLLAB_TOKEN, Account::collaborator("hubot"));
         self.add_account(OUTSIDER_TOKEN, Account::outsider("mallory"));
-        self.add_account(
-            ACTIONS_TOKEN,
-            Account {
-                login: "github-actions[bot]".to_string(),
-                bot: true,
-                push: true,
-                association: "NONE",
-                user_forbidden: true,
-            },
-        );
+        self.add_account(ACTIONS_TOKEN, Account::actions());
     }
 
     /// The API root: `http://127.0.0.1:PORT` (plus the prefix, if any). Use it as
@@ -225,6 +216,28 @@ impl Emulator {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// A new token of `github-actions[bot]`, as every GitHub Actions run gets one: each call
+    /// mints another (`actions-token-2`, `actions-token-3`, ...), with the budget of
+    /// [`ACTIONS_TOKEN`].
+    pub fn new_actions_token(&self) -> String {
+        let mut inner = self.shared.lock();
+        let token = format!("actions-token-{}", inner.repo.accounts.len());
+        inner.repo.add_account(&token, Account::actions());
+        token
+    }
+
+    /// Deletes an issue as a person would in the UI (GitHub's REST API cannot): it is gone,
+    /// and no listing says so.
+    pub fn delete_issue(&self, number: u64) {
+        let mut inner = self.shared.lock();
+        let before = inner.repo.issues.len();
+        inner.repo.issues.retain(|i| i.number != number);
+        assert!(
+            inner.repo.issues.len() < before,
+            "the emulator has no issue #{number}"
+        );
     }
 
     /// Lets `token` act as `account` (replacing whatever it was).
