@@ -20,20 +20,25 @@
 //! tracker stores it ([`write`], [`read`]) in a file of its own beside its cache, streamed so
 //! that a large one is never held twice, and never with a token.
 //!
-//! Each tracker supplies the query (`since` with `sort=updated` on GitHub, `updated_after` with
+//! [`Incremental`] runs it all for a tracker, which supplies only its two listings as a
+//! [`Lister`] (`since` with `sort=updated` on GitHub, `updated_after` with
 //! `order_by=updated_at` on GitLab, `updated >= "…"` on Jira at minute precision) and its
-//! overlap; the rules above are the same for all.
+//! overlap: the tracker's [`Tracker::list`](crate::tracker::Tracker::list) calls
+//! [`Incremental::list`], its [`Tracker::settle`](crate::tracker::Tracker::settle) calls
+//! [`Incremental::settle`].
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::io::{BufReader, BufWriter, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::tracker::TrackedIssue;
+use crate::tracker::{TrackedIssue, TrackerError};
 
 /// The snapshot file's format; a file of another version is not trusted.
 const VERSION: u32 = 1;
@@ -182,6 +187,155 @@ impl Snapshot {
     /// The issues, handed over.
     pub fn into_issues(self) -> Vec<TrackedIssue> {
         self.issues.into_values().collect()
+    }
+}
+
+/// What one listing returned, and its *mark*: the newest update time on the first page of a
+/// listing ordered by update, newest first. Any change the tracker makes after that page was
+/// read gets a later update time, so a later listing of the changes since the mark (less an
+/// overlap) sees every change this listing may have missed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Listed {
+    pub issues: Vec<TrackedIssue>,
+    pub mark: Option<DateTime<Utc>>,
+}
+
+/// The two listings a tracker makes for [`Incremental`].
+pub trait Lister: Sync {
+    /// Every issue of `scope`: those carrying its first label and those its login opened.
+    fn list_complete(
+        &self,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Listed, TrackerError>> + Send;
+    /// Every issue updated at or after `since` (every issue without it), whoever opened it
+    /// and whatever its labels, so that issues leaving the scope are seen too.
+    fn list_changed(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<Listed, TrackerError>> + Send;
+}
+
+/// How one tracker lists incrementally: where its snapshot is kept, how often it lists
+/// everything, and how far back a listing of changes starts.
+#[derive(Debug)]
+pub struct Incremental {
+    /// The snapshot file; `None` keeps none and lists everything on every run.
+    pub path: Option<PathBuf>,
+    pub full_every: Duration,
+    pub overlap: Duration,
+    /// List everything, whatever the snapshot (`--full`).
+    pub force_full: bool,
+    /// At 1 and above, says on standard error how each run lists.
+    pub verbose: u8,
+    /// The scope of the snapshot this run's listing wrote, for [`Incremental::settle`].
+    written: Mutex<Option<Scope>>,
+}
+
+impl Incremental {
+    pub fn new(
+        path: Option<PathBuf>,
+        full_every: Duration,
+        overlap: Duration,
+        force_full: bool,
+        verbose: u8,
+    ) -> Incremental {
+        Incremental {
+            path,
+            full_every,
+            overlap,
+            force_full,
+            verbose,
+            written: Mutex::new(None),
+        }
+    }
+
+    fn note(&self, message: impl FnOnce() -> String) {
+        if self.verbose > 0 {
+            eprintln!("{}", message());
+        }
+    }
+
+    /// Every issue of `scope` that belongs to a task, listed as [`choose`] decides, and the
+    /// snapshot brought up to date. A damaged snapshot is reported and not trusted; a snapshot
+    /// that cannot be written is reported and costs the next run a longer listing.
+    pub async fn list<L: Lister>(
+        &self,
+        lister: &L,
+        scope: Scope,
+    ) -> Result<Vec<TrackedIssue>, TrackerError> {
+        let Some(path) = &self.path else {
+            return Ok(lister.list_complete(&scope).await?.issues);
+        };
+        let previous = match read(path) {
+            Ok(previous) => previous,
+            Err(err) => {
+                eprintln!("warning: ignoring the listing snapshot: {err:#}");
+                None
+            }
+        };
+        let now = Utc::now();
+        let choice = choose(
+            previous.as_ref(),
+            &scope,
+            now,
+            self.full_every,
+            self.overlap,
+            self.force_full,
+        );
+        let snapshot = match (choice, previous) {
+            (Listing::Since(since), Some(mut snapshot)) => {
+                self.note(|| format!("listing the issues updated since {}", since.to_rfc3339()));
+                let Listed { issues, mark } = lister.list_changed(Some(since)).await?;
+                snapshot.apply(issues, mark);
+                snapshot
+            }
+            (choice, _) => {
+                if let Listing::Full(why) = choice {
+                    self.note(|| format!("listing every issue: {why}"));
+                }
+                let Listed { issues, mark } = lister.list_complete(&scope).await?;
+                Snapshot::complete(scope.clone(), issues, mark, now)
+            }
+        };
+        // Only a listing that ended gets here: the snapshot on disk is always a complete one.
+        match write(path, &snapshot) {
+            Ok(()) => *self.written.lock().unwrap_or_else(|p| p.into_inner()) = Some(scope),
+            Err(err) => eprintln!("warning: {err:#}"),
+        }
+        Ok(snapshot.into_issues())
+    }
+
+    /// After a run that wrote (`wrote`), lists the changes since the snapshot this run's
+    /// listing of `scope` wrote (the run's own writes, and whatever people changed meanwhile)
+    /// into it, so that the next run starts after them. On failure the snapshot stays as the
+    /// listing left it: complete, from an earlier watermark.
+    pub async fn settle<L: Lister>(&self, lister: &L, scope: &Scope, wrote: bool) {
+        let Some(path) = &self.path else {
+            return;
+        };
+        let written = self
+            .written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if !wrote || written.as_ref() != Some(scope) {
+            return;
+        }
+        let result = async {
+            let mut snapshot = read(path)?
+                .filter(|s| &s.scope == scope)
+                .context("the snapshot written by this run's listing is gone")?;
+            let overlap = chrono::Duration::from_std(self.overlap).unwrap_or_default();
+            let since = snapshot.watermark.map(|w| w - overlap);
+            let Listed { issues, mark } = lister.list_changed(since).await?;
+            snapshot.apply(issues, mark);
+            write(path, &snapshot)
+        };
+        if let Err(err) = result.await {
+            self.note(|| {
+                format!("warning: the listing snapshot is not brought up to date: {err:#}")
+            });
+        }
     }
 }
 

@@ -12,16 +12,15 @@
 //!   One query covers labelled issues and the identity's own alike, and shows issues that left
 //!   the scope (a label someone removed) so that they leave the snapshot too.
 //!
-//! Each returns its *mark*: the newest `updated_at` on the first page of the first listing it
-//! read. Any change GitHub makes after that page was read gets a later `updated_at`, so a later
-//! listing of the changes since the mark (less an overlap) sees every change this listing may
-//! have missed. How the two combine with the snapshot is [`crate::tracker::snapshot`]'s.
+//! Each returns its mark ([`Listed`]): the newest `updated_at` on the first page of the first
+//! listing it read. How the two combine with the snapshot is [`crate::tracker::snapshot`]'s.
 
 use std::future::Future;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use crate::tracker::snapshot::Listed;
 use crate::tracker::{TrackedIssue, TrackerError};
 
 /// Which issues to list. Listings always cover open and closed issues (`state=all`) and use
@@ -71,13 +70,6 @@ pub trait Pages: Sync {
 
 /// 100,000 issues at 100 a page.
 const MAX_PAGES: usize = 1_000;
-
-/// What a listing returned, and its mark (see the module documentation).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Listed {
-    pub issues: Vec<TrackedIssue>,
-    pub mark: Option<DateTime<Utc>>,
-}
 
 /// Every issue carrying `labels[0]` and every issue `login` opened (empty: none). The mark is
 /// that of the first of the two listings made.

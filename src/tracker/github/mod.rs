@@ -55,12 +55,12 @@ use sha2::{Digest, Sha256};
 use crate::model::TaskKey;
 use crate::pacing::{self, WaitCause, WritePacer};
 use crate::tracker::markdown::{self, Markdown};
-use crate::tracker::snapshot::{self, Listing, Scope, Snapshot};
+use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope};
 use crate::tracker::{
     Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange, TrackedIssue,
     Tracker, TrackerError,
 };
-use listing::{IssuePage, IssueQuery, ListOrder, Listed, Pages};
+use listing::{IssuePage, IssueQuery, ListOrder, Pages};
 use target::{RepoName, Target};
 use wire::{RawIssue, compact};
 
@@ -134,12 +134,8 @@ pub struct GitHub {
     cache_file: Option<PathBuf>,
     cache: Mutex<CacheFile>,
     login: Mutex<Option<String>>,
-    /// Where the listing snapshot is kept; `None` lists everything on every run.
-    snapshot_file: Option<PathBuf>,
-    full_every: Duration,
-    force_full: bool,
-    /// The scope of the snapshot this run's listing wrote, for [`Tracker::settle`].
-    listed: Mutex<Option<Scope>>,
+    /// The listing snapshot and when to list everything.
+    incremental: Incremental,
     text: Markdown,
     pacer: Mutex<WritePacer>,
     /// Set once a long wait for a pacing window has been announced on standard error.
@@ -216,13 +212,16 @@ impl GitHub {
             token: target.token.clone(),
             known_login: target.known_login.clone(),
             verbose: options.verbose,
-            snapshot_file: options.cache_file.as_deref().map(snapshot_path),
+            incremental: Incremental::new(
+                options.cache_file.as_deref().map(snapshot_path),
+                options.full_every,
+                SINCE_OVERLAP,
+                options.full,
+                options.verbose,
+            ),
             cache_file: options.cache_file,
             cache: Mutex::new(cache),
             login: Mutex::new(None),
-            full_every: options.full_every,
-            force_full: options.full,
-            listed: Mutex::new(None),
             text: Markdown {
                 file_base: format!("{}/blob/HEAD", target.repo_web_url()),
                 max_title_chars: markdown::GITHUB_MAX_TITLE_CHARS,
@@ -267,13 +266,6 @@ impl GitHub {
             place: format!("{} {}", self.api_base, self.repo),
             login: self.syncing_login(),
             labels: labels.to_vec(),
-        }
-    }
-
-    /// Logs at `-v`.
-    fn note(&self, message: impl FnOnce() -> String) {
-        if self.verbose > 0 {
-            eprintln!("{}", message());
         }
     }
 
@@ -664,49 +656,7 @@ impl Tracker for GitHub {
     }
 
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
-        let scope = self.scope(labels);
-        let Some(path) = &self.snapshot_file else {
-            let listed = listing::list_complete(self, labels, &scope.login).await?;
-            return Ok(listed.issues);
-        };
-        let previous = match snapshot::read(path) {
-            Ok(previous) => previous,
-            Err(err) => {
-                eprintln!("warning: ignoring the listing snapshot: {err:#}");
-                None
-            }
-        };
-        let now = Utc::now();
-        let choice = snapshot::choose(
-            previous.as_ref(),
-            &scope,
-            now,
-            self.full_every,
-            SINCE_OVERLAP,
-            self.force_full,
-        );
-        let snapshot = match (choice, previous) {
-            (Listing::Since(since), Some(mut snapshot)) => {
-                self.note(|| format!("listing the issues updated since {}", github_time(since)));
-                let Listed { issues, mark } = listing::list_changed(self, Some(since)).await?;
-                snapshot.apply(issues, mark);
-                snapshot
-            }
-            (choice, _) => {
-                if let Listing::Full(why) = choice {
-                    self.note(|| format!("listing every issue: {why}"));
-                }
-                let Listed { issues, mark } =
-                    listing::list_complete(self, labels, &scope.login).await?;
-                Snapshot::complete(scope.clone(), issues, mark, now)
-            }
-        };
-        // Only a listing that ended gets here: the snapshot on disk is always a complete one.
-        match snapshot::write(path, &snapshot) {
-            Ok(()) => *lock(&self.listed) = Some(scope),
-            Err(err) => eprintln!("warning: {err:#}"),
-        }
-        Ok(snapshot.into_issues())
+        self.incremental.list(self, self.scope(labels)).await
     }
 
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
@@ -778,32 +728,10 @@ impl Tracker for GitHub {
         listing::find_created(self, key, &self.syncing_login()).await
     }
 
-    /// After writes, lists the changes since the snapshot this run wrote (its own writes, and
-    /// whatever people changed meanwhile) into it, so that the next run starts after them. On
-    /// failure the snapshot stays as the listing left it: complete, from an earlier watermark.
     async fn settle(&self, labels: &[String], wrote: bool) {
-        let Some(path) = &self.snapshot_file else {
-            return;
-        };
-        let listed = lock(&self.listed).clone();
-        if !wrote || listed.as_ref() != Some(&self.scope(labels)) {
-            return;
-        }
-        let result = async {
-            let mut snapshot = snapshot::read(path)?
-                .filter(|s| Some(&s.scope) == listed.as_ref())
-                .context("the snapshot written by this run's listing is gone")?;
-            let overlap = chrono::Duration::from_std(SINCE_OVERLAP).unwrap_or_default();
-            let since = snapshot.watermark.map(|w| w - overlap);
-            let Listed { issues, mark } = listing::list_changed(self, since).await?;
-            snapshot.apply(issues, mark);
-            snapshot::write(path, &snapshot)
-        };
-        if let Err(err) = result.await {
-            self.note(|| {
-                format!("warning: the listing snapshot is not brought up to date: {err:#}")
-            });
-        }
+        self.incremental
+            .settle(self, &self.scope(labels), wrote)
+            .await;
     }
 
     fn stats(&self) -> RequestStats {
@@ -812,6 +740,16 @@ impl Tracker for GitHub {
 
     fn save(&self) -> anyhow::Result<()> {
         self.save_cache()
+    }
+}
+
+impl Lister for GitHub {
+    async fn list_complete(&self, scope: &Scope) -> Result<Listed, TrackerError> {
+        listing::list_complete(self, &scope.labels, &scope.login).await
+    }
+
+    async fn list_changed(&self, since: Option<DateTime<Utc>>) -> Result<Listed, TrackerError> {
+        listing::list_changed(self, since).await
     }
 }
 
