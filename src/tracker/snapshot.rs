@@ -27,7 +27,7 @@
 //! [`Incremental::list`], its [`Tracker::settle`](crate::tracker::Tracker::settle) calls
 //! [`Incremental::settle`].
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::{BufReader, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
@@ -77,8 +77,9 @@ pub struct Snapshot {
     pub watermark: Option<DateTime<Utc>>,
     /// When the last complete listing began, on this machine's clock.
     pub full_at: DateTime<Utc>,
-    /// The issues of the scope that belong to a task, by id.
-    issues: BTreeMap<String, TrackedIssue>,
+    /// The issues of the scope that belong to a task, one per id, in no particular order (a
+    /// plain list, so that handing them over allocates nothing).
+    issues: Vec<TrackedIssue>,
 }
 
 /// How a run lists, as [`choose`] decides.
@@ -141,29 +142,56 @@ impl Snapshot {
             scope,
             watermark,
             full_at,
-            issues: BTreeMap::new(),
+            issues: Vec::new(),
         };
-        for issue in issues {
-            if snapshot.keeps(&issue) {
-                snapshot.issues.insert(issue.issue.id.clone(), issue);
-            }
-        }
+        snapshot.apply(issues, watermark);
         snapshot
     }
 
     /// Applies a complete listing of every issue updated since the watermark (minus the
     /// overlap), which began when the tracker's newest update time was `watermark`: changed
     /// issues replace their old state, issues that left the scope or lost their task leave the
-    /// snapshot.
-    pub fn apply(&mut self, changed: Vec<TrackedIssue>, watermark: Option<DateTime<Utc>>) {
+    /// snapshot. An issue listed twice counts as last listed. Returns whether anything changed.
+    pub fn apply(&mut self, changed: Vec<TrackedIssue>, watermark: Option<DateTime<Utc>>) -> bool {
+        let mut position: HashMap<String, usize> = self
+            .issues
+            .iter()
+            .enumerate()
+            .map(|(i, issue)| (issue.issue.id.clone(), i))
+            .collect();
+        // Issues that left, by position; removed at the end so that positions hold.
+        let mut gone = std::collections::HashSet::new();
+        let mut modified = false;
         for issue in changed {
-            if self.keeps(&issue) {
-                self.issues.insert(issue.issue.id.clone(), issue);
-            } else {
-                self.issues.remove(&issue.issue.id);
+            let keep = self.keeps(&issue);
+            match position.get(&issue.issue.id).copied() {
+                Some(i) if keep => {
+                    modified |= gone.remove(&i);
+                    if self.issues[i] != issue {
+                        self.issues[i] = issue;
+                        modified = true;
+                    }
+                }
+                Some(i) => modified |= gone.insert(i),
+                None if keep => {
+                    position.insert(issue.issue.id.clone(), self.issues.len());
+                    self.issues.push(issue);
+                    modified = true;
+                }
+                None => {}
             }
         }
-        self.watermark = self.watermark.max(watermark);
+        if !gone.is_empty() {
+            let mut i = 0;
+            self.issues.retain(|_| {
+                i += 1;
+                !gone.contains(&(i - 1))
+            });
+        }
+        let newer = self.watermark.max(watermark);
+        modified |= newer != self.watermark;
+        self.watermark = newer;
+        modified
     }
 
     fn keeps(&self, issue: &TrackedIssue) -> bool {
@@ -179,14 +207,14 @@ impl Snapshot {
         self.issues.is_empty()
     }
 
-    /// The issues, by id.
+    /// The issues, in no particular order.
     pub fn issues(&self) -> impl Iterator<Item = &TrackedIssue> {
-        self.issues.values()
+        self.issues.iter()
     }
 
     /// The issues, handed over.
     pub fn into_issues(self) -> Vec<TrackedIssue> {
-        self.issues.into_values().collect()
+        self.issues
     }
 }
 
@@ -282,23 +310,29 @@ impl Incremental {
             self.overlap,
             self.force_full,
         );
-        let snapshot = match (choice, previous) {
+        let (snapshot, changed) = match (choice, previous) {
             (Listing::Since(since), Some(mut snapshot)) => {
                 self.note(|| format!("listing the issues updated since {}", since.to_rfc3339()));
                 let Listed { issues, mark } = lister.list_changed(Some(since)).await?;
-                snapshot.apply(issues, mark);
-                snapshot
+                let changed = snapshot.apply(issues, mark);
+                (snapshot, changed)
             }
             (choice, _) => {
                 if let Listing::Full(why) = choice {
                     self.note(|| format!("listing every issue: {why}"));
                 }
                 let Listed { issues, mark } = lister.list_complete(&scope).await?;
-                Snapshot::complete(scope.clone(), issues, mark, now)
+                (Snapshot::complete(scope.clone(), issues, mark, now), true)
             }
         };
         // Only a listing that ended gets here: the snapshot on disk is always a complete one.
-        match write(path, &snapshot) {
+        // Unchanged, it is on disk already.
+        let saved = if changed {
+            write(path, &snapshot)
+        } else {
+            Ok(())
+        };
+        match saved {
             Ok(()) => *self.written.lock().unwrap_or_else(|p| p.into_inner()) = Some(scope),
             Err(err) => eprintln!("warning: {err:#}"),
         }
@@ -328,8 +362,10 @@ impl Incremental {
             let overlap = chrono::Duration::from_std(self.overlap).unwrap_or_default();
             let since = snapshot.watermark.map(|w| w - overlap);
             let Listed { issues, mark } = lister.list_changed(since).await?;
-            snapshot.apply(issues, mark);
-            write(path, &snapshot)
+            if snapshot.apply(issues, mark) {
+                write(path, &snapshot)?;
+            }
+            Ok::<(), anyhow::Error>(())
         };
         if let Err(err) = result.await {
             self.note(|| {
@@ -482,8 +518,20 @@ mod tests {
         assert_eq!(ids(&snapshot), ["2", "5"]);
         assert_eq!(snapshot.issues().next(), Some(&closed));
         assert_eq!(snapshot.watermark, Some(at(6)));
-        snapshot.apply(vec![], Some(at(5)));
+        assert!(!snapshot.apply(vec![], Some(at(5))));
         assert_eq!(snapshot.watermark, Some(at(6)), "never moves back");
+        assert!(
+            !snapshot.apply(vec![closed.clone()], Some(at(6))),
+            "nothing new"
+        );
+        // Listed twice in one listing (it changed between two pages): the last one counts.
+        assert!(snapshot.apply(
+            vec![issue(2, Some("a/two"), "octocat", &["bug"]), closed.clone()],
+            Some(at(6))
+        ));
+        assert_eq!(ids(&snapshot), ["2", "5"]);
+        assert!(snapshot.apply(vec![issue(5, None, "hubot", &[])], None));
+        assert_eq!(ids(&snapshot), ["2"]);
     }
 
     #[test]
