@@ -12,7 +12,9 @@
 //! use, 422 for a non-collaborator assignee, a body over 65,536 or a title over 256
 //! characters; labels, assignees and milestone silently dropped without push access; closing
 //! records `completed` unless told otherwise, reopening `reopened`; `updated_at` moves on
-//! every change (one second later than the previous change at least).
+//! every change (one second later than the previous change at least). A person may delete an
+//! issue ([`Emulator::delete_issue`]), which no listing shows and no later issue's number
+//! reuses; [`Emulator::new_actions_token`] mints the new `GITHUB_TOKEN` of each Actions run.
 //!
 //! Every response carries `x-ratelimit-*` headers; each token has a budget (5,000 an hour,
 //! 1,000 for [`ACTIONS_TOKEN`], 60 without a token) and gets 403 "API rate limit exceeded for
