@@ -393,12 +393,13 @@ pub fn read(path: &Path) -> anyhow::Result<Option<Snapshot>> {
     Ok(Some(snapshot))
 }
 
-/// Writes `snapshot` to `path` whole or not at all (through a temporary file renamed over it).
+/// Writes `snapshot` to `path` whole or not at all (through a temporary file of this process
+/// renamed over it, so that two runs at once never write into the same temporary file).
 pub fn write(path: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let tmp = path.with_extension("json.tmp");
+    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let write = || -> anyhow::Result<()> {
         let file = std::fs::File::create(&tmp)?;
         let mut out = BufWriter::new(file);
