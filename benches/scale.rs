@@ -1,9 +1,9 @@
 //! aftercare at scale: local speed and memory, GitHub requests next to their floor, and write
 //! pacing, printed as the Markdown tables of the README's "Performance" section.
 //!
-//! Run with `cargo bench --bench scale` (add a section name, `check`, `sync`, `gitlab`,
-//! `import`, `site` or `pace`, after `--` to run only that one). It generates corpora with
-//! `examples/gen-corpus.rs` and runs the
+//! Run with `cargo bench --bench scale` (add section names, `check`, `sync`, `actions`,
+//! `gitlab`, `import`, `site` or `pace`, after `--` to run only those). It generates corpora
+//! with `examples/gen-corpus.rs` and runs the
 //! built binary, measuring each child's wall time and peak memory exactly (`wait4`'s
 //! `ru_maxrss`, through a small launcher so that the bench's own memory is not counted); wall
 //! times are the median of several runs.
@@ -19,11 +19,17 @@
 //!   closed, so that every page carries its states, links and burn-down.
 //! - **sync**: the binary against the GitHub emulator answering every request 20 ms late, with
 //!   `--write-interval-ms 0`: a first sync of 1,000 tasks; syncs with nothing to change over
-//!   5,000 tasks, with stale ETags, with a warm ETag cache and without a cache file; `status`
-//!   over the same issues. Each figure stands beside its floor: ceil(issues/100) reads for a
-//!   listing (at least one), one write per changed task, zero budget for a run answered by 304s.
+//!   5,000 tasks, with stale ETags, with a warm ETag cache (the listing snapshot kept in both)
+//!   and without any state; `status` over the same issues. Each figure stands beside its floor:
+//!   one read for a listing of changes, ceil(issues/100) for a complete listing, one write per
+//!   changed task, zero budget for a run answered by 304s.
+//! - **actions**: the same emulator as GitHub Actions sees it: after a first sync by the
+//!   Action, a sync and a status with nothing new over 1,000, 5,000 and 50,000 tasks, each run
+//!   with a new `GITHUB_TOKEN` (so no ETag ever matches) and the `.aftercare/` state kept, as
+//!   the Action keeps it in the Actions cache. The 50,000-task setup takes a few minutes.
 //! - **gitlab**: the same runs with nothing to change over 5,000 tasks against the GitLab
-//!   emulator, 20 ms late: `sync` and `status`, at most ceil(issues/100) + 3 requests.
+//!   emulator, 20 ms late: `sync` and `status` with the listing snapshot kept (at most 3
+//!   requests), and `sync --full` (at most ceil(issues/100) + 3).
 //! - **import**: `aftercare import --dry-run` of a generated prose postmortem of 10 MB (refused
 //!   by its size, without being read) and of one just under the 1 MiB a postmortem file may
 //!   have, with 5,000 timeline lines and 2,000 tasks (read in full).
@@ -295,6 +301,9 @@ fn main() {
     }
     if wanted("import") {
         import_documents(&mut targets);
+    }
+    if wanted("actions") {
+        actions_requests(&mut targets);
     }
     if wanted("pace") {
         pace(&mut targets);
@@ -745,6 +754,7 @@ fn repeat(
             Some(bytes) => std::fs::write(&cache_file, bytes).expect("the cache is put back"),
             None => {
                 let _ = std::fs::remove_file(&cache_file);
+                let _ = std::fs::remove_file(dir.join(".aftercare/cache.snapshot.json"));
             }
         }
         let (out, requests) = against(gh, dir, args);
@@ -765,7 +775,7 @@ fn repeat(
 }
 
 /// Runs `command` over the 5,000 issues of `gh` with nothing to change, from the cache file
-/// `cache` (none: no cache file), and prints its row.
+/// `cache` and the listing snapshot of the last run (none: neither file), and prints its row.
 fn noop_row(
     gh: &Emulator,
     dir: &Path,
@@ -779,7 +789,12 @@ fn noop_row(
         _ => &["status"],
     };
     let (requests, wall, peak_rss) = repeat(gh, dir, args, cache, words);
-    let floor = listing_floor(5_000);
+    // With the listing snapshot kept, one page of changes; without it, a complete listing.
+    let floor = if cache.is_some() {
+        1
+    } else {
+        listing_floor(5_000)
+    };
     let answered_by_304s = cache_state == "ETag cache";
     let run = match command {
         "sync" => format!("sync, nothing to change, 5,000 tasks ({cache_state})"),
@@ -802,8 +817,9 @@ fn sync_requests(targets: &mut Targets) {
     println!("\n### GitHub requests\n");
     println!(
         "The binary against the GitHub emulator, which answers every request {} ms late; \
-         `--write-interval-ms 0`. Floors: ceil(issues/100) reads for a listing (one page at \
-         least), one write per changed task, and budget for every request not answered `304`.\n",
+         `--write-interval-ms 0`. Floors: one read for a listing of the changes since the last \
+         run, ceil(issues/100) reads for a complete listing (no state kept), one write per \
+         changed task, and budget for every request not answered `304`.\n",
         LATENCY.as_millis()
     );
     println!("| Run | Reads | Writes | Budget spent | Wall time | Peak memory |");
@@ -935,9 +951,10 @@ fn gitlab_log(gl: &GitLab) -> Requests {
 fn gitlab_requests(targets: &mut Targets) {
     println!("\n### GitLab requests\n");
     println!(
-        "The binary against the GitLab emulator, which answers every request {} ms late. Floor \
-         for a run with nothing to change: ceil(issues/100) + 3 requests (the identity, the \
-         label listing, the author's recent issues) and no write.\n",
+        "The binary against the GitLab emulator, which answers every request {} ms late, with \
+         `.aftercare/` kept between runs. Floor for a run with nothing to change: \
+         ceil(issues/100) + 3 requests and no write; with the listing snapshot, at most 3 \
+         requests at any size (`--full` lists everything).\n",
         LATENCY.as_millis()
     );
     println!("| Run | Reads | Writes | Budget spent | Wall time | Peak memory |");
@@ -976,6 +993,11 @@ fn gitlab_requests(targets: &mut Targets) {
             "created 0, updated 0, closed 0, reopened 0, unchanged 5000\n",
         ),
         ("status, 5,000 tasks", &["status"][..], "0 of 5000 done"),
+        (
+            "sync --full, nothing to change, 5,000 tasks",
+            &["sync", "--write-interval-ms", "0", "--full"][..],
+            "created 0, updated 0, closed 0, reopened 0, unchanged 5000\n",
+        ),
     ] {
         let mut walls = Vec::new();
         let mut peak = 0;
@@ -1008,17 +1030,123 @@ fn gitlab_requests(targets: &mut Targets) {
             runs: RUNS,
             peak_rss: peak,
         });
+        let most = if name.contains("--full") { floor } else { 3 };
         targets.judge(
-            &format!(
-                "GitLab: {name} in at most ceil(issues/100) + 3 = {floor} requests and no write"
-            ),
+            &format!("GitLab: {name} in at most {most} requests and no write"),
             format!(
                 "{} requests, {} writes",
                 requests.reads + requests.writes,
                 requests.writes
             ),
-            requests.reads + requests.writes <= floor && requests.writes == 0,
+            requests.reads + requests.writes <= most && requests.writes == 0,
         );
+    }
+}
+
+/// Runs `args` as the Action does: a new `GITHUB_TOKEN` of `github-actions[bot]` that the
+/// Action vouches for, whose budget is `budget` requests an hour.
+fn in_actions(gh: &Emulator, dir: &Path, args: &[&str], budget: u32) -> (Measured, Requests) {
+    gh.clear_requests();
+    let token = gh.new_actions_token();
+    gh.set_rate_limit(&token, budget);
+    let url = gh.url();
+    let env = [
+        ("GITHUB_TOKEN", token.as_str()),
+        ("GITHUB_REPOSITORY", "acme/web"),
+        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_ACTIONS", "true"),
+        ("AFTERCARE_TOKEN_IS_GITHUB_TOKEN", "true"),
+    ];
+    let out = run(dir, args, &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    (out, requests(gh))
+}
+
+/// After a first sync by the Action, syncs and statuses with nothing new, each with a new token
+/// and the state of the run before, at 1,000, 5,000 and 50,000 tasks.
+fn actions_requests(targets: &mut Targets) {
+    println!("\n### In GitHub Actions\n");
+    println!(
+        "The emulator as a workflow sees it ({} ms a request): every run has a new \
+         `GITHUB_TOKEN` (1,000 requests an hour), so no ETag of an earlier run ever matches, and \
+         `.aftercare/` is kept between runs as the Action keeps it. Each row follows a first \
+         sync of all tasks by the Action. Floors: one read for a listing of the changes, no \
+         write.\n",
+        LATENCY.as_millis()
+    );
+    println!("| Run | Reads | Writes | Budget spent | Wall time | Peak memory |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let sync = ["sync", "--write-interval-ms", "0"];
+    for tasks in [1_000, 5_000, 50_000] {
+        let dir = corpus(tasks);
+        let gh = emulator();
+        let (setup, _) = in_actions(&gh, dir.path(), &sync, 1_000_000);
+        assert!(setup.stdout.ends_with(&format!(
+            "created {tasks}, updated 0, closed 0, reopened 0, unchanged 0\n"
+        )));
+        gh.set_latency(LATENCY);
+        for command in ["sync", "status"] {
+            let (args, words): (&[&str], String) = match command {
+                "sync" => (
+                    &sync,
+                    format!("created 0, updated 0, closed 0, reopened 0, unchanged {tasks}\n"),
+                ),
+                _ => (
+                    &["status"],
+                    format!("Corrective actions in acme/web: 0 of {tasks} done"),
+                ),
+            };
+            let mut walls = Vec::new();
+            let mut peak = 0;
+            let mut counts = Vec::new();
+            for _ in 0..RUNS {
+                let (out, requests) = in_actions(&gh, dir.path(), args, 1_000);
+                assert!(out.stdout.contains(&words), "{}", out.stdout);
+                walls.push(out.wall);
+                peak = peak.max(out.peak_rss);
+                counts.push((requests.reads, requests.writes, requests.budget));
+            }
+            assert!(
+                counts.windows(2).all(|w| w[0] == w[1]),
+                "the same run makes the same requests: {counts:?}"
+            );
+            let (reads, writes, budget) = counts[0];
+            let run = match command {
+                "sync" => format!("sync, nothing new, {} tasks, new token", thousands(tasks)),
+                _ => format!("status, nothing new, {} tasks, new token", thousands(tasks)),
+            };
+            print_row(Row {
+                run: &run,
+                requests: &Requests {
+                    reads,
+                    writes,
+                    budget,
+                    refused: 0,
+                },
+                reads_floor: 1,
+                writes_floor: 0,
+                budget_floor: 1,
+                wall: median(walls),
+                runs: RUNS,
+                peak_rss: peak,
+            });
+            targets.judge(
+                &format!(
+                    "{command} with nothing new over {} tasks in Actions in at most 3 requests \
+                     and no write",
+                    thousands(tasks)
+                ),
+                format!("{} requests, {writes} writes", reads + writes),
+                reads + writes <= 3 && writes == 0,
+            );
+            if tasks == 50_000 {
+                targets.judge(
+                    &format!("{command} with nothing new over 50,000 tasks under 150 MiB"),
+                    mib(peak),
+                    peak < 150 * 1024 * 1024,
+                );
+            }
+        }
     }
 }
 

@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{self, Globals};
 
-/// Postmortems as code: every corrective task becomes exactly one GitHub issue, and its
-/// completion is reported back.
+/// Postmortems as code: every corrective task becomes exactly one GitHub or GitLab issue, and
+/// its completion is reported back.
 #[derive(Debug, Parser)]
 #[command(name = "aftercare", version = env!("AFTERCARE_LONG_VERSION"), about, long_about = None)]
 pub struct Cli {
@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Validate every postmortem and report all problems at once.
     Check(commands::check::CheckArgs),
-    /// Create, update, close and reopen one GitHub issue per corrective task.
+    /// Create, update, close and reopen one issue per corrective task.
     Sync(commands::sync::SyncArgs),
     /// Report completion per incident and overdue tasks, from the issues' state.
     Status(commands::status::StatusArgs),

@@ -14,7 +14,7 @@ use chrono::{SubsecRound, Utc};
 use clap::Args;
 
 use super::Globals;
-use super::status::{load_postmortems, plural, read_status};
+use super::status::{Reading, load_postmortems, plural, read_status};
 use super::sync::DEFAULT_CACHE_FILE;
 use crate::config::Config;
 use crate::plan::issue_index::IssueIndex;
@@ -67,15 +67,13 @@ pub fn run(args: SiteArgs, globals: &Globals) -> anyhow::Result<u8> {
         );
         (report, States::Unknown)
     } else {
-        let report = read_status(
-            &root,
-            &config,
-            &postmortems,
-            args.repo.as_deref(),
-            &args.cache_file,
-            globals,
-            "site",
-        )?;
+        let reading = Reading {
+            what: "site",
+            repo: args.repo.as_deref(),
+            cache_file: &args.cache_file,
+            full: false,
+        };
+        let report = read_status(&root, &config, &postmortems, reading, globals)?;
         (report, States::Known)
     };
     let pages = site::render(&SiteInput {

@@ -50,6 +50,10 @@ pub struct StatusArgs {
     /// unchanged listings cost no rate-limit budget.
     #[arg(long, value_name = "FILE", default_value = DEFAULT_CACHE_FILE)]
     pub cache_file: PathBuf,
+    /// List every issue instead of only those changed since the last run (which happens by
+    /// itself every `full_every`, a day by default).
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,15 +81,13 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
     let env = |key: &str| std::env::var(key).ok();
     let config = Config::load(&root)?;
     let postmortems = load_postmortems(&root, &config, args.dir.as_deref(), "a status")?;
-    let status = read_status(
-        &root,
-        &config,
-        &postmortems,
-        args.repo.as_deref(),
-        &args.cache_file,
-        globals,
-        "status",
-    )?;
+    let reading = Reading {
+        what: "status",
+        repo: args.repo.as_deref(),
+        cache_file: &args.cache_file,
+        full: args.full,
+    };
+    let status = read_status(&root, &config, &postmortems, reading, globals)?;
 
     // Everything that can fail on the user's files is prepared before anything is written.
     let readme_update = match &args.readme {
@@ -156,19 +158,34 @@ pub fn load_postmortems(
     Ok(loaded.postmortems)
 }
 
+/// How a command reads the issues' states.
+pub struct Reading<'a> {
+    /// The command, for errors: `status`, `site`.
+    pub what: &'a str,
+    /// `--repo`, which names a GitHub repository.
+    pub repo: Option<&'a str>,
+    /// The cache file, relative to the root.
+    pub cache_file: &'a Path,
+    /// List everything, whatever the snapshot (`--full`).
+    pub full: bool,
+}
+
 /// The status of the postmortems' tasks, read from the tracker as `status` reads it: the same
-/// tracker, repository, token, trust rules and cache (`cache_file`, relative to `root`), with a
-/// warning for every untrusted issue that was ignored. `what` (`status`, `site`) names the
-/// command in errors.
+/// tracker, repository, token, trust rules and cache, with a warning for every untrusted issue
+/// that was ignored.
 pub fn read_status(
     root: &Path,
     config: &Config,
     postmortems: &[Postmortem],
-    repo: Option<&str>,
-    cache_file: &Path,
+    reading: Reading<'_>,
     globals: &Globals,
-    what: &str,
 ) -> anyhow::Result<StatusReport> {
+    let Reading {
+        what,
+        repo,
+        cache_file,
+        full,
+    } = reading;
     let env = |key: &str| std::env::var(key).ok();
     let target = connect::resolve(config, repo, &env, root)?;
     if let (Target::GitLab(..), Some(missing)) = (&target, target.missing_token()) {
@@ -181,6 +198,8 @@ pub fn read_status(
     let options = ConnectOptions {
         verbose: globals.verbose,
         cache_file: Some(root.join(cache_file)),
+        full_every: config.full_every,
+        full,
         ..ConnectOptions::default()
     };
     let fetched = runtime
@@ -207,7 +226,8 @@ pub fn read_status(
 }
 
 /// Lists the tracker's issues through the path shared with `sync`, keeping the tracker's
-/// caches for the next run (listing state a sync records is sync's alone to move), and warns
+/// caches and listing snapshot for the next run (a sync's writes are only `sync`'s to settle),
+/// and warns
 /// about look-alikes whose authors the tracker does not trust.
 pub async fn read_issues<T: Tracker>(
     tracker: &T,

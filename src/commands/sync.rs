@@ -48,7 +48,7 @@ use crate::tracker::github::target as repo_target;
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::{ConnectOptions, IssueText, Tracker};
 
-/// Where ETags and the listing watermark are kept, relative to the repository root.
+/// Where ETags are kept, relative to the repository root, with the listing snapshot beside it.
 pub const DEFAULT_CACHE_FILE: &str = ".aftercare/cache.json";
 
 #[derive(Debug, Args)]
@@ -75,6 +75,10 @@ pub struct SyncArgs {
     /// rate-limit budget.
     #[arg(long, value_name = "FILE", default_value = DEFAULT_CACHE_FILE)]
     pub cache_file: PathBuf,
+    /// List every issue instead of only those changed since the last run (which happens by
+    /// itself every `full_every`, a day by default).
+    #[arg(long)]
+    pub full: bool,
 }
 
 pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
@@ -148,6 +152,8 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
         verbose: globals.verbose,
         cache_file: Some(cache_path(&root, &args.cache_file)),
         write_interval: Duration::from_millis(args.write_interval_ms),
+        full_every: config.full_every,
+        full: args.full,
     };
     let run = Run {
         loaded: &loaded,

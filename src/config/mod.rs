@@ -10,6 +10,7 @@ pub mod tracker;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::diagnostics::Diagnostic;
 use crate::format::source::{self, Node, ScalarKind, Value};
@@ -20,7 +21,7 @@ pub use tracker::{GitLabConfig, JiraConfig, JiraDeployment, TrackerConfig};
 /// The configuration file's name, at the repository root.
 pub const FILE_NAME: &str = "aftercare.yml";
 
-const KEYS: &[&str] = &["repo", "dir", "labels", "slo", "tracker"];
+const KEYS: &[&str] = &["repo", "dir", "labels", "slo", "tracker", "full_every"];
 const PRIORITIES: &[(&str, Priority)] = &[
     ("P1", Priority::P1),
     ("P2", Priority::P2),
@@ -41,7 +42,14 @@ pub struct Config {
     pub slo: BTreeMap<Priority, u32>,
     /// The tracker the issues live in; GitHub without a `tracker` block.
     pub tracker: TrackerConfig,
+    /// The longest time between two complete listings of the tracker's issues: in between,
+    /// runs read only what changed since the last one (deleted and transferred issues show only
+    /// in a complete listing).
+    pub full_every: Duration,
 }
+
+/// `full_every` when the file does not set it: a day.
+pub const DEFAULT_FULL_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for Config {
     fn default() -> Self {
@@ -51,6 +59,7 @@ impl Default for Config {
             labels: vec!["postmortem".to_string()],
             slo: BTreeMap::new(),
             tracker: TrackerConfig::GitHub,
+            full_every: DEFAULT_FULL_EVERY,
         }
     }
 }
@@ -124,6 +133,7 @@ impl Config {
                             }
                             Ok(())
                         }
+                        "full_every" => full_every(value).map(|d| config.full_every = d),
                         other => Err((key.position, unknown_message("key", other, KEYS))),
                     };
                     if let Err(problem) = result {
@@ -224,6 +234,39 @@ fn labels(value: &Node) -> Result<Vec<String>, Problem> {
         }
     }
     Ok(out)
+}
+
+/// A duration such as `30m`, `24h` or `7d`: a positive whole number and one unit of `s`, `m`,
+/// `h` or `d`.
+fn full_every(value: &Node) -> Result<Duration, Problem> {
+    let found = match &value.value {
+        Value::Scalar(s) if s.kind != ScalarKind::Null => {
+            if let Some(duration) = parse_duration(s.text.trim()) {
+                return Ok(duration);
+            }
+            format!("`{}`", s.text)
+        }
+        _ => value.describe().to_string(),
+    };
+    Err((
+        value.position,
+        format!("`full_every` must be a duration such as `30m`, `24h` or `7d`, found {found}"),
+    ))
+}
+
+/// Parses `30s`, `30m`, `24h`, `7d`; `None` for anything else, zero included.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let unit_at = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(unit_at);
+    let number: u64 = number.parse().ok().filter(|n| *n > 0)?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    number.checked_mul(seconds).map(Duration::from_secs)
 }
 
 fn slo(value: &Node, problems: &mut Vec<Problem>) -> Result<BTreeMap<Priority, u32>, Problem> {
@@ -330,6 +373,45 @@ mod tests {
                 ),
                 (at(7, 10), "a label must not be empty".to_string()),
             ]
+        );
+    }
+
+    #[test]
+    fn full_every_reads_seconds_minutes_hours_and_days() {
+        assert_eq!(Config::default().full_every, Duration::from_secs(86_400));
+        for (text, seconds) in [
+            ("90s", 90),
+            ("30m", 1_800),
+            ("24h", 86_400),
+            ("7d", 604_800),
+        ] {
+            let config = Config::parse(format!("full_every: {text}\n").as_bytes()).unwrap();
+            assert_eq!(config.full_every, Duration::from_secs(seconds), "{text}");
+        }
+        let problems = Config::parse(b"labels: [x]\nfull_every: 0h\n").unwrap_err();
+        assert_eq!(
+            problems,
+            vec![(
+                at(2, 13),
+                "`full_every` must be a duration such as `30m`, `24h` or `7d`, found `0h`"
+                    .to_string()
+            )]
+        );
+        for text in [
+            "24",
+            "1w",
+            "h",
+            "-1h",
+            "1.5h",
+            "1h30m",
+            "99999999999999999999d",
+        ] {
+            assert_eq!(parse_duration(text), None, "{text}");
+        }
+        let problems = Config::parse(b"full_every: [1h]\n").unwrap_err();
+        assert_eq!(
+            problems[0].1,
+            "`full_every` must be a duration such as `30m`, `24h` or `7d`, found a list"
         );
     }
 }

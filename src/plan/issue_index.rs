@@ -38,7 +38,12 @@ impl IssueIndex {
                 continue;
             };
             if issue.trusted {
-                index.by_key.entry(key).or_default().push(issue);
+                // Most keys have one issue: a vector of exactly one keeps a large index small.
+                index
+                    .by_key
+                    .entry(key)
+                    .or_insert_with(|| Vec::with_capacity(1))
+                    .push(issue);
             } else {
                 index.untrusted.push((key, issue));
             }

@@ -1,34 +1,27 @@
-//! How a tracker that lists by label and by author (GitHub, GitLab) finds every issue that may
-//! be aftercare's, at the fewest requests.
+//! How a tracker that lists by label and by author (GitHub, GitLab) lists issues: a complete
+//! listing of every issue that may be aftercare's, or the changes since an earlier one.
 //!
-//! It never uses a search API (rate-limited and eventually consistent). [`list_marked`]
-//! makes:
+//! It never uses a search API (rate-limited and eventually consistent). Both kinds of listing
+//! read pages of 100 issues (open and closed), most recently updated first, following the
+//! tracker's next page:
 //!
-//! 1. a full listing of the issues carrying the first configured label, `state=all`, 100 a page,
-//!    following `Link: next`;
-//! 2. a listing of the issues opened by the identity, most recently updated first, so that an
-//!    issue whose labels someone removed is still found and no duplicate is created. This
-//!    listing stops at the first page holding an issue updated before the *watermark*: the
-//!    newest `updated_at` seen by the last complete sync, which the tracker remembers between
-//!    runs, per login and per listed label (a new label in `aftercare.yml` starts without one).
-//!    That is safe because removing a label updates the issue (so it sorts above the
-//!    watermark), and because sync puts the configured labels back on every issue it finds
-//!    without them, so anything older than the watermark is found by the label listing. Without
-//!    a watermark (first run, no cache) the listing is complete.
+//! - [`list_complete`] lists the issues carrying the first configured label, then those the
+//!   syncing identity opened (so that an issue whose labels someone removed is still found);
+//! - [`list_changed`] lists every issue of the repository or project updated since a time
+//!   (GitHub's `since`, GitLab's `updated_after`), and stops at the first page that reaches back
+//!   past it even if the tracker ignored the parameter.
+//!   One query covers labelled issues and the identity's own alike, and shows issues that left
+//!   the scope (a label someone removed) so that they leave the snapshot too.
 //!
-//! With `GET /user`, a run with nothing new therefore costs ceil(issues/100) + 2 requests.
-//!
-//! Which watermark a sync may record is decided by [`settled_watermark`]: after a run without
-//! writes, the newest `updated_at` it listed; after a run with writes, one more look at the
-//! identity's recently updated issues (so that a label someone removed *during* the run is not
-//! hidden below the new watermark), which costs ceil(issues written/100) requests in runs that
-//! write anyway.
+//! Each returns its mark ([`Listed`]): the newest `updated_at` on the first page of the first
+//! listing it read. How the two combine with the snapshot is [`crate::tracker::snapshot`]'s.
 
 use std::future::Future;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use crate::tracker::snapshot::Listed;
 use crate::tracker::{TrackedIssue, TrackerError};
 
 /// Which issues to list. Listings always cover open and closed issues and use the largest page
@@ -39,6 +32,8 @@ pub struct IssueQuery {
     pub label: Option<String>,
     /// Only issues opened by this login.
     pub creator: Option<String>,
+    /// Only issues updated at or after this time.
+    pub since: Option<DateTime<Utc>>,
     /// How to order the listing.
     pub order: ListOrder,
 }
@@ -51,7 +46,7 @@ pub enum ListOrder {
     Created,
     /// Most recently created first: where an issue created a moment ago is found.
     NewestCreated,
-    /// Most recently updated first: lets a listing stop at a watermark.
+    /// Most recently updated first: the first page holds the listing's mark.
     RecentlyUpdated,
 }
 
@@ -77,23 +72,25 @@ pub trait Pages: Sync {
 /// 100,000 issues at 100 a page.
 const MAX_PAGES: usize = 1_000;
 
-/// Lists as the module documentation describes. `login` is the syncing identity (empty
-/// without a token); `watermark` the one recorded for `labels[0]`.
-pub async fn list_marked<P: Pages>(
+/// Every issue carrying `labels[0]` and every issue `login` opened (empty: none). The mark is
+/// that of the first of the two listings made.
+pub async fn list_complete<P: Pages>(
     pages: &P,
     labels: &[String],
     login: &str,
-    watermark: Option<DateTime<Utc>>,
-) -> Result<Vec<TrackedIssue>, TrackerError> {
-    let mut issues = Vec::new();
+) -> Result<Listed, TrackerError> {
+    let mut listed = Listed::default();
+    let mut first = true;
     if let Some(label) = labels.first() {
         let query = IssueQuery {
             label: Some(label.clone()),
+            order: ListOrder::RecentlyUpdated,
             ..IssueQuery::default()
         };
-        list_all(pages, &query, None, &mut issues)
+        listed.mark = list_all(pages, &query, &mut listed.issues)
             .await
             .with_context(|| format!("cannot list issues labelled {label:?}"))?;
+        first = false;
     }
     if !login.is_empty() {
         let query = IssueQuery {
@@ -101,83 +98,63 @@ pub async fn list_marked<P: Pages>(
             order: ListOrder::RecentlyUpdated,
             ..IssueQuery::default()
         };
-        // Without a label listing, only a complete creator listing finds everything.
-        let watermark = watermark.filter(|_| !labels.is_empty());
-        list_all(pages, &query, watermark, &mut issues)
+        let mark = list_all(pages, &query, &mut listed.issues)
             .await
             .with_context(|| format!("cannot list issues opened by {login}"))?;
-    }
-    Ok(issues)
-}
-
-/// Follows a listing page by page; with a watermark, stops after the first page that reaches
-/// back past it (the listing is then ordered by update, newest first).
-async fn list_all<P: Pages>(
-    pages: &P,
-    query: &IssueQuery,
-    watermark: Option<DateTime<Utc>>,
-    into: &mut Vec<TrackedIssue>,
-) -> anyhow::Result<()> {
-    let mut cursor: Option<String> = None;
-    // A bound on pages guards against a server whose `next` links never end.
-    for _ in 0..MAX_PAGES {
-        let page = pages.page(query, cursor.as_deref()).await?;
-        let reached_watermark =
-            watermark.is_some_and(|w| page.issues.iter().any(|i| i.updated_at < w));
-        into.extend(page.issues);
-        match page.next {
-            Some(next) if !reached_watermark => cursor = Some(next),
-            _ => return Ok(()),
+        if first {
+            listed.mark = mark;
         }
     }
-    anyhow::bail!("the listing did not end after {MAX_PAGES} pages")
+    Ok(listed)
 }
 
-/// The watermark a sync that applied every change may record (see the module documentation).
-/// `fetched_newest` is the newest `updated_at` the run listed; `wrote` says whether the run
-/// wrote. `None` means: record nothing.
-pub async fn settled_watermark<P: Pages>(
+/// Every issue updated at or after `since` (all issues without it), whoever opened it and
+/// whatever its labels.
+pub async fn list_changed<P: Pages>(
     pages: &P,
-    labels: &[String],
-    login: &str,
-    fetched_newest: Option<DateTime<Utc>>,
-    wrote: bool,
-) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let Some(label) = labels.first() else {
-        return Ok(None); // without a label listing the creator listing is always complete
-    };
-    if login.is_empty() || !wrote {
-        return Ok(fetched_newest);
-    }
+    since: Option<DateTime<Utc>>,
+) -> Result<Listed, TrackerError> {
     let query = IssueQuery {
-        creator: Some(login.to_string()),
+        since,
         order: ListOrder::RecentlyUpdated,
         ..IssueQuery::default()
     };
-    let mut newest = fetched_newest;
+    let mut listed = Listed::default();
+    listed.mark = list_all(pages, &query, &mut listed.issues)
+        .await
+        .context("cannot list the issues updated since the last run")?;
+    Ok(listed)
+}
+
+/// Follows a listing, ordered by update, page by page, and returns the newest `updated_at` of
+/// its first page. With `since`, stops after the first page that reaches back past it.
+async fn list_all<P: Pages>(
+    pages: &P,
+    query: &IssueQuery,
+    into: &mut Vec<TrackedIssue>,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
     let mut cursor: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = pages.page(&query, cursor.as_deref()).await?;
-        let mut reached = false;
-        for issue in &page.issues {
-            if fetched_newest.is_some_and(|w| issue.updated_at < w) {
-                reached = true;
-                continue;
-            }
-            let unlabelled = !issue.labels.iter().any(|l| l.eq_ignore_ascii_case(label));
-            if unlabelled && issue.task.is_some() {
-                // Someone took the label off since the listing: keep the older watermark so
-                // that the next run still finds this issue.
-                return Ok(fetched_newest);
-            }
-            newest = newest.max(Some(issue.updated_at));
+    let mut mark = None;
+    // A bound on pages guards against a server whose `next` links never end.
+    for page_number in 0..MAX_PAGES {
+        let page = pages.page(query, cursor.as_deref()).await?;
+        if page_number == 0 {
+            mark = page.issues.iter().map(|i| i.updated_at).max();
         }
+        let reached_since = query
+            .since
+            .is_some_and(|since| page.issues.iter().any(|i| i.updated_at < since));
+        into.extend(
+            page.issues
+                .into_iter()
+                .filter(|i| query.since.is_none_or(|since| i.updated_at >= since)),
+        );
         match page.next {
-            Some(next) if !reached => cursor = Some(next),
-            _ => return Ok(newest),
+            Some(next) if !reached_since => cursor = Some(next),
+            _ => return Ok(mark),
         }
     }
-    Ok(fetched_newest)
+    anyhow::bail!("the listing did not end after {MAX_PAGES} pages")
 }
 
 /// The issue for `key` among those `login` created last, if the tracker has one.
@@ -203,37 +180,14 @@ pub async fn find_created<P: Pages>(
 mod tests {
     use super::*;
     use crate::model::TaskKey;
-    use crate::tracker::{IssueRef, IssueState};
-    use chrono::TimeZone;
+    use crate::tracker::snapshot::fixtures::{at, issue};
     use std::sync::Mutex;
-
-    fn at(minute: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2024, 1, 1, 0, minute, 0).unwrap()
-    }
-
-    fn issue(number: u64, key: Option<&str>, author: &str, labels: &[&str]) -> TrackedIssue {
-        TrackedIssue {
-            issue: IssueRef::numbered(number, ""),
-            task: key.and_then(TaskKey::parse),
-            trusted: author != "mallory",
-            title: format!("issue {number}"),
-            body: String::new(),
-            state: IssueState::Open,
-            labels: labels.iter().map(|l| l.to_string()).collect(),
-            assignees: vec![],
-            author: author.into(),
-            owned: None,
-            removed_by_aftercare: false,
-            created_at: at(number as u32),
-            updated_at: at(number as u32),
-            closed_at: None,
-        }
-    }
 
     /// Issues in memory, listed 2 a page; records every listing asked for.
     struct Memory {
         issues: Vec<TrackedIssue>,
         pages: Mutex<Vec<(IssueQuery, usize)>>,
+        ignore_since: bool,
     }
 
     impl Pages for Memory {
@@ -249,6 +203,7 @@ mod tests {
                 .iter()
                 .filter(|i| query.label.as_ref().is_none_or(|l| i.labels.contains(l)))
                 .filter(|i| query.creator.as_ref().is_none_or(|c| &i.author == c))
+                .filter(|i| self.ignore_since || query.since.is_none_or(|s| i.updated_at >= s))
                 .cloned()
                 .collect();
             if query.order == ListOrder::RecentlyUpdated {
@@ -264,6 +219,7 @@ mod tests {
         Memory {
             issues,
             pages: Mutex::new(vec![]),
+            ignore_since: false,
         }
     }
 
@@ -279,88 +235,63 @@ mod tests {
     }
 
     #[test]
-    fn without_a_watermark_both_listings_are_read_to_the_end() {
-        let issues = vec![
+    fn a_complete_listing_reads_both_listings_to_the_end_and_marks_the_first() {
+        let mut issues = vec![
             issue(1, Some("a/one"), "octocat", &["postmortem"]),
             issue(2, Some("a/two"), "octocat", &[]),
             issue(3, Some("a/three"), "octocat", &["postmortem"]),
             issue(4, Some("a/four"), "hubot", &["postmortem"]),
             issue(5, Some("a/five"), "octocat", &[]),
         ];
+        issues[0].updated_at = at(50);
         let pages = memory(issues);
-        let listed = block_on(list_marked(
+        let listed = block_on(list_complete(
             &pages,
             &["postmortem".to_string()],
             "octocat",
-            None,
         ))
         .unwrap();
-        assert_eq!(keys(&listed).len(), 5);
+        assert_eq!(keys(&listed.issues).len(), 5);
+        assert_eq!(listed.mark, Some(at(50)));
         let pages = pages.pages.lock().unwrap();
         // label: 3 issues → 2 pages; creator: 4 issues → 2 pages
         assert_eq!(pages.len(), 4);
+        assert!(
+            pages
+                .iter()
+                .all(|(q, _)| q.order == ListOrder::RecentlyUpdated)
+        );
     }
 
     #[test]
-    fn with_a_watermark_the_creator_listing_stops_at_the_first_older_page() {
-        let mut issues: Vec<_> = (1..=9)
-            .map(|n| issue(n, Some(&format!("a/t{n}")), "octocat", &["postmortem"]))
-            .collect();
-        // Someone took the label off issue 3 after the last sync: it is updated last.
-        issues[2].labels.clear();
-        issues[2].updated_at = at(30);
-        let pages = memory(issues);
-        let listed = block_on(list_marked(
-            &pages,
-            &["postmortem".to_string()],
-            "octocat",
-            Some(at(9)),
-        ))
-        .unwrap();
-        assert_eq!(keys(&listed).len(), 9);
-        let pages = pages.pages.lock().unwrap();
-        // Page 1 holds issues 3 and 9 (not older than the watermark), page 2 reaches past it;
-        // the whole listing would be 5 pages.
-        let creator_pages = pages.iter().filter(|(q, _)| q.creator.is_some()).count();
-        assert_eq!(creator_pages, 2);
+    fn without_labels_the_creator_listing_marks() {
+        let pages = memory(vec![issue(7, Some("a/t7"), "octocat", &[])]);
+        let listed = block_on(list_complete(&pages, &[], "octocat")).unwrap();
+        assert_eq!((listed.issues.len(), listed.mark), (1, Some(at(7))));
+        let listed = block_on(list_complete(&pages, &[], "")).unwrap();
+        assert_eq!(listed, Listed::default());
     }
 
     #[test]
-    fn the_watermark_is_held_back_while_an_issue_lacks_the_label() {
-        let labels = ["postmortem".to_string()];
-        let mut issues: Vec<_> = (1..=4)
-            .map(|n| issue(n, Some(&format!("a/t{n}")), "octocat", &["postmortem"]))
+    fn the_changes_stop_at_the_first_page_reaching_back_past_since() {
+        let issues: Vec<_> = (1..=9)
+            .map(|n| issue(n, Some(&format!("a/t{n}")), "hubot", &["bug"]))
             .collect();
-        let pages = memory(issues.clone());
-        let settled = block_on(settled_watermark(
-            &pages,
-            &labels,
-            "octocat",
-            Some(at(2)),
-            true,
-        ));
-        assert_eq!(settled.unwrap(), Some(at(4)));
-        issues[3].labels.clear();
+        // This server ignores `since`: the listing still stops, and leaves out older issues.
+        let pages = Memory {
+            ignore_since: true,
+            ..memory(issues.clone())
+        };
+        let listed = block_on(list_changed(&pages, Some(at(6)))).unwrap();
+        let numbers: Vec<_> = listed.issues.iter().map(|i| i.issue.number).collect();
+        assert_eq!(numbers, [Some(9), Some(8), Some(7), Some(6)]);
+        assert_eq!(listed.mark, Some(at(9)));
+        assert_eq!(pages.pages.lock().unwrap().len(), 3);
         let pages = memory(issues);
-        let settled = block_on(settled_watermark(
-            &pages,
-            &labels,
-            "octocat",
-            Some(at(2)),
-            true,
-        ));
-        assert_eq!(settled.unwrap(), Some(at(2)));
-        let settled = block_on(settled_watermark(
-            &pages,
-            &labels,
-            "octocat",
-            Some(at(2)),
-            false,
-        ));
-        assert_eq!(settled.unwrap(), Some(at(2)));
-        // The unlabelled issue is on the first page; a run without writes lists nothing.
-        assert_eq!(pages.pages.lock().unwrap().len(), 1);
-        let settled = block_on(settled_watermark(&pages, &[], "octocat", Some(at(2)), true));
-        assert_eq!(settled.unwrap(), None);
+        let listed = block_on(list_changed(&pages, Some(at(6)))).unwrap();
+        assert_eq!(listed.issues.len(), 4);
+        assert_eq!(pages.pages.lock().unwrap().len(), 2);
+        let listed = block_on(list_changed(&pages, None)).unwrap();
+        assert_eq!(listed.issues.len(), 9);
     }
 }

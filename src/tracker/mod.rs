@@ -10,7 +10,8 @@
 //!
 //! - [`github`]: GitHub and GitHub Enterprise Server, over octocrab;
 //! - [`gitlab`]: gitlab.com and self-managed GitLab, over reqwest;
-//! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes).
+//! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes);
+//! - [`snapshot`]: the last complete view of a tracker's issues, for incremental listings.
 
 pub mod connect;
 pub mod github;
@@ -18,6 +19,7 @@ pub mod gitlab;
 pub mod listing;
 pub mod markdown;
 pub mod retry;
+pub mod snapshot;
 
 use std::fmt;
 use std::future::Future;
@@ -212,14 +214,31 @@ impl IssueEdit {
 }
 
 /// How to connect to a tracker.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ConnectOptions {
     /// How many `-v` were given: at 1 and above every request is logged (never its headers).
     pub verbose: u8,
-    /// Where caches and listing state are kept between runs; `None` keeps nothing.
+    /// Where caches are kept between runs, with the listing snapshot beside it
+    /// ([`snapshot::snapshot_path`]); `None` keeps nothing and lists everything.
     pub cache_file: Option<std::path::PathBuf>,
     /// Least time between two writes; zero switches all pacing off (the tracker's windows too).
     pub write_interval: std::time::Duration,
+    /// The longest time between two complete listings (`full_every` in aftercare.yml).
+    pub full_every: std::time::Duration,
+    /// List everything, whatever the snapshot (`--full`).
+    pub full: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            verbose: 0,
+            cache_file: None,
+            write_interval: std::time::Duration::ZERO,
+            full_every: crate::config::DEFAULT_FULL_EVERY,
+            full: false,
+        }
+    }
 }
 
 /// Requests made so far, for the summary at `-v` and for measurements.

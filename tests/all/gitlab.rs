@@ -112,23 +112,37 @@ fn the_examples_give_one_issue_per_task_and_a_second_run_writes_nothing_at_its_f
         "created 0, updated 0, closed 0, reopened 0, unchanged 34"
     );
     assert_eq!(writes(&gl), 0);
-    // GET /user, one page of the label listing, one page of the author's issues: ceil(34/100)
-    // + 2, within the floor of ceil(issues/100) + 3.
-    let paths: Vec<String> = gl
-        .requests()
+    // The user is remembered by a hash of the token, and the listing snapshot is kept: one page
+    // of the issues updated since the last run, whatever the project's size.
+    let requests = gl.requests();
+    let paths: Vec<String> = requests
         .iter()
         .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     assert_eq!(
         paths,
-        [
-            "GET /user",
-            "GET /projects/acme%2Fplatform%2Fweb/issues",
-            "GET /projects/acme%2Fplatform%2Fweb/issues",
-        ],
-        "{:#?}",
-        gl.requests()
+        ["GET /projects/acme%2Fplatform%2Fweb/issues"],
+        "{requests:#?}"
     );
+    assert!(
+        requests[0].query.contains("updated_after="),
+        "{}",
+        requests[0].query
+    );
+
+    // `--full` lists everything: the label listing and the syncing user's own issues, one page
+    // each here, within ceil(issues/100) + 3.
+    gl.clear_requests();
+    let full = sync_as_owner(dir.path()).arg("--full").run();
+    assert_eq!(
+        last_line(&full),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 34"
+    );
+    let queries: Vec<String> = gl.requests().iter().map(|r| r.query.clone()).collect();
+    assert_eq!(queries.len(), 2, "{queries:#?}");
+    assert!(queries[0].contains("labels=postmortem"), "{queries:#?}");
+    assert!(queries[1].contains("author_username=ada"), "{queries:#?}");
+    assert_eq!(writes(&gl), 0);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod faults;
 mod gitlab;
 mod gitlab_emulator;
 mod import;
+mod incremental;
 mod init;
 mod malformed;
 mod manual;

@@ -660,15 +660,24 @@ async fn paginated_listings_under_a_ghes_prefix_stay_within_budget() {
     assert_eq!(gh.issues().len(), 250);
 
     gh.clear_requests();
-    let out = run_ok(sync(&gh, dir.path())).await;
+    let out = run_ok(sync(&gh, dir.path()).arg("--full")).await;
     assert_eq!(
         last_line(&out),
         "created 0, updated 0, closed 0, reopened 0, unchanged 250"
     );
     assert_eq!(writes(&gh), 0);
-    // ceil(250 / 100) + 2, the label listing following `Link` to pages 2 and 3.
-    assert_eq!(gets(&gh), 5, "{:#?}", gh.requests());
-    assert_eq!(gh.count("GET", "/repositories/1/issues"), 2);
+    // ceil(250 / 100) by label and as many by creator, each following `Link` to pages 2 and 3.
+    assert_eq!(gets(&gh), 6, "{:#?}", gh.requests());
+    assert_eq!(gh.count("GET", "/repositories/1/issues"), 4);
+
+    // Then only what changed since: one page.
+    gh.clear_requests();
+    let out = run_ok(sync(&gh, dir.path())).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 250"
+    );
+    assert_eq!(gets(&gh), 1, "{:#?}", gh.requests());
 
     gh.clear_requests();
     let out = run_ok(sync(&gh, dir.path())).await;
@@ -677,27 +686,19 @@ async fn paginated_listings_under_a_ghes_prefix_stay_within_budget() {
         "created 0, updated 0, closed 0, reopened 0, unchanged 250"
     );
     let requests = gh.requests();
-    assert_eq!(requests.len(), 5);
+    assert_eq!(requests.len(), 1);
     assert!(requests.iter().all(|r| r.status == 304 && !r.counted));
     assert_eq!(gh.issues().len(), 250);
 }
 
 /// Regression: the listing watermark was kept per token, and a GitHub Actions token is new on
 /// every run, so with the cache file restored each run still listed every page of its own issues.
+/// The listing snapshot is kept per login for the same reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_actions_token_for_the_same_bot_reuses_the_listing_watermark() {
+async fn a_new_actions_token_for_the_same_bot_reuses_the_listing_snapshot() {
     let gh = Emulator::start().await;
     let next_run_token = "actions-token-of-the-next-run";
-    gh.add_account(
-        next_run_token,
-        Account {
-            login: "github-actions[bot]".to_string(),
-            bot: true,
-            push: true,
-            association: "NONE",
-            user_forbidden: true,
-        },
-    );
+    gh.add_account(next_run_token, Account::actions());
     let dir = tree(&[("many.yaml", &many_tasks(250))]);
     run_ok(sync(&gh, dir.path()).env("GITHUB_TOKEN", ACTIONS_TOKEN)).await;
     assert_eq!(gh.issues().len(), 250);
@@ -709,8 +710,8 @@ async fn a_new_actions_token_for_the_same_bot_reuses_the_listing_watermark() {
         "created 0, updated 0, closed 0, reopened 0, unchanged 250"
     );
     assert_eq!(writes(&gh), 0);
-    // GET /user, three pages by label, one page by creator: ceil(250 / 100) + 2.
-    assert_eq!(gets(&gh), 5, "{:#?}", gh.requests());
+    // GET /user (a new token, refused) and one page of what changed since the last run.
+    assert_eq!(gets(&gh), 2, "{:#?}", gh.requests());
 }
 
 /// Regression: the listing watermark promises that every older issue carries the listed label.

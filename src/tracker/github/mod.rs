@@ -15,10 +15,18 @@
 //! - a create or comment whose outcome is unknown (5xx, dropped connection, timeout) is never
 //!   re-sent here: [`TrackerError::OutcomeUnknown`] lets the caller look before writing again.
 //!
-//! Writes are sent one at a time, at least [`ConnectOptions::write_interval`] apart. GETs are
-//! conditional: ETags and bodies are kept in a cache file (keyed by URL and a SHA-256 of the
-//! token, never the token), so an unchanged listing is answered `304` and spends no budget. A
-//! corrupt cache file is ignored with a warning. Issues are read into this module's own serde
+//! Writes are sent one at a time, at least [`ConnectOptions::write_interval`] apart.
+//!
+//! Listing is incremental ([`crate::tracker::snapshot`], [`listing`]): the last complete view of
+//! the issues is kept in a snapshot file beside the cache file, and a run lists only the issues
+//! updated since that view's watermark, less [`SINCE_OVERLAP`]; a complete listing runs when the
+//! snapshot cannot be trusted, every `full_every`, and with `--full`. A sync that wrote brings
+//! the snapshot up to date after its writes ([`Tracker::settle`]), so that the next run does not
+//! read its own writes again. The cache file keeps the ETags and bodies of small GETs (the
+//! listings of changes; never the pages of a complete listing, which the snapshot holds
+//! already), keyed by URL and a SHA-256 of the token, so that an unchanged listing is answered
+//! `304` and spends no budget, and the login of the last token, keyed by its SHA-256 (never
+//! the token). A corrupt cache file is ignored with a warning. Issues are read into this module's own serde
 //! structs, which tolerate values GitHub may add. The token is only ever handed to octocrab as a
 //! secret; requests are logged at `-v` without headers, and no error or log line contains it.
 //!
@@ -52,6 +60,7 @@ pub use crate::tracker::retry::MAX_RETRY_AFTER;
 use crate::tracker::retry::{
     MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock, without_secret,
 };
+use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
     Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange, TrackedIssue,
     Tracker, TrackerError,
@@ -65,6 +74,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Login of the author of what a GitHub Actions `GITHUB_TOKEN` creates.
 pub const ACTIONS_LOGIN: &str = "github-actions[bot]";
+/// How far before the snapshot's watermark a listing of the changes starts, for an update
+/// that GitHub's listings showed late.
+pub const SINCE_OVERLAP: Duration = Duration::from_secs(60);
 
 /// A repository's issues on GitHub (or GitHub Enterprise Server).
 pub struct GitHub {
@@ -76,12 +88,14 @@ pub struct GitHub {
     token_hash: String,
     /// The token, kept only to cut it out of GitHub's error messages, which may quote it.
     token: Option<secrecy::SecretString>,
+    /// The token's login when known without asking (the Actions `GITHUB_TOKEN`).
+    known_login: Option<String>,
     verbose: u8,
     cache_file: Option<PathBuf>,
     cache: Mutex<CacheFile>,
     login: Mutex<Option<String>>,
-    /// The newest `updated_at` of the last listing: the watermark a complete sync records.
-    newest_listed: Mutex<Option<DateTime<Utc>>>,
+    /// The listing snapshot and when to list everything.
+    incremental: Incremental,
     text: Markdown,
     pacer: Mutex<WritePacer>,
     /// Set once a long wait for a pacing window has been announced on standard error.
@@ -100,8 +114,16 @@ struct CacheFile {
     version: u32,
     #[serde(default)]
     responses: BTreeMap<String, CachedResponse>,
+    /// The login of the last token that asked, so that the next run with it need not ask.
     #[serde(default)]
-    watermarks: BTreeMap<String, DateTime<Utc>>,
+    login: Option<CachedLogin>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedLogin {
+    /// Hex SHA-256 of the token.
+    token_sha256: String,
+    login: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,8 +135,9 @@ struct CachedResponse {
     link: Option<String>,
 }
 
-/// Version 3 keeps `closed_at` in cached listings; older caches lack it and are dropped.
-const CACHE_VERSION: u32 = 3;
+/// Version 4 keeps `closed_at` in cached listings and ETags only for change listings;
+/// older caches are dropped.
+const CACHE_VERSION: u32 = 4;
 
 impl GitHub {
     /// Builds the client and reads the cache file. Makes no request.
@@ -149,11 +172,18 @@ impl GitHub {
             has_token: target.token.is_some(),
             token_hash,
             token: target.token.clone(),
+            known_login: target.known_login.clone(),
             verbose: options.verbose,
+            incremental: Incremental::new(
+                options.cache_file.as_deref().map(snapshot_path),
+                options.full_every,
+                SINCE_OVERLAP,
+                options.full,
+                options.verbose,
+            ),
             cache_file: options.cache_file,
             cache: Mutex::new(cache),
             login: Mutex::new(None),
-            newest_listed: Mutex::new(None),
             text: Markdown {
                 file_base: format!("{}/blob/HEAD", target.repo_web_url()),
                 max_title_chars: markdown::GITHUB_MAX_TITLE_CHARS,
@@ -190,12 +220,15 @@ impl GitHub {
         format!("/repos/{}/{}", self.repo.owner, self.repo.name)
     }
 
-    /// The watermark describes the issues one login created in one repository, whatever token
-    /// it used (a GitHub Actions token is new on every run, and the watermark must outlive it),
-    /// as listed by one label: with another label, older issues may not carry it.
-    fn watermark_key(&self, label: &str) -> Option<String> {
-        let login = lock(&self.login).clone()?;
-        Some(format!("{} {} {login} {label}", self.api_base, self.repo))
+    /// What this run's listing covers: the snapshot of one repository as one login sees it
+    /// (whatever token it used: a GitHub Actions token is new on every run, and the snapshot
+    /// must outlive it), listed by the configured labels.
+    fn scope(&self, labels: &[String]) -> Scope {
+        Scope {
+            place: format!("{} {}", self.api_base, self.repo),
+            login: self.syncing_login(),
+            labels: labels.to_vec(),
+        }
     }
 
     /// A request path relative to the API base, from a `Link` URL; `None` for a URL on another
@@ -301,13 +334,27 @@ impl GitHub {
         Ok(answer)
     }
 
-    /// Sends a request, retrying by the rules in the module documentation.
+    /// Sends a request, retrying by the rules in the module documentation; a GET's answer is
+    /// kept in the cache file for a conditional request next time.
     async fn request(
         &self,
         method: http::Method,
         path: &str,
         body: Option<serde_json::Value>,
         safe_to_resend: bool,
+    ) -> Result<Answer, TrackerError> {
+        self.request_cached(method, path, body, safe_to_resend, true)
+            .await
+    }
+
+    /// [`GitHub::request`]; `cached: false` keeps a GET's answer out of the cache file.
+    async fn request_cached(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        safe_to_resend: bool,
+        cached: bool,
     ) -> Result<Answer, TrackerError> {
         let is_get = method == http::Method::GET;
         let cache_key = format!("{} {path}", self.token_hash);
@@ -361,7 +408,7 @@ impl GitHub {
                 }
             }
             if (200..300).contains(&answer.status) {
-                if is_get {
+                if is_get && cached {
                     if let Some(etag) = answer.header("etag") {
                         let link = answer.header("link").map(str::to_string);
                         lock(&self.cache).responses.insert(
@@ -534,6 +581,15 @@ impl Tracker for GitHub {
                 login: String::new(),
             });
         }
+        let known = self.known_login.clone().or_else(|| {
+            let cache = lock(&self.cache);
+            let cached = cache.login.as_ref()?;
+            (cached.token_sha256 == self.token_hash).then(|| cached.login.clone())
+        });
+        if let Some(login) = known {
+            *lock(&self.login) = Some(login.clone());
+            return Ok(Identity { login });
+        }
         let login = match self.request(http::Method::GET, "/user", None, true).await {
             Ok(answer) => {
                 #[derive(Deserialize)]
@@ -553,19 +609,16 @@ impl Tracker for GitHub {
             }
             Err(err) => return Err(err),
         };
+        lock(&self.cache).login = Some(CachedLogin {
+            token_sha256: self.token_hash.clone(),
+            login: login.clone(),
+        });
         *lock(&self.login) = Some(login.clone());
         Ok(Identity { login })
     }
 
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
-        let login = self.syncing_login();
-        let watermark = labels.first().and_then(|label| {
-            let key = self.watermark_key(label)?;
-            lock(&self.cache).watermarks.get(&key).copied()
-        });
-        let issues = listing::list_marked(self, labels, &login, watermark).await?;
-        *lock(&self.newest_listed) = issues.iter().map(|i| i.updated_at).max();
-        Ok(issues)
+        self.incremental.list(self, self.scope(labels)).await
     }
 
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
@@ -638,21 +691,9 @@ impl Tracker for GitHub {
     }
 
     async fn settle(&self, labels: &[String], wrote: bool) {
-        let login = self.syncing_login();
-        let newest = *lock(&self.newest_listed);
-        match listing::settled_watermark(self, labels, &login, newest, wrote).await {
-            Ok(Some(watermark)) => {
-                if let Some(key) = labels.first().and_then(|l| self.watermark_key(l)) {
-                    lock(&self.cache).watermarks.insert(key, watermark);
-                }
-            }
-            Ok(None) => {}
-            Err(err) => {
-                if self.verbose > 0 {
-                    eprintln!("warning: the listing watermark is not updated: {err:#}");
-                }
-            }
-        }
+        self.incremental
+            .settle(self, &self.scope(labels), wrote)
+            .await;
     }
 
     fn stats(&self) -> RequestStats {
@@ -661,6 +702,16 @@ impl Tracker for GitHub {
 
     fn save(&self) -> anyhow::Result<()> {
         self.save_cache()
+    }
+}
+
+impl Lister for GitHub {
+    async fn list_complete(&self, scope: &Scope) -> Result<Listed, TrackerError> {
+        listing::list_complete(self, &scope.labels, &scope.login).await
+    }
+
+    async fn list_changed(&self, since: Option<DateTime<Utc>>) -> Result<Listed, TrackerError> {
+        listing::list_changed(self, since).await
     }
 }
 
@@ -681,6 +732,9 @@ impl Pages for GitHub {
                 if let Some(creator) = &query.creator {
                     q.append_pair("creator", creator);
                 }
+                if let Some(since) = query.since {
+                    q.append_pair("since", &github_time(since));
+                }
                 match query.order {
                     ListOrder::Created => {}
                     ListOrder::NewestCreated => {
@@ -696,7 +750,11 @@ impl Pages for GitHub {
                 format!("{}/issues?{}", self.repo_path(), q.finish())
             }
         };
-        let answer = self.request(http::Method::GET, &path, None, true).await?;
+        // A listing of changes is small; the pages of a complete listing are in the snapshot.
+        let cached = query.since.is_some();
+        let answer = self
+            .request_cached(http::Method::GET, &path, None, true, cached)
+            .await?;
         let items: Vec<serde_json::Value> =
             serde_json::from_str(&answer.body).context("cannot read the issue list")?;
         let login = self.syncing_login();
@@ -717,6 +775,11 @@ impl Pages for GitHub {
         };
         Ok(IssuePage { issues, next })
     }
+}
+
+/// A time as GitHub writes it: `2024-01-31T12:00:00Z`.
+fn github_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// An HTTP answer, read completely.

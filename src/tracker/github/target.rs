@@ -75,6 +75,8 @@ pub struct Target {
     /// The web address of the server, `https://github.com` (from `GITHUB_SERVER_URL`, else
     /// derived from the API base).
     pub web_base: String,
+    /// The token's login when it is known without asking GitHub ([`actions_login`]).
+    pub known_login: Option<String>,
 }
 
 impl Target {
@@ -97,8 +99,25 @@ pub fn resolve(
         repo,
         web_base: web_base(env, &api_base),
         api_base,
+        known_login: actions_login(env),
         token: token(env),
     })
+}
+
+/// Set by the Action to `true` when the token it passes is the workflow's own `GITHUB_TOKEN`
+/// (`inputs.token == github.token`).
+pub const TOKEN_IS_GITHUB_TOKEN: &str = "AFTERCARE_TOKEN_IS_GITHUB_TOKEN";
+
+/// `github-actions[bot]` when the run is in GitHub Actions (`GITHUB_ACTIONS=true`) and the
+/// Action vouches that `GITHUB_TOKEN` is the workflow's own token ([`TOKEN_IS_GITHUB_TOKEN`]).
+/// A personal token or a GitHub App's token can be used in Actions too, and acts as another
+/// login: without the Action's word the login is asked for.
+pub fn actions_login(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let yes = |key: &str| env(key).is_some_and(|v| v.trim() == "true");
+    (yes("GITHUB_ACTIONS")
+        && yes(TOKEN_IS_GITHUB_TOKEN)
+        && non_empty(env("GITHUB_TOKEN")).is_some())
+    .then(|| super::ACTIONS_LOGIN.to_string())
 }
 
 /// The repository alone, in the documented order.
@@ -281,6 +300,30 @@ mod tests {
         let t = token(&env_of(&[("GITHUB_TOKEN", ""), ("GH_TOKEN", "b")]));
         assert_eq!(t.map(|s| s.expose_secret().to_string()), Some("b".into()));
         assert!(token(&env_of(&[("GH_TOKEN", " ")])).is_none());
+    }
+
+    #[test]
+    fn the_actions_login_is_known_only_on_the_actions_word() {
+        let vouched = [
+            ("GITHUB_ACTIONS", "true"),
+            (TOKEN_IS_GITHUB_TOKEN, "true"),
+            ("GITHUB_TOKEN", "ghs_x"),
+        ];
+        assert_eq!(
+            actions_login(&env_of(&vouched)).as_deref(),
+            Some("github-actions[bot]")
+        );
+        for missing in 0..vouched.len() {
+            let mut pairs = vouched.to_vec();
+            pairs.remove(missing);
+            assert_eq!(actions_login(&env_of(&pairs)), None, "without {missing}");
+        }
+        let personal = [
+            ("GITHUB_ACTIONS", "true"),
+            (TOKEN_IS_GITHUB_TOKEN, "false"),
+            ("GITHUB_TOKEN", "ghp_x"),
+        ];
+        assert_eq!(actions_login(&env_of(&personal)), None);
     }
 
     #[test]

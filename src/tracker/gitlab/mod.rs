@@ -10,9 +10,11 @@
 //!
 //! What it asks GitLab:
 //! - `GET /user` for the identity (username and id);
-//! - `GET /projects/:id/issues?labels=…&state=all&order_by=…&sort=…&per_page=100`, following
-//!   `x-next-page`, by label and by `author_username` (see [`crate::tracker::listing`], whose
-//!   watermark this client keeps in its cache file); never the search API;
+//! - `GET /projects/:id/issues?labels=…&state=all&order_by=updated_at&sort=desc&per_page=100`,
+//!   following `x-next-page`: by label and by `author_username` for a complete listing, by
+//!   `updated_after` for the changes since the last one ([`crate::tracker::listing`],
+//!   [`crate::tracker::snapshot`], whose snapshot this client keeps beside its cache file);
+//!   never the search API;
 //! - `GET /projects/:id/members/all/:user_id` once per author of a marked issue that is not
 //!   the syncing user: inherited members count, from the Reporter role (access level 20) up;
 //! - `GET /users?username=` once per task owner, for `assignee_ids`;
@@ -49,6 +51,7 @@ use crate::tracker::retry::{
     MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock,
     without_secret,
 };
+use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
     ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange,
     TrackedIssue, Tracker, TrackerError,
@@ -68,7 +71,10 @@ pub const GITLAB_WINDOWS: [WriteWindow; 1] = [WriteWindow {
 }];
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
+/// How far before the snapshot's watermark a listing of the changes starts, for an update
+/// that GitLab's listings showed late.
+const SINCE_OVERLAP: Duration = Duration::from_secs(60);
 
 /// A project's issues on GitLab.
 pub struct GitLab {
@@ -81,7 +87,8 @@ pub struct GitLab {
     cache: Mutex<CacheFile>,
     /// The syncing user: username and id, once asked.
     user: Mutex<Option<RawUser>>,
-    newest_listed: Mutex<Option<DateTime<Utc>>>,
+    /// The listing snapshot and when to list everything.
+    incremental: Incremental,
     /// Whether each author (by user id) may speak for a task, asked once a run.
     members: Mutex<HashMap<u64, bool>>,
     /// User ids by username, asked once a run (`None`: no such user).
@@ -92,13 +99,21 @@ pub struct GitLab {
     saved: AtomicBool,
 }
 
-/// What the cache file holds for GitLab: the listing watermarks.
+/// What the cache file holds for GitLab: the syncing user, by a SHA-256 of the token (never
+/// the token), so that a run with nothing new need not ask for it.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct CacheFile {
     version: u32,
     tracker: String,
     #[serde(default)]
-    watermarks: std::collections::BTreeMap<String, DateTime<Utc>>,
+    user: Option<CachedUser>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedUser {
+    token_sha256: String,
+    id: u64,
+    username: String,
 }
 
 /// An HTTP answer, read completely.
@@ -158,6 +173,13 @@ impl GitLab {
             .context("cannot set up the GitLab client")?;
         let cache_file = options.cache_file.map(|p| p.with_extension("gitlab.json"));
         let cache = cache_file.as_deref().map(read_cache).unwrap_or_default();
+        let incremental = Incremental::new(
+            cache_file.as_deref().map(snapshot_path),
+            options.full_every,
+            SINCE_OVERLAP,
+            options.full,
+            options.verbose,
+        );
         Ok(GitLab {
             http,
             target: target.clone(),
@@ -170,7 +192,7 @@ impl GitLab {
             cache_file,
             cache: Mutex::new(cache),
             user: Mutex::new(None),
-            newest_listed: Mutex::new(None),
+            incremental,
             members: Mutex::new(HashMap::new()),
             user_ids: Mutex::new(HashMap::new()),
             pacer: Mutex::new(WritePacer::new(options.write_interval, &GITLAB_WINDOWS)),
@@ -192,12 +214,24 @@ impl GitLab {
         lock(&self.user).clone()
     }
 
-    fn watermark_key(&self, label: &str) -> Option<String> {
-        let user = self.syncing_user()?;
-        Some(format!(
-            "{} {} {} {label}",
-            self.target.server, self.target.project, user.username
-        ))
+    /// What this run's listing covers: one project as one user sees it, by these labels.
+    fn scope(&self, labels: &[String]) -> Scope {
+        Scope {
+            place: format!("{} {}", self.target.api_base(), self.target.project),
+            login: self.syncing_user().map(|u| u.username).unwrap_or_default(),
+            labels: labels.to_vec(),
+        }
+    }
+
+    /// A SHA-256 of the token, to remember the user it belongs to without keeping it.
+    fn token_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let token = self
+            .target
+            .token
+            .as_ref()
+            .map(|t| t.expose_secret().as_bytes());
+        format!("{:x}", Sha256::digest(token.unwrap_or_default()))
     }
 
     /// Sends one request, once. `Err` means no answer arrived.
@@ -536,25 +570,37 @@ impl Tracker for GitLab {
     }
 
     async fn identity(&self) -> Result<Identity, TrackerError> {
-        let answer = self
-            .request(reqwest::Method::GET, "/user", None, true, false)
-            .await?;
-        let user: RawUser =
-            serde_json::from_str(&answer.body).context("cannot read the user GitLab returned")?;
+        let hash = self.token_hash();
+        let cached = lock(&self.cache)
+            .user
+            .clone()
+            .filter(|u| u.token_sha256 == hash);
+        let user = match cached {
+            Some(user) => RawUser {
+                id: user.id,
+                username: user.username,
+            },
+            None => {
+                let answer = self
+                    .request(reqwest::Method::GET, "/user", None, true, false)
+                    .await?;
+                let user: RawUser = serde_json::from_str(&answer.body)
+                    .context("cannot read the user GitLab returned")?;
+                lock(&self.cache).user = Some(CachedUser {
+                    token_sha256: hash,
+                    id: user.id,
+                    username: user.username.clone(),
+                });
+                user
+            }
+        };
         let login = user.username.clone();
         *lock(&self.user) = Some(user);
         Ok(Identity { login })
     }
 
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
-        let login = self.syncing_user().map(|u| u.username).unwrap_or_default();
-        let watermark = labels.first().and_then(|label| {
-            let key = self.watermark_key(label)?;
-            lock(&self.cache).watermarks.get(&key).copied()
-        });
-        let issues = listing::list_marked(self, labels, &login, watermark).await?;
-        *lock(&self.newest_listed) = issues.iter().map(|i| i.updated_at).max();
-        Ok(issues)
+        self.incremental.list(self, self.scope(labels)).await
     }
 
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
@@ -648,21 +694,9 @@ impl Tracker for GitLab {
     }
 
     async fn settle(&self, labels: &[String], wrote: bool) {
-        let login = self.syncing_user().map(|u| u.username).unwrap_or_default();
-        let newest = *lock(&self.newest_listed);
-        match listing::settled_watermark(self, labels, &login, newest, wrote).await {
-            Ok(Some(watermark)) => {
-                if let Some(key) = labels.first().and_then(|l| self.watermark_key(l)) {
-                    lock(&self.cache).watermarks.insert(key, watermark);
-                }
-            }
-            Ok(None) => {}
-            Err(err) => {
-                if self.verbose > 0 {
-                    eprintln!("warning: the listing watermark is not updated: {err:#}");
-                }
-            }
-        }
+        self.incremental
+            .settle(self, &self.scope(labels), wrote)
+            .await;
     }
 
     fn stats(&self) -> RequestStats {
@@ -671,6 +705,16 @@ impl Tracker for GitLab {
 
     fn save(&self) -> anyhow::Result<()> {
         self.save_cache()
+    }
+}
+
+impl Lister for GitLab {
+    async fn list_complete(&self, scope: &Scope) -> Result<Listed, TrackerError> {
+        listing::list_complete(self, &scope.labels, &scope.login).await
+    }
+
+    async fn list_changed(&self, since: Option<DateTime<Utc>>) -> Result<Listed, TrackerError> {
+        listing::list_changed(self, since).await
     }
 }
 
@@ -688,6 +732,12 @@ impl Pages for GitLab {
             }
             if let Some(creator) = &query.creator {
                 q.append_pair("author_username", creator);
+            }
+            if let Some(since) = query.since {
+                q.append_pair(
+                    "updated_after",
+                    &since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                );
             }
             let (order_by, sort) = match query.order {
                 ListOrder::Created => ("created_at", "asc"),

@@ -36,11 +36,11 @@ pub struct Limits {
     writes: VecDeque<Instant>,
 }
 
-/// The default hourly budget: 60 anonymous, 1,000 for the Actions token, 5,000 for others.
+/// The default hourly budget: 60 anonymous, 1,000 for an Actions token, 5,000 for others.
 fn default_limit(token: &str) -> u32 {
     match token {
         "" => 60,
-        super::ACTIONS_TOKEN => 1_000,
+        t if t.starts_with(super::ACTIONS_TOKEN) => 1_000,
         _ => 5_000,
     }
 }

@@ -12,7 +12,9 @@
 //! use, 422 for a non-collaborator assignee, a body over 65,536 or a title over 256
 //! characters; labels, assignees and milestone silently dropped without push access; closing
 //! records `completed` unless told otherwise, reopening `reopened`; `updated_at` moves on
-//! every change (one second later than the previous change at least).
+//! every change (one second later than the previous change at least). A person may delete an
+//! issue ([`Emulator::delete_issue`]), which no listing shows and no later issue's number
+//! reuses; [`Emulator::new_actions_token`] mints the new `GITHUB_TOKEN` of each Actions run.
 //!
 //! Every response carries `x-ratelimit-*` headers; each token has a budget (5,000 an hour,
 //! 1,000 for [`ACTIONS_TOKEN`], 60 without a token) and gets 403 "API rate limit exceeded for
@@ -153,16 +155,7 @@ impl Emulator {
         );
         self.add_account(COLLAB_TOKEN, Account::collaborator("hubot"));
         self.add_account(OUTSIDER_TOKEN, Account::outsider("mallory"));
-        self.add_account(
-            ACTIONS_TOKEN,
-            Account {
-                login: "github-actions[bot]".to_string(),
-                bot: true,
-                push: true,
-                association: "NONE",
-                user_forbidden: true,
-            },
-        );
+        self.add_account(ACTIONS_TOKEN, Account::actions());
     }
 
     /// The API root: `http://127.0.0.1:PORT` (plus the prefix, if any). Use it as
@@ -173,6 +166,28 @@ impl Emulator {
 
     pub fn addr(&self) -> SocketAddr {
         self.running.addr
+    }
+
+    /// A new token of `github-actions[bot]`, as every GitHub Actions run gets one: each call
+    /// mints another (`actions-token-2`, `actions-token-3`, ...), with the budget of
+    /// [`ACTIONS_TOKEN`].
+    pub fn new_actions_token(&self) -> String {
+        let mut inner = self.shared.lock();
+        let token = format!("actions-token-{}", inner.repo.accounts.len());
+        inner.repo.add_account(&token, Account::actions());
+        token
+    }
+
+    /// Deletes an issue as a person would in the UI (GitHub's REST API cannot): it is gone,
+    /// and no listing says so.
+    pub fn delete_issue(&self, number: u64) {
+        let mut inner = self.shared.lock();
+        let before = inner.repo.issues.len();
+        inner.repo.issues.retain(|i| i.number != number);
+        assert!(
+            inner.repo.issues.len() < before,
+            "the emulator has no issue #{number}"
+        );
     }
 
     /// Lets `token` act as `account` (replacing whatever it was).

@@ -34,6 +34,17 @@ impl Account {
         }
     }
 
+    /// `github-actions[bot]`, as a GitHub Actions `GITHUB_TOKEN` acts.
+    pub fn actions() -> Account {
+        Account {
+            login: "github-actions[bot]".to_string(),
+            bot: true,
+            push: true,
+            association: "NONE",
+            user_forbidden: true,
+        }
+    }
+
     /// A person without push access.
     pub fn outsider(login: &str) -> Account {
         Account {
@@ -155,6 +166,8 @@ pub struct Repo {
     pub seeding: bool,
     next_id: u64,
     last_tick: i64,
+    /// Issues ever numbered, deleted ones included: GitHub never gives a number twice.
+    pub numbered: u64,
 }
 
 /// What a change to an issue asks for; `None` leaves a field alone.
@@ -185,6 +198,7 @@ impl Repo {
             seeding: false,
             next_id: 1_000_001,
             last_tick: 0,
+            numbered: 0,
         };
         for label in ["bug", "documentation", "enhancement"] {
             let id = repo.fresh_id();
@@ -264,14 +278,21 @@ impl Repo {
             .find(|u| u.login.eq_ignore_ascii_case(login))
     }
 
-    /// Issue `number`: issues are numbered from 1 in creation order and never deleted.
+    /// Issue `number`: issues are numbered from 1 in creation order (a deleted issue leaves a
+    /// gap), so they are sorted by number.
     pub fn issue(&self, number: u64) -> Option<&Issue> {
-        let index = usize::try_from(number.checked_sub(1)?).ok()?;
+        let index = self
+            .issues
+            .binary_search_by_key(&number, |i| i.number)
+            .ok()?;
         self.issues.get(index)
     }
 
     pub fn issue_mut(&mut self, number: u64) -> Option<&mut Issue> {
-        let index = usize::try_from(number.checked_sub(1)?).ok()?;
+        let index = self
+            .issues
+            .binary_search_by_key(&number, |i| i.number)
+            .ok()?;
         self.issues.get_mut(index)
     }
 
@@ -482,7 +503,8 @@ impl Repo {
         };
         let now = self.tick();
         let id = self.fresh_id();
-        let number = self.issues.len() as u64 + 1;
+        self.numbered += 1;
+        let number = self.numbered;
         self.issues.push(Issue {
             number,
             id,
