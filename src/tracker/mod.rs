@@ -10,9 +10,11 @@
 //!
 //! - [`github`]: GitHub and GitHub Enterprise Server, over octocrab;
 //! - [`gitlab`]: gitlab.com and self-managed GitLab, over reqwest;
+//! - [`jira`]: Jira Cloud and Jira Data Center, over reqwest;
 //! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes).
 
 pub mod github;
+pub mod jira;
 pub mod listing;
 pub mod markdown;
 pub mod retry;
