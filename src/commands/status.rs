@@ -21,8 +21,8 @@ use crate::plan::issue_index::{Fetched, fetch};
 use crate::readme::{self, BadgeImage};
 use crate::report::{self, Format, annotations, markdown};
 use crate::status::{self, StatusInputs, StatusReport};
-use crate::tracker::Tracker;
-use crate::tracker::github::{ConnectOptions, GitHub};
+use crate::tracker::connect::{self, Target};
+use crate::tracker::{ConnectOptions, Tracker};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -86,8 +86,11 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
             plural(loaded.error_count(), "error", "errors")
         );
     }
-    let target =
-        crate::tracker::github::target::resolve(args.repo.as_deref(), &config, &env, &root)?;
+    let target = connect::resolve(&config, args.repo.as_deref(), &env, &root)?;
+    if let (Target::GitLab(..) | Target::Jira(_), Some(missing)) = (&target, target.missing_token())
+    {
+        bail!("status needs a token: {missing}");
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -99,15 +102,15 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
     };
     let fetched = runtime
         .block_on(async {
-            // octocrab's client must be built inside the runtime.
-            let tracker = GitHub::connect(&target, options)?;
+            // The clients must be built inside the runtime.
+            let tracker = target.connect(options)?;
             read_issues(&tracker, &config.labels, globals.verbose).await
         })
-        .with_context(|| format!("cannot read the issues of {}", target.repo))?;
+        .with_context(|| format!("cannot read the issues of {}", target.place()))?;
 
     let now = Utc::now().trunc_subsecs(0);
-    let repo = target.repo.to_string();
-    let repo_url = target.repo_web_url();
+    let repo = target.place();
+    let repo_url = target.web_url();
     let status = status::compute(
         &loaded.postmortems,
         &fetched.index,

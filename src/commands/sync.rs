@@ -34,7 +34,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Globals;
-use crate::config::Config;
+use crate::config::{Config, TrackerConfig};
 use crate::exit;
 use crate::format::Loaded;
 use crate::model::Postmortem;
@@ -43,10 +43,10 @@ use crate::plan::{Change, Plan, PlanInput, plan};
 pub use crate::report::sync::SyncFormat;
 use crate::report::sync::{Reporter, reporter};
 use crate::sync::{Event, apply};
+use crate::tracker::connect;
 use crate::tracker::github::target as repo_target;
-use crate::tracker::github::{ConnectOptions, GitHub};
 use crate::tracker::markdown::{self, Markdown};
-use crate::tracker::{IssueText, Tracker};
+use crate::tracker::{ConnectOptions, IssueText, Tracker};
 
 /// Where ETags and the listing watermark are kept, relative to the repository root.
 pub const DEFAULT_CACHE_FILE: &str = ".aftercare/cache.json";
@@ -98,9 +98,9 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
     }
     let env = |key: &str| std::env::var(key).ok();
     let mut reporter = reporter(args.format, globals.verbose, args.dry_run);
-    let token = repo_target::token(&env);
-
-    if token.is_none() {
+    let github_without_token =
+        config.tracker == TrackerConfig::GitHub && repo_target::token(&env).is_none();
+    if github_without_token {
         if !args.dry_run {
             anyhow::bail!(
                 "sync needs a token that may write issues: set GITHUB_TOKEN or GH_TOKEN (or run \
@@ -127,7 +127,19 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
         return Ok(reporter.dry_run(repo.map(|r| r.to_string()).as_deref(), &plan));
     }
 
-    let target = repo_target::resolve(args.repo.as_deref(), &config, &env, &root)?;
+    let target = connect::resolve(&config, args.repo.as_deref(), &env, &root)?;
+    if let Some(missing) = target.missing_token() {
+        if !args.dry_run {
+            anyhow::bail!("sync needs a token: {missing}");
+        }
+        reporter.note(&format!(
+            "no token: planning against an empty {}, without contacting {}",
+            target.place(),
+            target.tracker_name()
+        ));
+        let plan = offline_plan(&loaded, &config, target.text().as_ref());
+        return Ok(reporter.dry_run(Some(&target.place()), &plan));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -145,10 +157,10 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
         format: args.format,
         verbose: globals.verbose,
     };
-    // octocrab's client must be built inside the runtime.
+    // The clients must be built inside the runtime.
     runtime.block_on(async {
-        let github = GitHub::connect(&target, options)?;
-        sync_with(&github, &run, reporter.as_mut()).await
+        let tracker = target.connect(options)?;
+        sync_with(&tracker, &run, reporter.as_mut()).await
     })
 }
 

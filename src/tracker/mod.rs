@@ -13,7 +13,9 @@
 //! - [`jira`]: Jira Cloud and Jira Data Center, over reqwest;
 //! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes).
 
+pub mod connect;
 pub mod github;
+pub mod gitlab;
 pub mod jira;
 pub mod listing;
 pub mod markdown;
@@ -209,6 +211,17 @@ impl IssueEdit {
     pub fn is_empty(&self) -> bool {
         self == &IssueEdit::default()
     }
+}
+
+/// How to connect to a tracker.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// How many `-v` were given: at 1 and above every request is logged (never its headers).
+    pub verbose: u8,
+    /// Where caches and listing state are kept between runs; `None` keeps nothing.
+    pub cache_file: Option<std::path::PathBuf>,
+    /// Least time between two writes; zero switches all pacing off (the tracker's windows too).
+    pub write_interval: std::time::Duration,
 }
 
 /// Requests made so far, for the summary at `-v` and for measurements.

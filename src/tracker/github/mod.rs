@@ -45,6 +45,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::TaskKey;
 use crate::pacing::{self, WaitCause, WritePacer};
+pub use crate::tracker::ConnectOptions;
 use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
 use crate::tracker::markdown::{self, Markdown};
 pub use crate::tracker::retry::MAX_RETRY_AFTER;
@@ -64,18 +65,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Login of the author of what a GitHub Actions `GITHUB_TOKEN` creates.
 pub const ACTIONS_LOGIN: &str = "github-actions[bot]";
-
-/// How to connect.
-#[derive(Debug, Clone, Default)]
-pub struct ConnectOptions {
-    /// How many `-v` were given: at 1 and above every request is logged (never its headers).
-    pub verbose: u8,
-    /// Where ETags, cached bodies and the listing watermark are kept between runs; `None` keeps
-    /// nothing.
-    pub cache_file: Option<PathBuf>,
-    /// Least time between two writes; zero switches all pacing off (GitHub's windows too).
-    pub write_interval: Duration,
-}
 
 /// A repository's issues on GitHub (or GitHub Enterprise Server).
 pub struct GitHub {

@@ -56,8 +56,8 @@ use crate::tracker::retry::{
     MAX_ATTEMPTS, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock, without_secret,
 };
 use crate::tracker::{
-    Identity, IssueEdit, IssueRef, IssueText, NewIssue, Owned, RequestStats, StateChange,
-    TrackedIssue, Tracker, TrackerError,
+    ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, Owned, RequestStats,
+    StateChange, TrackedIssue, Tracker, TrackerError,
 };
 use target::{Credentials, Target};
 use text::JiraText;
@@ -76,17 +76,6 @@ const MAX_PROBES: u64 = 20;
 /// Consecutive missing keys after which that look stops.
 const MAX_MISSES: u32 = 3;
 const CACHE_VERSION: u32 = 1;
-
-/// How to connect.
-#[derive(Debug, Clone, Default)]
-pub struct ConnectOptions {
-    /// How many `-v` were given: at 1 and above every request is logged (never its headers).
-    pub verbose: u8,
-    /// Where the issues written lately are remembered between runs; `None` keeps nothing.
-    pub cache_file: Option<PathBuf>,
-    /// Where the repository's files are shown, for the link to the postmortem file.
-    pub file_base: Option<String>,
-}
 
 /// An issue this client wrote, remembered so that a lagging search cannot hide it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +116,10 @@ struct RunState {
 pub struct Jira {
     client: reqwest::Client,
     target: Target,
+    credentials: Credentials,
+    /// Least time between two writes; zero: no pacing.
+    write_interval: Duration,
+    last_write: Mutex<Option<Instant>>,
     api: String,
     text: JiraText,
     verbose: u8,
@@ -157,8 +150,10 @@ impl Answer {
 }
 
 impl Jira {
-    /// Builds the client and reads the cache file. Makes no request.
+    /// Builds the client and reads the cache file. Makes no request; fails when the
+    /// environment holds no credentials for the deployment.
     pub fn connect(target: &Target, options: ConnectOptions) -> anyhow::Result<Jira> {
+        let credentials = target.credentials.clone().map_err(|e| anyhow!(e))?;
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(READ_TIMEOUT)
@@ -184,9 +179,12 @@ impl Jira {
             api: target.api_base(),
             text: JiraText {
                 deployment: target.deployment,
-                file_base: options.file_base,
+                file_base: target.file_base.clone(),
             },
             target: target.clone(),
+            credentials,
+            write_interval: options.write_interval,
+            last_write: Mutex::new(None),
             verbose: options.verbose,
             cache_file: options.cache_file,
             cache: Mutex::new(cache),
@@ -215,7 +213,10 @@ impl Jira {
             .client
             .request(method.clone(), format!("{}{path}", self.api))
             .header(reqwest::header::ACCEPT, "application/json");
-        request = match &self.target.credentials {
+        if is_write {
+            self.pace_write().await;
+        }
+        request = match &self.credentials {
             Credentials::Basic { email, token } => {
                 request.basic_auth(email, Some(token.expose_secret()))
             }
@@ -351,6 +352,23 @@ impl Jira {
         Err(self.refusal(&method, &answer))
     }
 
+    /// Keeps writes at least the write interval apart, so that Jira's per-issue write limit
+    /// is seldom met.
+    async fn pace_write(&self) {
+        let wait = {
+            let mut last = lock(&self.last_write);
+            let now = Instant::now();
+            let wait = last
+                .map(|t| (t + self.write_interval).saturating_duration_since(now))
+                .unwrap_or_default();
+            *last = Some(now + wait);
+            wait
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     fn may_wait(&self, wait: Duration) -> bool {
         lock(&self.waiting).allows(wait)
     }
@@ -366,7 +384,7 @@ impl Jira {
 
     /// Jira's error message, or the start of the body, without the secret.
     fn message(&self, answer: &Answer) -> String {
-        let secret = Some(self.target.credentials.secret());
+        let secret = Some(self.credentials.secret());
         match wire::error_messages(&answer.body) {
             Some((message, _)) => without_secret(message, secret),
             None => without_secret(answer.body.clone(), secret)

@@ -5,8 +5,11 @@
 //! `JIRA_API_TOKEN`, sent as HTTP Basic); Jira Data Center with a personal access token
 //! (`JIRA_TOKEN`, sent as a Bearer token). Credentials come from the environment only, so they
 //! never show in a file or a process list; an empty value counts as unset. Missing credentials,
-//! or the other deployment's, are an error before any request. Nothing here prints or formats a
-//! secret.
+//! or the other deployment's, are an error before any request ([`Target::credentials`] holds
+//! the message, so that `sync --dry-run` can still plan without them). The link to a
+//! postmortem file in an issue points at the repository of the CI run (GitHub Actions'
+//! `GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`, GitLab CI's `CI_PROJECT_URL`), when there is one.
+//! Nothing here prints or formats a secret.
 
 use anyhow::bail;
 use secrecy::SecretString;
@@ -41,7 +44,10 @@ pub struct Target {
     pub deployment: JiraDeployment,
     pub issue_type: String,
     pub dropped_resolutions: Vec<String>,
-    pub credentials: Credentials,
+    /// The credentials, or what is wrong with those in the environment.
+    pub credentials: Result<Credentials, String>,
+    /// Where the repository's files are shown, `https://github.com/acme/web/blob/HEAD`.
+    pub file_base: Option<String>,
 }
 
 impl Target {
@@ -53,9 +59,9 @@ impl Target {
         }
     }
 
-    /// An issue's page, `{url}/browse/OPS-12`.
-    pub fn browse_url(&self, key: &str) -> String {
-        format!("{}/browse/{key}", self.url)
+    /// The project's page, `{url}/browse/OPS`.
+    pub fn web_url(&self) -> String {
+        format!("{}/browse/{}", self.url, self.project)
     }
 }
 
@@ -104,18 +110,28 @@ pub fn credentials(
 }
 
 /// Resolves the target from the configuration and the environment. Makes no request.
-pub fn resolve(
-    config: &JiraConfig,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> anyhow::Result<Target> {
-    Ok(Target {
+pub fn resolve(config: &JiraConfig, env: &dyn Fn(&str) -> Option<String>) -> Target {
+    Target {
         url: config.url.trim_end_matches('/').to_string(),
         project: config.project.clone(),
         deployment: config.deployment,
         issue_type: config.issue_type.clone(),
         dropped_resolutions: config.dropped_resolutions.clone(),
-        credentials: credentials(config.deployment, env)?,
-    })
+        credentials: credentials(config.deployment, env).map_err(|e| format!("{e:#}")),
+        file_base: file_base(env),
+    }
+}
+
+/// Where the CI run's repository shows its files: GitHub Actions, else GitLab CI.
+pub fn file_base(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if let Some(repo) = var("GITHUB_REPOSITORY") {
+        let server = var("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into());
+        return Some(format!("{}/{repo}/blob/HEAD", server.trim_end_matches('/')));
+    }
+    let project = var("CI_PROJECT_URL")?;
+    let branch = var("CI_DEFAULT_BRANCH").unwrap_or_else(|| "HEAD".into());
+    Some(format!("{}/-/blob/{branch}", project.trim_end_matches('/')))
 }
 
 #[cfg(test)]
@@ -154,6 +170,23 @@ mod tests {
     fn data_center_takes_a_personal_access_token_as_bearer() {
         let c = credentials(JiraDeployment::DataCenter, &env(&[("JIRA_TOKEN", "pat")])).unwrap();
         assert!(matches!(c, Credentials::Bearer { token } if token.expose_secret() == "pat"));
+    }
+
+    #[test]
+    fn the_file_link_points_at_the_ci_run_s_repository() {
+        assert_eq!(
+            file_base(&env(&[("GITHUB_REPOSITORY", "acme/web")])).as_deref(),
+            Some("https://github.com/acme/web/blob/HEAD")
+        );
+        assert_eq!(
+            file_base(&env(&[
+                ("CI_PROJECT_URL", "https://gitlab.example.com/ops/pm"),
+                ("CI_DEFAULT_BRANCH", "main")
+            ]))
+            .as_deref(),
+            Some("https://gitlab.example.com/ops/pm/-/blob/main")
+        );
+        assert_eq!(file_base(&env(&[])), None);
     }
 
     #[test]

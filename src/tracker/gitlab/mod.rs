@@ -1,0 +1,761 @@
+//! The GitLab implementation of the tracker (gitlab.com and self-managed), over reqwest.
+//!
+//! reqwest provides HTTP, TLS and timeouts; it never re-sends a request by itself and shows
+//! every response header, so the retry rules of [`crate::tracker::retry`] stay ours: reads and
+//! edits (a PUT with the same content is idempotent) are retried with backoff on 5xx and
+//! dropped connections; a `429` is waited out for its `Retry-After` (GitLab did nothing); a
+//! create or note whose outcome is unknown is never re-sent here, and the caller looks before
+//! writing again. Writes go one at a time, paced by a [`WritePacer`] within gitlab.com's limits
+//! (200 issues and 60 notes a minute: at most 60 writes a minute, one a second by default).
+//!
+//! What it asks GitLab:
+//! - `GET /user` for the identity (username and id);
+//! - `GET /projects/:id/issues?labels=…&state=all&order_by=…&sort=…&per_page=100`, following
+//!   `x-next-page`, by label and by `author_username` (see [`crate::tracker::listing`], whose
+//!   watermark this client keeps in its cache file); never the search API;
+//! - `GET /projects/:id/members/all/:user_id` once per author of a marked issue that is not
+//!   the syncing user: inherited members count, from the Reporter role (access level 20) up;
+//! - `GET /users?username=` once per task owner, for `assignee_ids`;
+//! - `POST /projects/:id/issues`, `PUT /projects/:id/issues/:iid` (labels only through
+//!   `add_labels` and `remove_labels`, so labels people add are never replaced, and
+//!   `state_event` to close or reopen), and `POST /projects/:id/issues/:iid/notes`.
+//!
+//! A task dropped because it was removed is closed with the label `not planned`, a duplicate
+//! with `duplicate`; reopening removes `not planned` again, so that a later close by a person
+//! reads as done. The token is sent as `PRIVATE-TOKEN`, marked sensitive, and cut out of every
+//! error GitLab quotes it in; requests are logged at `-v` without headers.
+
+pub mod target;
+mod wire;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, HeaderValue};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+
+use crate::config::GitLabConfig;
+use crate::model::TaskKey;
+use crate::pacing::{WritePacer, WriteWindow};
+use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
+use crate::tracker::markdown::{self, Markdown};
+use crate::tracker::retry::{
+    MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock,
+    without_secret,
+};
+use crate::tracker::{
+    ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange,
+    TrackedIssue, Tracker, TrackerError,
+};
+use target::Target;
+use wire::{REPORTER, RawIssue, RawMember, RawUser};
+
+/// The label aftercare puts on an issue it closes because its task was removed.
+pub const NOT_PLANNED_LABEL: &str = "not planned";
+/// The label aftercare puts on an issue it closes as a duplicate.
+pub const DUPLICATE_LABEL: &str = "duplicate";
+/// gitlab.com allows 60 notes a minute (and 200 new issues); keeping all writes within 60 a
+/// minute keeps both.
+pub const GITLAB_WINDOWS: [WriteWindow; 1] = [WriteWindow {
+    max: 60,
+    length: Duration::from_secs(60),
+}];
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+const CACHE_VERSION: u32 = 1;
+
+/// A project's issues on GitLab.
+pub struct GitLab {
+    http: reqwest::Client,
+    target: Target,
+    verbose: u8,
+    dropped_labels: Vec<String>,
+    text: Markdown,
+    cache_file: Option<PathBuf>,
+    cache: Mutex<CacheFile>,
+    /// The syncing user: username and id, once asked.
+    user: Mutex<Option<RawUser>>,
+    newest_listed: Mutex<Option<DateTime<Utc>>>,
+    /// Whether each author (by user id) may speak for a task, asked once a run.
+    members: Mutex<HashMap<u64, bool>>,
+    /// User ids by username, asked once a run (`None`: no such user).
+    user_ids: Mutex<HashMap<String, Option<u64>>>,
+    pacer: Mutex<WritePacer>,
+    stats: Mutex<RequestStats>,
+    waiting: Mutex<WaitAllowance>,
+    saved: AtomicBool,
+}
+
+/// What the cache file holds for GitLab: the listing watermarks.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    version: u32,
+    tracker: String,
+    #[serde(default)]
+    watermarks: std::collections::BTreeMap<String, DateTime<Utc>>,
+}
+
+/// An HTTP answer, read completely.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// GitLab's message (`message` or `error`), else the start of the body, without the token.
+    fn message(&self, token: Option<&secrecy::SecretString>) -> String {
+        let value: Option<serde_json::Value> = serde_json::from_str(&self.body).ok();
+        let message = value.as_ref().and_then(|v| {
+            let m = v.get("message").or_else(|| v.get("error"))?;
+            Some(match m {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        });
+        match message {
+            Some(message) => without_secret(message, token),
+            None => without_secret(self.body.clone(), token)
+                .chars()
+                .take(200)
+                .collect(),
+        }
+    }
+}
+
+impl GitLab {
+    /// Builds the client and reads the cache file. Makes no request; fails without a token.
+    pub fn connect(
+        target: &Target,
+        config: &GitLabConfig,
+        options: ConnectOptions,
+    ) -> anyhow::Result<GitLab> {
+        let Some(token) = &target.token else {
+            anyhow::bail!("{}", target.missing_token());
+        };
+        let mut headers = HeaderMap::new();
+        let mut value = HeaderValue::from_str(token.expose_secret())
+            .context("GITLAB_TOKEN holds characters a header cannot carry")?;
+        value.set_sensitive(true);
+        headers.insert("PRIVATE-TOKEN", value);
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("aftercare/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(READ_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("cannot set up the GitLab client")?;
+        let cache_file = options.cache_file.map(|p| p.with_extension("gitlab.json"));
+        let cache = cache_file.as_deref().map(read_cache).unwrap_or_default();
+        Ok(GitLab {
+            http,
+            target: target.clone(),
+            verbose: options.verbose,
+            dropped_labels: config.dropped_labels.clone(),
+            text: Markdown {
+                file_base: target.file_base.clone(),
+                max_title_chars: markdown::GITLAB_MAX_TITLE_CHARS,
+            },
+            cache_file,
+            cache: Mutex::new(cache),
+            user: Mutex::new(None),
+            newest_listed: Mutex::new(None),
+            members: Mutex::new(HashMap::new()),
+            user_ids: Mutex::new(HashMap::new()),
+            pacer: Mutex::new(WritePacer::new(options.write_interval, &GITLAB_WINDOWS)),
+            stats: Mutex::new(RequestStats::default()),
+            waiting: Mutex::new(WaitAllowance::new(MAX_TOTAL_WAIT)),
+            saved: AtomicBool::new(false),
+        })
+    }
+
+    fn project_path(&self) -> String {
+        format!("/projects/{}", self.target.project_segment())
+    }
+
+    fn issue_path(&self, issue: &IssueRef) -> String {
+        format!("{}/issues/{}", self.project_path(), issue.id)
+    }
+
+    fn syncing_user(&self) -> Option<RawUser> {
+        lock(&self.user).clone()
+    }
+
+    fn watermark_key(&self, label: &str) -> Option<String> {
+        let user = self.syncing_user()?;
+        Some(format!(
+            "{} {} {} {label}",
+            self.target.server, self.target.project, user.username
+        ))
+    }
+
+    /// Sends one request, once. `Err` means no answer arrived.
+    async fn send_once(
+        &self,
+        method: &reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, reqwest::Error> {
+        let is_write = method != reqwest::Method::GET;
+        if is_write {
+            self.pace_write().await;
+        }
+        let started = Instant::now();
+        let url = format!("{}{path}", self.target.api_base());
+        let mut request = self.http.request(method.clone(), &url);
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        let result = request.send().await;
+        if is_write {
+            lock(&self.pacer).record(Instant::now());
+        }
+        let response = match result {
+            Ok(response) => response,
+            Err(err) => {
+                if self.verbose > 0 {
+                    eprintln!("{method} {path} → no answer ({})", short_error(&err));
+                }
+                return Err(err);
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await?;
+        {
+            let mut stats = lock(&self.stats);
+            if is_write {
+                stats.writes += 1;
+            } else {
+                stats.gets += 1;
+            }
+        }
+        let answer = Answer {
+            status,
+            headers,
+            body: text,
+        };
+        if self.verbose > 0 {
+            let left = answer
+                .header("ratelimit-remaining")
+                .map(|r| format!(", {r} left"))
+                .unwrap_or_default();
+            eprintln!(
+                "{method} {path} → {status} in {} ms{left}",
+                started.elapsed().as_millis()
+            );
+        }
+        Ok(answer)
+    }
+
+    async fn pace_write(&self) {
+        let wait = lock(&self.pacer).wait(Instant::now());
+        if let Some(wait) = wait {
+            tokio::time::sleep(wait.duration).await;
+        }
+    }
+
+    /// Sends a request, retrying by the rules in the module documentation. `missing_ok`
+    /// returns a 404 as an answer instead of an error.
+    async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        safe_to_resend: bool,
+        missing_ok: bool,
+    ) -> Result<Answer, TrackerError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let what = || format!("{method} {path}");
+            let answer = match self.send_once(&method, path, body.as_ref()).await {
+                Ok(answer) => answer,
+                Err(err) => {
+                    let err = anyhow::Error::new(err).context("no answer from GitLab");
+                    if !safe_to_resend {
+                        return Err(TrackerError::OutcomeUnknown {
+                            what: what(),
+                            source: err,
+                        });
+                    }
+                    if attempt >= MAX_ATTEMPTS || !self.may_wait(backoff(attempt)) {
+                        return Err(TrackerError::Unavailable(
+                            err.context(format!("{} failed {attempt} times", what())),
+                        ));
+                    }
+                    self.wait(backoff(attempt), "no answer").await;
+                    continue;
+                }
+            };
+            if (200..300).contains(&answer.status) || (missing_ok && answer.status == 404) {
+                return Ok(answer);
+            }
+            let message = answer.message(self.target.token.as_ref());
+            if answer.status == 429 {
+                // Refused, so nothing was done: safe to send again, whatever the method.
+                let retry_after = answer
+                    .header("retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                let reset = answer
+                    .header("ratelimit-reset")
+                    .and_then(|v| v.trim().parse::<i64>().ok())
+                    .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
+                let wait = retry_after
+                    .or_else(|| reset.map(|r| (r - Utc::now()).to_std().unwrap_or_default()))
+                    .unwrap_or_else(|| backoff(attempt));
+                let limit = if retry_after.is_some() {
+                    MAX_RETRY_AFTER
+                } else {
+                    MAX_RESET_WAIT.max(backoff(MAX_ATTEMPTS))
+                };
+                if wait > limit || attempt >= MAX_ATTEMPTS || !self.may_wait(wait) {
+                    let until = chrono::Duration::from_std(wait)
+                        .ok()
+                        .and_then(|d| Utc::now().checked_add_signed(d))
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    return Err(TrackerError::RateLimited {
+                        limit: "GitLab's rate limit",
+                        until,
+                    });
+                }
+                self.wait(wait, "rate limit").await;
+                continue;
+            }
+            if answer.status >= 500 {
+                let err = anyhow!("GitLab answered {} {}", answer.status, message);
+                if !safe_to_resend {
+                    return Err(TrackerError::OutcomeUnknown {
+                        what: what(),
+                        source: err,
+                    });
+                }
+                if attempt < MAX_ATTEMPTS && self.may_wait(backoff(attempt)) {
+                    self.wait(backoff(attempt), "server error").await;
+                    continue;
+                }
+                return Err(TrackerError::Unavailable(
+                    err.context(format!("{} failed {attempt} times", what())),
+                ));
+            }
+            return Err(self.refusal(&method, &answer, message));
+        }
+    }
+
+    fn may_wait(&self, wait: Duration) -> bool {
+        lock(&self.waiting).allows(wait)
+    }
+
+    async fn wait(&self, wait: Duration, why: &str) {
+        lock(&self.stats).retries += 1;
+        lock(&self.waiting).spend(wait);
+        if self.verbose > 0 {
+            eprintln!("waiting {} ms ({why})", wait.as_millis());
+        }
+        tokio::time::sleep(wait).await;
+    }
+
+    /// A 4xx answer, worded for people, with GitLab's message as the cause.
+    fn refusal(&self, method: &reqwest::Method, answer: &Answer, message: String) -> TrackerError {
+        let cause = anyhow!("GitLab answered {}: {message}", answer.status);
+        let project = &self.target.project;
+        let advice = match answer.status {
+            401 => "GitLab rejected the token: check GITLAB_TOKEN (it may be expired or revoked)"
+                .to_string(),
+            403 if method != reqwest::Method::GET => format!(
+                "the token may not write issues in {project}: it needs the `api` scope and at \
+                 least the Reporter role (Developer to close and reopen)"
+            ),
+            403 => format!(
+                "the token may not read the issues of {project}: it needs the `api` or \
+                 `read_api` scope and a role in the project, and issues must be enabled in it"
+            ),
+            404 => format!(
+                "GitLab project {project} not found, not visible to the token, or its issues \
+                 are disabled"
+            ),
+            400 | 422 => {
+                return TrackerError::Invalid {
+                    field: invalid_field(&answer.body),
+                    error: cause.context("GitLab rejected the request as invalid"),
+                };
+            }
+            _ => "GitLab refused the request".to_string(),
+        };
+        if matches!(answer.status, 401 | 403 | 404) {
+            TrackerError::Refused(cause.context(advice))
+        } else {
+            TrackerError::Other(cause.context(advice))
+        }
+    }
+
+    fn issue_from(&self, answer: &Answer, trusted: bool) -> Result<TrackedIssue, TrackerError> {
+        let raw: RawIssue =
+            serde_json::from_str(&answer.body).context("cannot read the issue GitLab returned")?;
+        Ok(raw.into_tracked(trusted, &self.dropped_labels))
+    }
+
+    /// Whether the author of `raw` may speak for a task: the syncing user, or a member of the
+    /// project (inherited memberships too) from the Reporter role up. Only issues that carry a
+    /// marker are asked about, each author once a run.
+    async fn trusted(&self, raw: &RawIssue) -> Result<bool, TrackerError> {
+        let Some(author) = raw.author_id() else {
+            return Ok(false);
+        };
+        if self.syncing_user().is_some_and(|u| u.id == author) {
+            return Ok(true);
+        }
+        let marked = raw
+            .description
+            .as_deref()
+            .is_some_and(|d| markdown::find_key(d).is_some());
+        if !marked {
+            return Ok(false);
+        }
+        if let Some(known) = lock(&self.members).get(&author) {
+            return Ok(*known);
+        }
+        let path = format!("{}/members/all/{author}", self.project_path());
+        let answer = self
+            .request(reqwest::Method::GET, &path, None, true, true)
+            .await?;
+        let trusted = answer.status != 404
+            && serde_json::from_str::<RawMember>(&answer.body)
+                .map(|m| m.access_level >= REPORTER)
+                .unwrap_or(false);
+        lock(&self.members).insert(author, trusted);
+        Ok(trusted)
+    }
+
+    /// The ids of `usernames`; an unknown one is an invalid `assignees` field, which sync turns
+    /// into a warning and an unassigned issue.
+    async fn assignee_ids(&self, usernames: &[String]) -> Result<Vec<u64>, TrackerError> {
+        let mut ids = Vec::new();
+        for name in usernames {
+            let known = lock(&self.user_ids).get(name).copied();
+            let id = match known {
+                Some(id) => id,
+                None => {
+                    let query: String = url::form_urlencoded::Serializer::new(String::new())
+                        .append_pair("username", name)
+                        .finish();
+                    let answer = self
+                        .request(
+                            reqwest::Method::GET,
+                            &format!("/users?{query}"),
+                            None,
+                            true,
+                            false,
+                        )
+                        .await?;
+                    let users: Vec<RawUser> = serde_json::from_str(&answer.body)
+                        .context("cannot read the users GitLab returned")?;
+                    let id = users
+                        .iter()
+                        .find(|u| u.username.eq_ignore_ascii_case(name))
+                        .map(|u| u.id);
+                    lock(&self.user_ids).insert(name.clone(), id);
+                    id
+                }
+            };
+            match id {
+                Some(id) => ids.push(id),
+                None => {
+                    return Err(TrackerError::Invalid {
+                        field: Some("assignees".into()),
+                        error: anyhow!("GitLab has no user {name}"),
+                    });
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Writes the cache file (done when the client is dropped if not called before).
+    fn save_cache(&self) -> anyhow::Result<()> {
+        self.saved.store(true, Ordering::Relaxed);
+        let Some(path) = &self.cache_file else {
+            return Ok(());
+        };
+        let text = {
+            let mut cache = lock(&self.cache);
+            cache.version = CACHE_VERSION;
+            cache.tracker = "gitlab".into();
+            serde_json::to_string(&*cache).context("cannot encode the cache")?
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+impl Drop for GitLab {
+    fn drop(&mut self) {
+        if self.saved.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Err(err) = self.save_cache() {
+            eprintln!("warning: {err:#}");
+        }
+    }
+}
+
+impl Tracker for GitLab {
+    fn name(&self) -> &'static str {
+        "GitLab"
+    }
+
+    fn place(&self) -> String {
+        self.target.project.clone()
+    }
+
+    fn trust_rule(&self) -> &'static str {
+        "a project member with at least the Reporter role"
+    }
+
+    fn text(&self) -> &dyn IssueText {
+        &self.text
+    }
+
+    async fn identity(&self) -> Result<Identity, TrackerError> {
+        let answer = self
+            .request(reqwest::Method::GET, "/user", None, true, false)
+            .await?;
+        let user: RawUser =
+            serde_json::from_str(&answer.body).context("cannot read the user GitLab returned")?;
+        let login = user.username.clone();
+        *lock(&self.user) = Some(user);
+        Ok(Identity { login })
+    }
+
+    async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
+        let login = self.syncing_user().map(|u| u.username).unwrap_or_default();
+        let watermark = labels.first().and_then(|label| {
+            let key = self.watermark_key(label)?;
+            lock(&self.cache).watermarks.get(&key).copied()
+        });
+        let issues = listing::list_marked(self, labels, &login, watermark).await?;
+        *lock(&self.newest_listed) = issues.iter().map(|i| i.updated_at).max();
+        Ok(issues)
+    }
+
+    async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
+        let assignee_ids = self.assignee_ids(&issue.assignees).await?;
+        let body = serde_json::json!({
+            "title": issue.title,
+            "description": issue.body,
+            "labels": issue.labels.join(","),
+            "assignee_ids": assignee_ids,
+        });
+        let path = format!("{}/issues", self.project_path());
+        let answer = self
+            .request(reqwest::Method::POST, &path, Some(body), false, false)
+            .await?;
+        self.issue_from(&answer, true)
+    }
+
+    async fn edit_issue(
+        &self,
+        issue: &IssueRef,
+        edit: &IssueEdit,
+    ) -> Result<Option<TrackedIssue>, TrackerError> {
+        let mut body = serde_json::Map::new();
+        if let Some(title) = &edit.title {
+            body.insert("title".into(), title.clone().into());
+        }
+        if let Some(text) = &edit.body {
+            body.insert("description".into(), text.clone().into());
+        }
+        let (mut add, mut remove) = edit
+            .labels
+            .as_ref()
+            .map(|l| (l.add.clone(), l.remove.clone()))
+            .unwrap_or_default();
+        match edit.state {
+            None => {}
+            Some(StateChange::DropNotPlanned) => {
+                body.insert("state_event".into(), "close".into());
+                add.push(NOT_PLANNED_LABEL.into());
+            }
+            Some(StateChange::DropDuplicate) => {
+                body.insert("state_event".into(), "close".into());
+                add.push(DUPLICATE_LABEL.into());
+            }
+            Some(StateChange::Reopen) => {
+                body.insert("state_event".into(), "reopen".into());
+                remove.push(NOT_PLANNED_LABEL.into());
+            }
+        }
+        if !add.is_empty() {
+            body.insert("add_labels".into(), add.join(",").into());
+        }
+        if !remove.is_empty() {
+            body.insert("remove_labels".into(), remove.join(",").into());
+        }
+        if let Some(assignees) = &edit.assignees {
+            let ids = self.assignee_ids(assignees).await?;
+            body.insert("assignee_ids".into(), serde_json::json!(ids));
+        }
+        let answer = self
+            .request(
+                reqwest::Method::PUT,
+                &self.issue_path(issue),
+                Some(serde_json::Value::Object(body)),
+                true,
+                false,
+            )
+            .await?;
+        let raw: RawIssue =
+            serde_json::from_str(&answer.body).context("cannot read the issue GitLab returned")?;
+        let trusted = self.trusted(&raw).await?;
+        Ok(Some(raw.into_tracked(trusted, &self.dropped_labels)))
+    }
+
+    async fn comment(&self, issue: &IssueRef, body: &str) -> Result<(), TrackerError> {
+        let path = format!("{}/notes", self.issue_path(issue));
+        self.request(
+            reqwest::Method::POST,
+            &path,
+            Some(serde_json::json!({ "body": body })),
+            false,
+            false,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {
+        let login = self.syncing_user().map(|u| u.username).unwrap_or_default();
+        listing::find_created(self, key, &login).await
+    }
+
+    async fn settle(&self, labels: &[String], wrote: bool) {
+        let login = self.syncing_user().map(|u| u.username).unwrap_or_default();
+        let newest = *lock(&self.newest_listed);
+        match listing::settled_watermark(self, labels, &login, newest, wrote).await {
+            Ok(Some(watermark)) => {
+                if let Some(key) = labels.first().and_then(|l| self.watermark_key(l)) {
+                    lock(&self.cache).watermarks.insert(key, watermark);
+                }
+            }
+            Ok(None) => {}
+            Err(err) => {
+                if self.verbose > 0 {
+                    eprintln!("warning: the listing watermark is not updated: {err:#}");
+                }
+            }
+        }
+    }
+
+    fn stats(&self) -> RequestStats {
+        *lock(&self.stats)
+    }
+
+    fn save(&self) -> anyhow::Result<()> {
+        self.save_cache()
+    }
+}
+
+impl Pages for GitLab {
+    async fn page(
+        &self,
+        query: &IssueQuery,
+        cursor: Option<&str>,
+    ) -> Result<IssuePage, TrackerError> {
+        let query = {
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            q.append_pair("state", "all");
+            if let Some(label) = &query.label {
+                q.append_pair("labels", label);
+            }
+            if let Some(creator) = &query.creator {
+                q.append_pair("author_username", creator);
+            }
+            let (order_by, sort) = match query.order {
+                ListOrder::Created => ("created_at", "asc"),
+                ListOrder::NewestCreated => ("created_at", "desc"),
+                ListOrder::RecentlyUpdated => ("updated_at", "desc"),
+            };
+            q.append_pair("order_by", order_by);
+            q.append_pair("sort", sort);
+            q.append_pair("per_page", "100");
+            q.append_pair("page", cursor.unwrap_or("1"));
+            q.finish()
+        };
+        let path = format!("{}/issues?{query}", self.project_path());
+        let answer = self
+            .request(reqwest::Method::GET, &path, None, true, false)
+            .await?;
+        let raws: Vec<RawIssue> =
+            serde_json::from_str(&answer.body).context("cannot read the issue list")?;
+        let mut issues = Vec::with_capacity(raws.len());
+        for raw in raws {
+            let trusted = self.trusted(&raw).await?;
+            issues.push(raw.into_tracked(trusted, &self.dropped_labels));
+        }
+        let next = answer
+            .header("x-next-page")
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_string);
+        Ok(IssuePage { issues, next })
+    }
+}
+
+/// The field a 400 names: GitLab answers `{"message": {"assignee_ids": [...]}}` or
+/// `{"error": "title is missing"}`.
+fn invalid_field(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let message = value.get("message")?.as_object()?;
+    let field = message.keys().next()?;
+    Some(match field.as_str() {
+        "assignee_ids" | "assignee_id" => "assignees".to_string(),
+        other => other.to_string(),
+    })
+}
+
+/// A transport error in a few words, without the request (whose headers hold the token).
+fn short_error(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        "timed out".to_string()
+    } else if err.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "the connection failed".to_string()
+    }
+}
+
+fn read_cache(path: &std::path::Path) -> CacheFile {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return CacheFile::default();
+    };
+    match serde_json::from_str::<CacheFile>(&text) {
+        Ok(cache) if cache.version == CACHE_VERSION && cache.tracker == "gitlab" => cache,
+        Ok(_) => CacheFile::default(),
+        Err(err) => {
+            eprintln!(
+                "warning: ignoring the cache file {}: it is not valid ({err})",
+                path.display()
+            );
+            CacheFile::default()
+        }
+    }
+}
