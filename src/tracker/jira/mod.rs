@@ -35,6 +35,7 @@
 //! The credentials are handed to reqwest only; requests are logged at `-v` without headers,
 //! and an error that quotes the secret has it cut out.
 
+pub mod labels;
 pub mod target;
 pub mod text;
 pub mod wire;
