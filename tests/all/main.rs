@@ -7,6 +7,7 @@ mod corpus;
 mod emulator;
 mod examples;
 mod faults;
+mod jira;
 mod malformed;
 mod new;
 mod pipe;

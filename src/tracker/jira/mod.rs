@@ -209,7 +209,8 @@ impl Jira {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, reqwest::Error> {
-        let is_write = method != reqwest::Method::GET;
+        // A search is a POST that changes nothing.
+        let is_write = method != reqwest::Method::GET && !path.starts_with("/search");
         let mut request = self
             .client
             .request(method.clone(), format!("{}{path}", self.api))
