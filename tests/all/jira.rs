@@ -93,24 +93,136 @@ fn one_each(jira: &Jira) {
     );
 }
 
+/// Writes to the emulator in its log: everything but GETs and searches.
+fn writes(jira: &Jira) -> Vec<String> {
+    jira.requests()
+        .iter()
+        .filter(|r| r.method != "GET" && !r.path.starts_with("/search"))
+        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+        .collect()
+}
+
+fn stdout_of(out: &Outcome) -> &str {
+    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    &out.stdout
+}
+
 async fn lifecycle(deployment: Deployment) {
     let jira = Jira::start(deployment).await;
+    // Nothing written shows in search during the whole test unless reconciled.
     jira.set_search_lag(1000);
     let dir = tempfile::tempdir().unwrap();
-    write_tree(
-        dir.path(),
-        &config(&jira, deployment),
-        &postmortem(TWO_TASKS),
-    );
+    let cfg = config(&jira, deployment);
+    write_tree(dir.path(), &cfg, &postmortem(TWO_TASKS));
 
     let out = sync(&jira, deployment, dir.path(), &[]);
-    println!("{}\n{}", out.stdout, out.stderr);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        stdout_of(&out),
+        "create OPS-1 2024-03-01-db/automate-failover: Automate the failover\n\
+         create OPS-2 2024-03-01-db/page-on-lag: Page on replica lag\n\
+         created 2, updated 0, closed 0, reopened 0, unchanged 0\n"
+    );
+    one_each(&jira);
+    let first = &jira.issues()[0];
+    assert_eq!(first.labels, vec!["postmortem", "database"]);
+    assert_eq!(first.assignee, Some(jira.user_id("alice")));
+    assert_eq!(
+        first.properties["aftercare"]["task"],
+        json!("2024-03-01-db/automate-failover")
+    );
+
+    // An immediate second run: search shows neither issue, yet nothing is created again.
+    jira.clear_log();
+    let out = sync(&jira, deployment, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 2\n"
+    );
+    assert_eq!(writes(&jira), Vec::<String>::new());
     one_each(&jira);
 
-    let out = sync(&jira, deployment, dir.path(), &["-v"]);
-    println!("{}\n{}", out.stdout, out.stderr);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    // An edit of the title.
+    let edited: Vec<(&str, &str, &str)> = vec![
+        TWO_TASKS[0],
+        ("page-on-lag", "Page on replica lag over 30 s", "    type: detect\n"),
+    ];
+    write_tree(dir.path(), &cfg, &postmortem(&edited));
+    jira.clear_log();
+    let out = sync(&jira, deployment, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "update OPS-2 2024-03-01-db/page-on-lag: Page on replica lag over 30 s\n\
+         created 0, updated 1, closed 0, reopened 0, unchanged 1\n"
+    );
+    assert_eq!(writes(&jira), vec!["PUT /issue/OPS-2 204"]);
+    assert_eq!(jira.issues()[1].summary, "Page on replica lag over 30 s");
+    one_each(&jira);
+
+    // The task is removed: its issue is closed as Won't Do, with a comment.
+    write_tree(dir.path(), &cfg, &postmortem(&TWO_TASKS[..1]));
+    jira.clear_log();
+    let out = sync(&jira, deployment, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "close OPS-2 (not planned) 2024-03-01-db/page-on-lag: Page on replica lag over 30 s\n\
+         created 0, updated 0, closed 1, reopened 0, unchanged 1\n"
+    );
+    assert_eq!(
+        writes(&jira),
+        vec![
+            "PUT /issue/OPS-2 204",
+            "POST /issue/OPS-2/transitions 204",
+            "POST /issue/OPS-2/comment 201"
+        ]
+    );
+    let closed = jira.issues()[1].clone();
+    assert_eq!(closed.status, "Done");
+    assert_eq!(closed.resolution.as_deref(), Some("Won't Do"));
+    assert_eq!(closed.properties["aftercare"]["removed"], json!(true));
+    let comment = match deployment {
+        Deployment::Cloud => closed.comments[0]["content"][0]["content"][0]["text"].clone(),
+        Deployment::DataCenter => closed.comments[0].clone(),
+    };
+    assert_eq!(
+        comment,
+        json!(
+            "Closed as not planned by aftercare: task `page-on-lag` was removed from \
+             `postmortems/2024-03-01-db.yaml`. If the task comes back, this issue is reopened."
+        )
+    );
+    let out = sync(&jira, deployment, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 1\n"
+    );
+
+    // The task comes back: the issue is reopened, not made again.
+    write_tree(dir.path(), &cfg, &postmortem(&edited));
+    jira.clear_log();
+    let out = sync(&jira, deployment, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "reopen OPS-2 2024-03-01-db/page-on-lag: Page on replica lag over 30 s\n\
+         created 0, updated 0, closed 0, reopened 1, unchanged 1\n"
+    );
+    assert_eq!(
+        writes(&jira),
+        vec![
+            "POST /issue/OPS-2/transitions 204",
+            "PUT /issue/OPS-2 204",
+            "POST /issue/OPS-2/comment 201"
+        ]
+    );
+    let reopened = jira.issues()[1].clone();
+    assert_eq!(reopened.status, "To Do");
+    assert_eq!(reopened.resolution, None);
+    assert_eq!(reopened.properties["aftercare"]["removed"], Value::Null);
+    let out = sync(&jira, deployment, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 2\n"
+    );
+    assert_eq!(jira.issues().len(), 2);
     one_each(&jira);
 }
 
