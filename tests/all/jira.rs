@@ -103,7 +103,11 @@ fn writes(jira: &Jira) -> Vec<String> {
 }
 
 fn stdout_of(out: &Outcome) -> &str {
-    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
     &out.stdout
 }
 
@@ -144,7 +148,11 @@ async fn lifecycle(deployment: Deployment) {
     // An edit of the title.
     let edited: Vec<(&str, &str, &str)> = vec![
         TWO_TASKS[0],
-        ("page-on-lag", "Page on replica lag over 30 s", "    type: detect\n"),
+        (
+            "page-on-lag",
+            "Page on replica lag over 30 s",
+            "    type: detect\n",
+        ),
     ];
     write_tree(dir.path(), &cfg, &postmortem(&edited));
     jira.clear_log();
@@ -234,4 +242,353 @@ async fn cloud_lifecycle_keeps_one_issue_per_task_despite_search_lag() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_center_lifecycle_keeps_one_issue_per_task_despite_search_lag() {
     lifecycle(Deployment::DataCenter).await;
+}
+
+/// Runs sync with the given credentials only.
+fn sync_with_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Outcome {
+    let mut command = Aftercare::new(dir)
+        .args(["sync", "--write-interval-ms", "0"])
+        .args(args);
+    for (k, v) in env {
+        command = command.env(k, v);
+    }
+    command.run()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_or_mismatched_credentials_stop_before_any_request() {
+    let jira = Jira::start(Deployment::Cloud).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &config(&jira, Deployment::Cloud),
+        &postmortem(TWO_TASKS),
+    );
+    let out = sync_with_env(dir.path(), &[("JIRA_TOKEN", BOT_TOKEN)], &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: sync needs a token: JIRA_TOKEN is a Jira Data Center personal access token, but \
+         the tracker is Jira Cloud (`deployment: cloud`): set JIRA_EMAIL and JIRA_API_TOKEN, or \
+         set `deployment: datacenter` in aftercare.yml\n"
+    );
+    let out = sync_with_env(dir.path(), &[("JIRA_EMAIL", BOT_EMAIL)], &[]);
+    assert_eq!(
+        out.stderr,
+        "error: sync needs a token: Jira Cloud needs the account's e-mail in JIRA_EMAIL and an \
+         API token in JIRA_API_TOKEN: JIRA_API_TOKEN is not set\n"
+    );
+    // A dry run without credentials plans against an empty project, without a request.
+    let out = sync_with_env(dir.path(), &[], &["--dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "no token: planning against an empty OPS, without contacting Jira\n\
+         plan: create 2024-03-01-db/automate-failover: Automate the failover\n\
+         plan: create 2024-03-01-db/page-on-lag: Page on replica lag\n\
+         plan: 2 to create, 0 to update, 0 to close, 0 to reopen, 0 unchanged (dry run in OPS: \
+         nothing was changed)\n"
+    );
+    assert!(jira.requests().is_empty());
+
+    let dc = Jira::start(Deployment::DataCenter).await;
+    write_tree(
+        dir.path(),
+        &config(&dc, Deployment::DataCenter),
+        &postmortem(TWO_TASKS),
+    );
+    let out = sync_with_env(
+        dir.path(),
+        &[("JIRA_EMAIL", BOT_EMAIL), ("JIRA_API_TOKEN", BOT_TOKEN)],
+        &[],
+    );
+    assert_eq!(
+        out.stderr,
+        "error: sync needs a token: JIRA_EMAIL and JIRA_API_TOKEN are Jira Cloud credentials, \
+         but the tracker is Jira Data Center (`deployment: datacenter`): set JIRA_TOKEN to a \
+         personal access token, or set `deployment: cloud` in aftercare.yml\n"
+    );
+    assert!(dc.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_a_missing_project_and_a_missing_issue_type_are_clear_errors() {
+    let jira = Jira::start(Deployment::Cloud).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&jira, Deployment::Cloud);
+    write_tree(dir.path(), &cfg, &postmortem(TWO_TASKS));
+    let out = sync_with_env(
+        dir.path(),
+        &[("JIRA_EMAIL", BOT_EMAIL), ("JIRA_API_TOKEN", "wrong")],
+        &[],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: cannot read the issues of OPS: cannot tell who the token belongs to: Jira at \
+             {} rejected the credentials: check JIRA_EMAIL and JIRA_API_TOKEN: Jira answered \
+             401: You are not authenticated.\n",
+            jira.url()
+        )
+    );
+
+    write_tree(
+        dir.path(),
+        &cfg.replace("project: OPS", "project: OPZ"),
+        &postmortem(TWO_TASKS),
+    );
+    let out = sync(&jira, Deployment::Cloud, dir.path(), &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: cannot read the issues of OPZ: Jira project OPZ not found at {}, or the \
+             account may not browse it: check `tracker.project` in aftercare.yml\n",
+            jira.url()
+        )
+    );
+
+    write_tree(
+        dir.path(),
+        &format!("{cfg}  issue_type: Story\n"),
+        &postmortem(TWO_TASKS),
+    );
+    let out = sync(&jira, Deployment::Cloud, dir.path(), &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: cannot read the issues of OPS: Jira project OPS has no issue type `Story` (it \
+         has Task, Bug): set `tracker.issue_type` in aftercare.yml\n"
+    );
+    assert!(jira.issues().is_empty());
+    assert_eq!(writes(&jira), Vec::<String>::new());
+
+    // An account that may browse the project but not create issues in it.
+    write_tree(dir.path(), &cfg, &postmortem(TWO_TASKS));
+    let out = sync_with_env(
+        dir.path(),
+        &[
+            ("JIRA_EMAIL", MALLORY_EMAIL),
+            ("JIRA_API_TOKEN", MALLORY_TOKEN),
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "created 0, updated 0, closed 0, reopened 0, unchanged 0\n"
+    );
+    assert_eq!(
+        out.stderr,
+        "error: stopped after 0 of 2 changes: the account may not create or edit issues in \
+         project OPS: Jira answered 403: You do not have permission to create issues in this \
+         project.\n"
+    );
+    assert!(jira.issues().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_without_a_done_transition_fails_that_issue_and_the_run_goes_on() {
+    let jira = Jira::start(Deployment::Cloud).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&jira, Deployment::Cloud);
+    write_tree(dir.path(), &cfg, &postmortem(TWO_TASKS));
+    stdout_of(&sync(&jira, Deployment::Cloud, dir.path(), &[]));
+    jira.remove_done_transition();
+    jira.set_status("OPS-2", "In Progress", None);
+    // Both tasks removed: each issue fails on its own, naming the issue and its status.
+    write_tree(
+        dir.path(),
+        &cfg,
+        &postmortem(&[]).replace("tasks:\n", "tasks: []\n"),
+    );
+    let out = sync(&jira, Deployment::Cloud, dir.path(), &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "postmortems/2024-03-01-db.yaml:13:1: warning: published postmortem has no tasks; add \
+         tasks or set `status: draft`\n\
+         error: close OPS-1 (not planned) 2024-03-01-db/automate-failover: Automate the \
+         failover: OPS-1 is in status `To Do`, from which its workflow offers no transition to \
+         a done status: move it by hand, or add such a transition to the workflow of project \
+         OPS\n\
+         error: close OPS-2 (not planned) 2024-03-01-db/page-on-lag: Page on replica lag: OPS-2 \
+         is in status `In Progress`, from which its workflow offers no transition to a done \
+         status: move it by hand, or add such a transition to the workflow of project OPS\n\
+         error: 2 changes failed; run again to retry\n"
+    );
+    assert_eq!(jira.issues().len(), 2);
+    for issue in jira.issues() {
+        assert_eq!(issue.properties["aftercare"].get("removed"), None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_look_alike_is_ignored_and_warned_about() {
+    for deployment in [Deployment::Cloud, Deployment::DataCenter] {
+        let jira = Jira::start(deployment).await;
+        // Mallory, who may not edit issues in the project, copies the property of a task.
+        let forged = jira.seed_issue(
+            "mallory",
+            "Automate the failover",
+            json!({"task": "2024-03-01-db/automate-failover"}),
+            &["postmortem"],
+        );
+        // Alice, who may edit issues, made one for the other task: it counts.
+        let kept = jira.seed_issue(
+            "alice",
+            "Page on replica lag",
+            json!({"task": "2024-03-01-db/page-on-lag"}),
+            &["postmortem"],
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &config(&jira, deployment),
+            &postmortem(TWO_TASKS),
+        );
+        let out = sync(&jira, deployment, dir.path(), &[]);
+        let who = match deployment {
+            Deployment::Cloud => "Mallory",
+            Deployment::DataCenter => "Mallory",
+        };
+        assert_eq!(
+            stdout_of(&out),
+            format!(
+                "create OPS-3 2024-03-01-db/automate-failover: Automate the failover\n\
+                 update {kept} 2024-03-01-db/page-on-lag: Page on replica lag\n\
+                 created 1, updated 1, closed 0, reopened 0, unchanged 0\n"
+            )
+        );
+        assert_eq!(
+            out.stderr,
+            format!(
+                "warning: ignored issue {forged} by {who}: it carries the marker of \
+                 2024-03-01-db/automate-failover, but its author is neither the syncing identity \
+                 nor a user who may edit issues in the project\n"
+            )
+        );
+        // The forged issue was not touched.
+        let issues = jira.issues();
+        assert_eq!(issues[0].summary, "Automate the failover");
+        assert_eq!(issues[0].comments.len(), 0);
+        assert_eq!(issues.len(), 3);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secret_never_shows_at_any_verbosity() {
+    use base64_of::encode;
+    for deployment in [Deployment::Cloud, Deployment::DataCenter] {
+        let jira = Jira::start(deployment).await;
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &config(&jira, deployment),
+            &postmortem(TWO_TASKS),
+        );
+        jira.inject("POST", "/issue", FaultKind::Status(503), 1);
+        for verbosity in [&[][..], &["-v"], &["-vv"], &["-vvv"]] {
+            for format in ["text", "json"] {
+                let mut args = vec!["--format", format];
+                args.extend_from_slice(verbosity);
+                let out = sync(&jira, deployment, dir.path(), &args);
+                let all = format!("{}{}", out.stdout, out.stderr);
+                assert!(!all.contains(BOT_TOKEN), "{all}");
+                assert!(
+                    !all.contains(&encode(&format!("{BOT_EMAIL}:{BOT_TOKEN}"))),
+                    "{all}"
+                );
+            }
+        }
+        let cache = std::fs::read_to_string(dir.path().join(".aftercare/cache.json")).unwrap();
+        assert!(!cache.contains(BOT_TOKEN));
+        one_each(&jira);
+    }
+}
+
+/// Base64 as HTTP Basic writes it, to look for the encoded secret.
+mod base64_of {
+    pub fn encode(text: &str) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in text.as_bytes().chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn encodes_as_http_basic_does() {
+        assert_eq!(encode("user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(encode("ab"), "YWI=");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_whose_answer_is_lost_is_found_and_not_made_again() {
+    for deployment in [Deployment::Cloud, Deployment::DataCenter] {
+        let jira = Jira::start(deployment).await;
+        jira.set_search_lag(1000);
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &config(&jira, deployment),
+            &postmortem(TWO_TASKS),
+        );
+        // The first create is made, but its answer breaks off.
+        jira.inject("POST", "/issue", FaultKind::BreakAfter, 1);
+        let out = sync(&jira, deployment, dir.path(), &[]);
+        assert_eq!(
+            stdout_of(&out),
+            "create OPS-1 2024-03-01-db/automate-failover: Automate the failover\n\
+             create OPS-2 2024-03-01-db/page-on-lag: Page on replica lag\n\
+             created 2, updated 0, closed 0, reopened 0, unchanged 0\n"
+        );
+        one_each(&jira);
+        // One POST a task: the lost answer was followed by a look at the next key, not a
+        // second create.
+        assert_eq!(writes(&jira), vec!["POST /issue 201", "POST /issue 201"]);
+        let probes: Vec<String> = (jira.requests().iter())
+            .filter(|r| r.method == "GET" && r.path.starts_with("/issue/"))
+            .map(|r| format!("{} {}", r.path, r.status))
+            .collect();
+        assert_eq!(probes, vec!["/issue/OPS-1 200"]);
+        // A create refused by the rate limit, and a search failing once with a server error.
+        jira.inject("POST", "/issue", FaultKind::RateLimited(1), 1);
+        let search = match deployment {
+            Deployment::Cloud => "/search/jql",
+            Deployment::DataCenter => "/search",
+        };
+        jira.inject("POST", search, FaultKind::Status(502), 1);
+        let more: Vec<(&str, &str, &str)> =
+            vec![TWO_TASKS[0], TWO_TASKS[1], ("third", "A third task", "")];
+        write_tree(dir.path(), &config(&jira, deployment), &postmortem(&more));
+        let out = sync(&jira, deployment, dir.path(), &[]);
+        assert_eq!(
+            stdout_of(&out),
+            "create OPS-3 2024-03-01-db/third: A third task\n\
+             created 1, updated 0, closed 0, reopened 0, unchanged 2\n"
+        );
+        assert_eq!(jira.issues().len(), 3);
+        let refused = jira
+            .requests()
+            .iter()
+            .filter(|r| r.status == 429 || r.status == 502)
+            .count();
+        assert_eq!(refused, 2);
+    }
 }

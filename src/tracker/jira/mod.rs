@@ -740,59 +740,9 @@ impl Jira {
         Ok(())
     }
 
-    /// Writes the cache file.
-    pub fn save_cache(&self) -> anyhow::Result<()> {
-        let Some(path) = &self.cache_file else {
-            return Ok(());
-        };
-        let text = {
-            let written: Vec<Written> = lock(&self.run).written.values().cloned().collect();
-            let mut cache = lock(&self.cache);
-            cache.version = CACHE_VERSION;
-            if written.is_empty() {
-                cache.written.remove(&cache_key(&self.target));
-            } else {
-                cache.written.insert(cache_key(&self.target), written);
-            }
-            serde_json::to_string(&*cache).context("cannot encode the cache")?
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-    }
-}
-
-impl Tracker for Jira {
-    fn name(&self) -> &'static str {
-        "Jira"
-    }
-
-    fn place(&self) -> String {
-        self.target.project.clone()
-    }
-
-    fn trust_rule(&self) -> &'static str {
-        "a user who may edit issues in the project"
-    }
-
-    fn text(&self) -> &dyn IssueText {
-        &self.text
-    }
-
-    /// Reads the account, checks the project and its issue type, and learns who may edit
-    /// issues in the project: three requests, before any write.
-    async fn identity(&self) -> Result<Identity, TrackerError> {
-        let answer = self
-            .request(reqwest::Method::GET, "/myself", None, true)
-            .await?;
-        let me: wire::User = answer.json("the account")?;
-        let me = me.id();
-        lock(&self.run).me = Some(me.clone());
-
+    /// Checks the project and its issue type, and learns who may edit issues in it: two
+    /// requests, before any write.
+    async fn check_project(&self) -> Result<(), TrackerError> {
         let project = &self.target.project;
         let answer = self
             .send(
@@ -855,10 +805,65 @@ impl Tracker for Jira {
             .await?;
         let editors: Vec<wire::User> = answer.json("the users who may edit issues")?;
         lock(&self.run).editors = editors.iter().map(wire::User::id).collect();
+        Ok(())
+    }
+
+    /// Writes the cache file.
+    pub fn save_cache(&self) -> anyhow::Result<()> {
+        let Some(path) = &self.cache_file else {
+            return Ok(());
+        };
+        let text = {
+            let written: Vec<Written> = lock(&self.run).written.values().cloned().collect();
+            let mut cache = lock(&self.cache);
+            cache.version = CACHE_VERSION;
+            if written.is_empty() {
+                cache.written.remove(&cache_key(&self.target));
+            } else {
+                cache.written.insert(cache_key(&self.target), written);
+            }
+            serde_json::to_string(&*cache).context("cannot encode the cache")?
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+impl Tracker for Jira {
+    fn name(&self) -> &'static str {
+        "Jira"
+    }
+
+    fn place(&self) -> String {
+        self.target.project.clone()
+    }
+
+    fn trust_rule(&self) -> &'static str {
+        "a user who may edit issues in the project"
+    }
+
+    fn text(&self) -> &dyn IssueText {
+        &self.text
+    }
+
+    /// Reads the account: one request.
+    async fn identity(&self) -> Result<Identity, TrackerError> {
+        let answer = self
+            .request(reqwest::Method::GET, "/myself", None, true)
+            .await?;
+        let me: wire::User = answer.json("the account")?;
+        let me = me.id();
+        lock(&self.run).me = Some(me.clone());
         Ok(Identity { login: me })
     }
 
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
+        self.check_project().await?;
         let recent: Vec<Written> = {
             let run = lock(&self.run);
             let mut recent: Vec<Written> = run.written.values().cloned().collect();
@@ -1047,14 +1052,27 @@ impl Tracker for Jira {
                 lock(&self.run).properties.insert(key.clone(), p);
             }
         }
-        match edit.state {
-            Some(StateChange::DropNotPlanned) => {
-                self.transition(key, &["done"], &["Won't Do"]).await?
+        let resolution = match edit.state {
+            Some(StateChange::DropNotPlanned) => "Won't Do",
+            Some(StateChange::DropDuplicate) => "Duplicate",
+            _ => return Ok(None),
+        };
+        if let Err(err) = self.transition(key, &["done"], &[resolution]).await {
+            // The issue stays open: take back the note that aftercare dropped it, so that a
+            // later close by a person is never mistaken for aftercare's.
+            let property = lock(&self.run).properties.get(key).cloned();
+            if let Some(mut p) = property.filter(|p| p.removed) {
+                p.removed = false;
+                let body = json!({ "properties": [{ "key": PROPERTY_KEY, "value": p }] });
+                if self
+                    .request(reqwest::Method::PUT, &path, Some(body), true)
+                    .await
+                    .is_ok()
+                {
+                    lock(&self.run).properties.insert(key.clone(), p);
+                }
             }
-            Some(StateChange::DropDuplicate) => {
-                self.transition(key, &["done"], &["Duplicate"]).await?
-            }
-            _ => {}
+            return Err(err);
         }
         Ok(None)
     }

@@ -243,15 +243,14 @@ impl Jira {
         };
         let mut properties = BTreeMap::new();
         properties.insert("aftercare".to_string(), property);
-        let key = inner.add_issue(
+        inner.add_issue(
             summary.to_string(),
             description,
             labels.iter().map(|l| l.to_string()).collect(),
             None,
             creator,
             properties,
-        );
-        key
+        )
     }
 
     /// Moves an issue to a status by hand, as a person would (resolution set when Done).
@@ -475,13 +474,11 @@ async fn handle(
         response = response.header(*k, v);
     }
     if fault == Some(FaultKind::BreakAfter) {
-        // Announce more than is sent: the connection closes before the answer is complete.
         let text = reply.body.to_string();
         return response
             .status(StatusCode::OK)
             .header("content-type", "application/json")
-            .header("content-length", (text.len() + 64).to_string())
-            .body(Body::from(text))
+            .body(Body::new(BrokenBody(Some(Bytes::from(text)))))
             .unwrap();
     }
     if reply.status == 204 {
@@ -491,6 +488,27 @@ async fn handle(
         .header("content-type", "application/json")
         .body(Body::from(reply.body.to_string()))
         .unwrap()
+}
+
+/// A body that sends the first half of an answer and then fails, as a dropped connection does.
+struct BrokenBody(Option<Bytes>);
+
+impl http_body::Body for BrokenBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        std::task::Poll::Ready(Some(match self.0.take() {
+            Some(text) => Ok(http_body::Frame::data(text.slice(..text.len() / 2))),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection reset",
+            )),
+        }))
+    }
 }
 
 /// The account a request authenticates as, by the deployment's scheme.
