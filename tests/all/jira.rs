@@ -10,6 +10,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::support::cli::{Aftercare, Outcome};
+use crate::support::emulator::contract;
 use crate::support::jira::{
     BOT_EMAIL, BOT_TOKEN, Deployment, FaultKind, Jira, MALLORY_EMAIL, MALLORY_TOKEN,
 };
@@ -591,4 +592,147 @@ async fn a_create_whose_answer_is_lost_is_found_and_not_made_again() {
             .count();
         assert_eq!(refused, 2);
     }
+}
+
+/// Jira's Cloud description named by `AFTERCARE_JIRA_OPENAPI`; `None` (and a note) when unset.
+fn jira_openapi() -> Option<Value> {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("AFTERCARE_JIRA_OPENAPI") else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: AFTERCARE_JIRA_OPENAPI is not set"
+        );
+        return None;
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("AFTERCARE_JIRA_OPENAPI is set to {path:?}, which cannot be read: {e}")
+    });
+    Some(serde_json::from_str(&text).expect("the OpenAPI description is JSON"))
+}
+
+/// The operation of a logged Cloud request: `(method, path template)`.
+fn operation(method: &str, path: &str) -> (String, String) {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let template = match segments.as_slice() {
+        ["project", _] => "/project/{projectIdOrKey}".to_string(),
+        ["issue", _] => "/issue/{issueIdOrKey}".to_string(),
+        ["issue", _, rest] => format!("/issue/{{issueIdOrKey}}/{rest}"),
+        _ => path.to_string(),
+    };
+    (method.to_lowercase(), format!("/rest/api/3{template}"))
+}
+
+/// Properties an object has beyond those its schema lists, where the schema says
+/// `additionalProperties: false` (the shared checker does not look at that).
+fn extra_properties(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap(),
+        None => schema,
+    };
+    let mut out = Vec::new();
+    let properties = schema.get("properties").and_then(Value::as_object);
+    if let Some(object) = value.as_object() {
+        for (name, item) in object {
+            match properties.and_then(|p| p.get(name)) {
+                Some(p) => out.extend(extra_properties(doc, p, item, &format!("{at}.{name}"))),
+                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    out.push(format!("{at}.{name}: not in the schema"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            out.extend(extra_properties(doc, items, item, &format!("{at}[{i}]")));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_cloud_answer_aftercare_reads_matches_jira_s_openapi_description() {
+    let Some(doc) = jira_openapi() else {
+        return;
+    };
+    let jira = Jira::start(Deployment::Cloud).await;
+    jira.set_search_lag(2);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&jira, Deployment::Cloud);
+    write_tree(dir.path(), &cfg, &postmortem(TWO_TASKS));
+    stdout_of(&sync(&jira, Deployment::Cloud, dir.path(), &[]));
+    write_tree(dir.path(), &cfg, &postmortem(&TWO_TASKS[..1]));
+    stdout_of(&sync(&jira, Deployment::Cloud, dir.path(), &[]));
+    write_tree(dir.path(), &cfg, &postmortem(TWO_TASKS));
+    stdout_of(&sync(&jira, Deployment::Cloud, dir.path(), &[]));
+    // A lost create answer makes aftercare read issues directly.
+    jira.inject("POST", "/issue", FaultKind::BreakAfter, 1);
+    let more: Vec<(&str, &str, &str)> = vec![TWO_TASKS[0], ("third", "A third task", "")];
+    write_tree(dir.path(), &cfg, &postmortem(&more));
+    stdout_of(&sync(&jira, Deployment::Cloud, dir.path(), &[]));
+    // A create refused with a server error: the next keys are missing, so it is made again.
+    jira.inject("POST", "/issue", FaultKind::Status(500), 1);
+    let more: Vec<(&str, &str, &str)> = vec![
+        TWO_TASKS[0],
+        ("third", "A third task", ""),
+        ("fourth", "A fourth task", ""),
+    ];
+    write_tree(dir.path(), &cfg, &postmortem(&more));
+    let out = sync(&jira, Deployment::Cloud, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "create OPS-4 2024-03-01-db/fourth: A fourth task\n\
+         created 1, updated 0, closed 0, reopened 0, unchanged 2\n"
+    );
+
+    let mut checked = std::collections::BTreeSet::new();
+    let mut problems = Vec::new();
+    // (Server errors are the injected faults, whose bodies aftercare only quotes.)
+    for r in jira.requests().into_iter().filter(|r| r.status < 500) {
+        let (method, template) = operation(&r.method, &r.path);
+        let schema = contract::response_schema(&doc, &method, &template, r.status)
+            .unwrap_or_else(|e| panic!("{e}"));
+        checked.insert(format!("{method} {template} {}", r.status));
+        let Some(schema) = schema else {
+            continue;
+        };
+        for p in contract::check(&doc, schema, &r.body)
+            .into_iter()
+            .chain(extra_properties(&doc, schema, &r.body, "$"))
+        {
+            problems.push(format!("{method} {} {}: {p}", r.path, r.status));
+        }
+    }
+    assert_eq!(problems, Vec::<String>::new());
+    assert_eq!(
+        checked.into_iter().collect::<Vec<_>>(),
+        vec![
+            "get /rest/api/3/issue/{issueIdOrKey} 200",
+            "get /rest/api/3/issue/{issueIdOrKey} 404",
+            "get /rest/api/3/issue/{issueIdOrKey}/transitions 200",
+            "get /rest/api/3/myself 200",
+            "get /rest/api/3/project/{projectIdOrKey} 200",
+            "get /rest/api/3/user/permission/search 200",
+            "get /rest/api/3/user/search 200",
+            "post /rest/api/3/issue 201",
+            "post /rest/api/3/issue/{issueIdOrKey}/comment 201",
+            "post /rest/api/3/issue/{issueIdOrKey}/transitions 204",
+            "post /rest/api/3/search/jql 200",
+            "put /rest/api/3/issue/{issueIdOrKey} 204",
+        ]
+    );
+}
+
+#[test]
+fn the_search_result_schema_refuses_a_total() {
+    let Some(doc) = jira_openapi() else {
+        return;
+    };
+    let schema = contract::response_schema(&doc, "post", "/rest/api/3/search/jql", 200)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        extra_properties(&doc, schema, &json!({"issues": [], "total": 0}), "$"),
+        vec!["$.total: not in the schema"]
+    );
 }

@@ -702,7 +702,7 @@ fn route(
             reply(
                 201,
                 json!({"id": id.to_string(), "body": text, "author": author,
-                "created": "2024-05-01T10:00:00.000+0000"}),
+                "created": "2024-05-01T10:00:00.000+00:00"}),
             )
         }
         ("POST", ["search", "jql"]) if inner.cloud() => search(inner, body, me),
