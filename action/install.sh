@@ -3,10 +3,11 @@
 #
 # In order: AFTERCARE_BIN when it names an executable (tests, or a binary the workflow built);
 # the release asset for the runner's OS and architecture when the action is used at a release
-# tag (`uses: OWNER/aftercare@v1`; release.yml publishes Linux x86-64 and arm64 and macOS
-# arm64); the binary an earlier step of the job built from the same source; otherwise it asks
-# action.yml to build from the action's own source, under a cache keyed on that source. It
-# writes `path`, `build`, `root` and `key` to GITHUB_OUTPUT.
+# tag (`uses: OWNER/aftercare@v1`) or at a release's commit (as `aftercare init` pins it;
+# release.yml publishes Linux x86-64 and arm64 and macOS arm64); the binary an earlier step of
+# the job built from the same source; otherwise it asks action.yml to build from the action's
+# own source, under a cache keyed on that source. It writes `path`, `build`, `root` and `key`
+# to GITHUB_OUTPUT.
 #
 # It must not build anything itself (action.yml does, after restoring the cache) and must not
 # trust a downloaded binary whose version differs from the action's source.
@@ -40,6 +41,19 @@ if [[ -z "$version" ]]; then
   exit 1
 fi
 
+# Whether the binary $1 is this version, built from the commit $2 when one is given:
+# `--version` prints `aftercare VERSION`, followed by ` (COMMIT)`, its first seven digits, when
+# the build knew its commit.
+is_version() {
+  local printed
+  printed="$("$1" --version 2>/dev/null)" || return 1
+  if [[ -n "${2:-}" ]]; then
+    [[ "$printed" == "aftercare $version ($2)" ]]
+  else
+    [[ "$printed" == "aftercare $version" || "$printed" == "aftercare $version ("*")" ]]
+  fi
+}
+
 case "${RUNNER_OS:-}/${RUNNER_ARCH:-}" in
   Linux/X64) target=x86_64-unknown-linux-musl ;;
   Linux/ARM64) target=aarch64-unknown-linux-musl ;;
@@ -47,14 +61,20 @@ case "${RUNNER_OS:-}/${RUNNER_ARCH:-}" in
   *) target="" ;;
 esac
 
-# A release asset exists only for release tags; a branch or commit is built from source,
+# A release asset exists only for releases: the action used at a release tag, or at the
+# commit of one (`aftercare init` pins that). A branch or another commit is built from source,
 # because the last release's binary would not match it.
-if [[ -n "$target" && -n "$action_repository" && "$action_ref" =~ ^v[0-9] ]]; then
+if [[ "$action_ref" =~ ^[0-9a-f]{40}$ ]]; then
+  release_commit="${action_ref:0:7}"
+else
+  release_commit=""
+fi
+if [[ -n "$target" && -n "$action_repository" && ("$action_ref" =~ ^v[0-9] || -n "$release_commit") ]]; then
   url="${GITHUB_SERVER_URL:-https://github.com}/$action_repository/releases/download/v$version/aftercare-$target.tar.gz"
   dest="$temp/aftercare-$version-$target"
   mkdir -p "$dest"
   if curl --fail --silent --show-error --location --retry 3 "$url" | tar -xz -C "$dest" &&
-    [[ "$("$dest/aftercare" --version 2>/dev/null)" == "aftercare $version" ]]; then
+    is_version "$dest/aftercare" "$release_commit"; then
     echo "using the released aftercare $version for $target"
     emit "path=$dest/aftercare" "build=false" "root=" "key="
     exit 0
@@ -77,7 +97,7 @@ root="${XDG_CACHE_HOME:-$HOME/.cache}/aftercare-action/${digest%% *}"
 mkdir -p "$root"
 root="$(cd "$root" && pwd)"
 # An earlier step of the same job (the action used twice) already built this source.
-if [[ -x "$root/bin/aftercare" && "$("$root/bin/aftercare" --version 2>/dev/null)" == "aftercare $version" ]]; then
+if [[ -x "$root/bin/aftercare" ]] && is_version "$root/bin/aftercare"; then
   echo "using aftercare $version built earlier in this job from the same source"
   emit "path=$root/bin/aftercare" "build=false" "root=$root" "key=$key"
   exit 0

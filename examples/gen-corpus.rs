@@ -123,7 +123,7 @@ impl Corpus {
             .collect()
     }
 
-    /// Writes `aftercare.yml` and `postmortems/` into `out`.
+    /// Writes `aftercare.yml`, `postmortem.schema.json` and `postmortems/` into `out`.
     pub fn write(&self, out: &Path) -> anyhow::Result<Written> {
         let dir = out.join("postmortems");
         std::fs::create_dir_all(&dir)
@@ -139,6 +139,12 @@ impl Corpus {
             );
         }
         std::fs::write(out.join("aftercare.yml"), CONFIG).context("cannot write aftercare.yml")?;
+        // The schema the files' first lines point at, so that `check` has nothing to warn of.
+        std::fs::write(
+            out.join(aftercare::schema::FILE_NAME),
+            aftercare::schema::postmortem_schema_json(),
+        )
+        .context("cannot write the schema")?;
         let mut written = Written {
             files: 0,
             tasks: 0,

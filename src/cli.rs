@@ -12,7 +12,7 @@ use crate::commands::{self, Globals};
 /// Postmortems as code: every corrective task becomes exactly one GitHub issue, and its
 /// completion is reported back.
 #[derive(Debug, Parser)]
-#[command(name = "aftercare", version, about, long_about = None)]
+#[command(name = "aftercare", version = env!("AFTERCARE_LONG_VERSION"), about, long_about = None)]
 pub struct Cli {
     /// More detail on standard error (-v: requests, -vv: plan decisions, -vvv: everything).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -34,6 +34,12 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Print the JSON Schema of the postmortem format.
     Schema(commands::schema::SchemaArgs),
+    /// Set this repository up: configuration, schema, CI, README markers, .gitignore.
+    Init(commands::init::InitArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, powershell, elvish).
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page of aftercare or of a command, or write them all with --out-dir.
+    Man(commands::man::ManArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -47,6 +53,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(args) => commands::status::run(args, &globals),
         Command::New(args) => commands::new::run(args, &globals),
         Command::Schema(args) => commands::schema::run(args, &globals),
+        Command::Init(args) => commands::init::run(args, &globals),
+        Command::Completions(args) => commands::completions::run(args, &globals),
+        Command::Man(args) => commands::man::run(args, &globals),
     };
     match result {
         Ok(_) if crate::stdout::failed() => crate::exit::code(crate::exit::FAILURE),

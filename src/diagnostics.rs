@@ -1,7 +1,8 @@
 //! Problems found in postmortems, with file, line and column, and how they are printed.
 //!
 //! A [`Diagnostic`] is one problem; a [`Report`] renders a whole run of them (text for people,
-//! JSON for scripts, GitHub workflow commands for pull-request annotations). The renderers are
+//! JSON for scripts, GitHub workflow commands for pull-request annotations, GitLab's Code
+//! Quality report for merge requests). The renderers are
 //! pure: they build strings and never print, read files or decide exit codes, so `check` and
 //! `sync` render the same problems the same way.
 
@@ -114,6 +115,7 @@ pub enum ReportFormat {
     Text,
     Json,
     Github,
+    Codequality,
 }
 
 /// The renderer for a format.
@@ -122,6 +124,7 @@ pub fn reporter(format: ReportFormat) -> Box<dyn Report> {
         ReportFormat::Text => Box::new(TextReport),
         ReportFormat::Json => Box::new(JsonReport),
         ReportFormat::Github => Box::new(GithubReport),
+        ReportFormat::Codequality => Box::new(CodequalityReport),
     }
 }
 
@@ -234,6 +237,70 @@ impl Report for JsonReport {
         };
         // Serialising plain strings and numbers cannot fail.
         let mut out = serde_json::to_string_pretty(&output).unwrap_or_default();
+        out.push('\n');
+        out
+    }
+}
+
+/// GitLab's Code Quality report: the subset of the CodeClimate JSON that GitLab reads, one
+/// object a problem, shown in a merge request's widget.
+///
+/// ```json
+/// [{"description": "unknown field `titel`, did you mean `title`?",
+///   "check_name": "aftercare-check", "fingerprint": "…", "severity": "major",
+///   "location": {"path": "postmortems/a.yaml", "lines": {"begin": 3}}}]
+/// ```
+///
+/// Errors are `major`, warnings `minor`. The fingerprint is a SHA-256 of the file, the message
+/// and how many times the same message came before in that file, so it stays the same when
+/// lines move and a merge request shows only the problems it adds.
+pub struct CodequalityReport;
+
+#[derive(Serialize)]
+struct CodequalityIssue<'a> {
+    description: &'a str,
+    check_name: &'static str,
+    fingerprint: String,
+    severity: &'static str,
+    location: CodequalityLocation<'a>,
+}
+
+#[derive(Serialize)]
+struct CodequalityLocation<'a> {
+    path: &'a str,
+    lines: CodequalityLines,
+}
+
+#[derive(Serialize)]
+struct CodequalityLines {
+    begin: usize,
+}
+
+impl Report for CodequalityReport {
+    fn render(&self, diagnostics: &[Diagnostic], _counts: Counts) -> String {
+        use sha2::{Digest, Sha256};
+        let mut seen: std::collections::HashMap<(&str, &str), usize> = Default::default();
+        let issues: Vec<CodequalityIssue<'_>> = diagnostics
+            .iter()
+            .map(|d| {
+                let n = seen.entry((&d.file, &d.message)).or_insert(0);
+                *n += 1;
+                let digest = Sha256::digest(format!("{}\0{}\0{n}", d.file, d.message));
+                CodequalityIssue {
+                    description: &d.message,
+                    check_name: "aftercare-check",
+                    fingerprint: format!("{digest:x}"),
+                    severity: if d.is_error() { "major" } else { "minor" },
+                    location: CodequalityLocation {
+                        path: &d.file,
+                        lines: CodequalityLines {
+                            begin: d.position.line.max(1),
+                        },
+                    },
+                }
+            })
+            .collect();
+        let mut out = serde_json::to_string_pretty(&issues).unwrap_or_default();
         out.push('\n');
         out
     }

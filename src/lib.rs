@@ -25,6 +25,8 @@ pub mod config;
 pub mod diagnostics;
 pub mod exit;
 pub mod format;
+pub mod init;
+pub mod manual;
 pub mod model;
 pub mod pacing;
 pub mod plan;

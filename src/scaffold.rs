@@ -76,12 +76,18 @@ pub fn yaml_scalar(text: &str) -> String {
     }
 }
 
-/// The skeleton of a new postmortem.
-pub fn skeleton(id: &str, title: &str) -> String {
+/// The first line of a postmortem: the `yaml-language-server` comment that points editors at the
+/// schema, `schema_reference` being the path from the postmortem's directory to the schema file
+/// ([`crate::schema::reference_from`]). Ends with a newline.
+pub fn schema_line(schema_reference: &str) -> String {
+    format!("# yaml-language-server: $schema={schema_reference}\n")
+}
+
+/// The skeleton of a new postmortem, whose schema line points at `schema_reference`.
+pub fn skeleton(id: &str, title: &str, schema_reference: &str) -> String {
     format!(
         "\
-# yaml-language-server: $schema=../postmortem.schema.json
-id: {id}
+{schema_line}id: {id}
 title: {title}
 status: draft  # set to `published` when reviewed: its tasks then become GitHub issues
 # severity: SEV2
@@ -116,6 +122,7 @@ tasks: []
 #    due: 2023-06-10
 #    labels: [database]
 ",
+        schema_line = schema_line(schema_reference),
         title = yaml_scalar(title)
     )
 }
@@ -166,7 +173,7 @@ mod tests {
             "  padded  ",
             "[brackets] & {braces} *star @at `tick` %pct",
         ] {
-            let text = skeleton("2023-05-10-x", title);
+            let text = skeleton("2023-05-10-x", title, "../postmortem.schema.json");
             let validated = load_source("x.yaml", "x.yaml".into(), text.as_bytes());
             assert_eq!(validated.diagnostics, vec![], "{title:?}\n{text}");
             let pm = validated.postmortem.expect("a postmortem");
@@ -174,6 +181,14 @@ mod tests {
             assert_eq!(pm.id, "2023-05-10-x");
             assert_eq!(pm.status, crate::model::PostmortemStatus::Draft);
         }
+    }
+
+    #[test]
+    fn the_skeleton_starts_with_the_schema_line_it_is_given() {
+        let text = skeleton("2023-05-10-x", "T", "../../postmortem.schema.json");
+        assert!(text.starts_with(
+            "# yaml-language-server: $schema=../../postmortem.schema.json\nid: 2023-05-10-x\n"
+        ));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum CheckFormat {
     Json,
     /// GitHub workflow commands, shown as annotations on a pull request.
     Github,
+    /// GitLab's Code Quality report, shown in a merge request's widget.
+    Codequality,
 }
 
 impl From<CheckFormat> for ReportFormat {
@@ -43,6 +45,7 @@ impl From<CheckFormat> for ReportFormat {
             CheckFormat::Text => ReportFormat::Text,
             CheckFormat::Json => ReportFormat::Json,
             CheckFormat::Github => ReportFormat::Github,
+            CheckFormat::Codequality => ReportFormat::Codequality,
         }
     }
 }

@@ -3,6 +3,9 @@
 //! the library modules these call.
 
 pub mod check;
+pub mod completions;
+pub mod init;
+pub mod man;
 pub mod new;
 pub mod schema;
 pub mod status;

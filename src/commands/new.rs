@@ -2,7 +2,9 @@
 //!
 //! Writes `<dir>/<id>.yaml` from [`crate::scaffold`] and prints its path. It never overwrites:
 //! a file of that name, of the same id with the other extension, or a postmortem that already
-//! has the id, is an error.
+//! has the id, is an error. The draft's schema line points at `postmortem.schema.json` at the
+//! root, relative to the draft's directory; when that file is missing it is written too (and
+//! said so on standard error), so the line never points at nothing.
 
 use std::io::Write;
 
@@ -61,8 +63,32 @@ pub fn run(args: NewArgs, _globals: &Globals) -> anyhow::Result<u8> {
         .create_new(true)
         .open(root.join(&path))
         .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(crate::scaffold::skeleton(&id, &args.title).as_bytes())
+    let schema_reference = crate::schema::reference_from(&root, &dir);
+    file.write_all(crate::scaffold::skeleton(&id, &args.title, &schema_reference).as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
+    if write_schema_if_missing(&root)? {
+        eprintln!(
+            "wrote {}: the schema the draft's first line points editors at",
+            crate::schema::FILE_NAME
+        );
+    }
     crate::stdout::line(path.display());
     Ok(exit::OK)
+}
+
+/// Writes the schema to `root/postmortem.schema.json` unless a file is there; whether it wrote.
+pub fn write_schema_if_missing(root: &std::path::Path) -> anyhow::Result<bool> {
+    let name = crate::schema::FILE_NAME;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(root.join(name));
+    let mut file = match file {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(err) => return Err(err).with_context(|| format!("cannot create {name}")),
+    };
+    file.write_all(crate::schema::postmortem_schema_json().as_bytes())
+        .with_context(|| format!("cannot write {name}"))?;
+    Ok(true)
 }

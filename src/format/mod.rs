@@ -6,6 +6,7 @@
 //! input, and never prints: what to show and how is the caller's choice.
 
 pub mod raw;
+pub mod schema_line;
 pub mod source;
 pub mod time;
 pub mod validate;
@@ -62,7 +63,7 @@ pub fn is_postmortem_file(name: &str) -> bool {
 }
 
 /// `path` relative to `root` when it lies inside it, `/`-separated.
-fn shown(root: &Path, path: &Path) -> PathBuf {
+pub fn shown(root: &Path, path: &Path) -> PathBuf {
     let relative = path.strip_prefix(root).unwrap_or(path);
     let parts: Vec<String> = relative
         .components()
@@ -112,7 +113,13 @@ pub fn load_dir(root: &Path, dir: &Path) -> Loaded {
         let file_shown = file.to_string_lossy().into_owned();
         loaded.files += 1;
         let mut validated = match read_postmortem(&path) {
-            Ok(bytes) => load_source(&file_shown, file.clone(), &bytes),
+            Ok(bytes) => {
+                let mut validated = load_source(&file_shown, file.clone(), &bytes);
+                validated
+                    .diagnostics
+                    .extend(missing_schema(&file_shown, &path, &bytes));
+                validated
+            }
             Err(message) => validate::Validated {
                 diagnostics: vec![Diagnostic::error(file_shown.clone(), START, message)],
                 ..Default::default()
@@ -138,6 +145,27 @@ pub fn load_dir(root: &Path, dir: &Path) -> Loaded {
         loaded.postmortems.extend(validated.postmortem);
     }
     loaded
+}
+
+/// A warning when the file's schema line names a path that does not exist beside the file (a
+/// URL is not followed).
+fn missing_schema(file: &str, path: &Path, bytes: &[u8]) -> Option<Diagnostic> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let line = schema_line::find(text).filter(schema_line::SchemaLine::is_path)?;
+    let target = path.parent().unwrap_or(Path::new("")).join(&line.reference);
+    if target.exists() {
+        return None;
+    }
+    Some(Diagnostic::warning(
+        file,
+        line.position,
+        format!(
+            "the schema line points at `{}`, which does not exist, so editors cannot check this \
+             file (`aftercare init` writes {})",
+            line.reference,
+            crate::schema::FILE_NAME
+        ),
+    ))
 }
 
 /// The most bytes a postmortem file may have. A postmortem is a few kilobytes; a larger file

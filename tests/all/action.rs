@@ -266,33 +266,47 @@ fn stand_in(dir: &Path, version: &str) -> PathBuf {
     path
 }
 
-/// A release archive holding `binary` as `aftercare`, as release.yml packs it.
+/// A release archive holding `binary` as `aftercare`, beside completions and manual pages, as
+/// release.yml packs it.
 fn release_archive(binary: &Path) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     fs::copy(binary, dir.path().join("aftercare")).expect("the binary is copied");
+    for (subdirectory, file) in [("completions", "aftercare.bash"), ("man", "aftercare.1")] {
+        fs::create_dir(dir.path().join(subdirectory)).expect("a directory is created");
+        fs::write(dir.path().join(subdirectory).join(file), "text\n").expect("a file is written");
+    }
     let out = Command::new("tar")
         .args(["-czf", "-", "-C"])
         .arg(dir.path())
-        .arg("aftercare")
+        .args(["aftercare", "completions", "man"])
         .output()
         .expect("tar runs");
     assert!(out.status.success(), "{out:?}");
     out.stdout
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn install_downloads_the_release_binary_at_a_release_tag() {
+/// install.sh with the action used at `action_ref` of `example/aftercare`, whose release asset
+/// answers `--version` with `aftercare {printed}`; HOME and RUNNER_TEMP are fresh directories.
+async fn install_from_release(printed: &str, action_ref: &str) -> StepRun {
     let released = tempfile::tempdir().expect("a temporary directory");
-    let binary = stand_in(released.path(), env!("CARGO_PKG_VERSION"));
+    let binary = stand_in(released.path(), printed);
     let (server, task) = release_server(release_archive(&binary)).await;
     let workspace = tempfile::tempdir().expect("a temporary directory");
+    let home = tempfile::tempdir().expect("a temporary directory");
     let run = Step::new("action/install.sh", workspace.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_CACHE_HOME")
         .env("GITHUB_SERVER_URL", &server)
         .env("ACTION_REPOSITORY", "example/aftercare")
-        .env("ACTION_REF", "v1")
+        .env("ACTION_REF", action_ref)
         .run_async()
         .await;
     task.abort();
+    run
+}
+
+/// Asserts that install.sh used the downloaded release binary.
+fn assert_uses_the_release(run: &StepRun) {
     assert_eq!(run.code, 0, "{run:?}");
     let version = env!("CARGO_PKG_VERSION");
     let path = run
@@ -310,6 +324,30 @@ async fn install_downloads_the_release_binary_at_a_release_tag() {
         run.stdout,
         format!("using the released aftercare {version} for x86_64-unknown-linux-musl\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_downloads_the_release_binary_at_a_release_tag() {
+    let version = env!("CARGO_PKG_VERSION");
+    assert_uses_the_release(&install_from_release(version, "v1").await);
+    // A release binary that names the commit it was built from is the same version.
+    let with_commit = format!("{version} (0123abc)");
+    assert_uses_the_release(&install_from_release(&with_commit, "v1").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_downloads_the_release_binary_at_the_commit_of_a_release() {
+    // `aftercare init` pins the action to the commit of the release that wrote the workflow.
+    let version = env!("CARGO_PKG_VERSION");
+    let commit = "0123abc4567890123abc4567890123abc4567890";
+    let built_there = format!("{version} (0123abc)");
+    assert_uses_the_release(&install_from_release(&built_there, commit).await);
+    // A binary of the version built from another commit, or that does not say, is not trusted.
+    for printed in [format!("{version} (fedcba9)"), version.to_string()] {
+        let run = install_from_release(&printed, commit).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.outputs.contains("\nbuild=true\n"), "{printed}: {run:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1058,4 +1096,33 @@ fn every_third_party_action_is_pinned_to_a_full_commit() {
         }
     }
     assert_eq!(pinned, 11);
+}
+
+#[test]
+fn cargo_binstall_finds_the_archives_the_release_workflow_attaches() {
+    let manifest = fs::read_to_string(action_path().join("Cargo.toml")).expect("Cargo.toml");
+    let binstall: Vec<&str> = manifest
+        .split("[package.metadata.binstall]\n")
+        .nth(1)
+        .expect("binstall metadata")
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .collect();
+    assert_eq!(
+        binstall,
+        [
+            r#"pkg-url = "{ repo }/releases/download/v{ version }/aftercare-{ target }.tar.gz""#,
+            r#"bin-dir = "{ bin }{ binary-ext }""#,
+            r#"pkg-fmt = "tgz""#,
+        ]
+    );
+    // The release workflow names each archive so, with the binary at its top.
+    let release = fs::read_to_string(action_path().join(".github/workflows/release.yml"))
+        .expect("release.yml");
+    assert!(release.contains("          archive=\"aftercare-$TARGET.tar.gz\"\n"));
+    assert!(
+        release
+            .contains("          tar -czf \"$archive\" -C \"$stage\" aftercare completions man\n")
+    );
+    assert!(release.contains("\"aftercare-$TARGET.tar.gz\" \"aftercare-$TARGET.tar.gz.sha256\""));
 }

@@ -247,6 +247,19 @@ fn a_published_postmortem_without_tasks_is_a_warning_and_a_draft_is_not() {
 }
 
 #[test]
+fn a_schema_line_that_points_at_nothing_is_a_warning() {
+    // found.yaml's schema is beside the directory and url.yaml's is a URL, which is not followed.
+    assert_check(
+        "schema-line",
+        0,
+        "postmortems/missing.yaml:1:33: warning: the schema line points at \
+         `../postmortem.schema.json`, which does not exist, so editors cannot check this file \
+         (`aftercare init` writes postmortem.schema.json)\n\
+         1 warning in 3 files (3 postmortems, 0 tasks)\n",
+    );
+}
+
+#[test]
 fn problems_of_all_files_are_reported_in_file_then_position_order() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let pms = dir.path().join("postmortems");
@@ -475,4 +488,37 @@ fn schema_prints_the_committed_postmortem_schema() {
         "postmortem.schema.json is stale; regenerate it with \
          `cargo run -- schema > postmortem.schema.json`"
     );
+}
+
+/// The Code Quality report GitLab shows in a merge request: every problem with its file and
+/// line, errors as `major`, and a fingerprint that does not move with the line.
+#[test]
+fn codequality_output_is_gitlabs_report_with_stable_fingerprints() {
+    use sha2::{Digest, Sha256};
+    let out = check("unknown-field", &["--format", "codequality"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let issue = |message: &str, line: usize| {
+        let fingerprint = format!(
+            "{:x}",
+            Sha256::digest(format!("postmortems/typo.yaml\0{message}\01"))
+        );
+        serde_json::json!({
+            "description": message,
+            "check_name": "aftercare-check",
+            "fingerprint": fingerprint,
+            "severity": "major",
+            "location": {"path": "postmortems/typo.yaml", "lines": {"begin": line}}
+        })
+    };
+    assert_eq!(
+        report,
+        serde_json::json!([
+            issue("unknown field `titel`, did you mean `title`?", 2),
+            issue("unknown field `prority`, did you mean `priority`?", 9),
+        ])
+    );
+    let clean = check("valid", &["--format", "codequality"]);
+    assert_eq!((clean.code, clean.stdout.as_str()), (0, "[]\n"));
 }

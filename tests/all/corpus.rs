@@ -140,7 +140,11 @@ fn the_same_arguments_give_byte_identical_files() {
     generate(&args, first.path());
     generate(&args, second.path());
     let (a, b) = (files(first.path()), files(second.path()));
-    assert_eq!(a.len(), 26, "aftercare.yml and 25 postmortems");
+    assert_eq!(
+        a.len(),
+        27,
+        "aftercare.yml, postmortem.schema.json and 25 postmortems"
+    );
     assert!(a == b, "two runs with the same arguments differ");
 
     let other = tempfile::tempdir().expect("a temporary directory");
@@ -186,5 +190,5 @@ fn refuses_to_mix_two_corpora_in_one_directory() {
             dir.path().join("postmortems").display()
         )
     );
-    assert_eq!(files(dir.path()).len(), 3, "nothing was added");
+    assert_eq!(files(dir.path()).len(), 4, "nothing was added");
 }

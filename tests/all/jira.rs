@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::support::cli::{Aftercare, Outcome};
-use crate::support::emulator::contract;
+use crate::support::http::contract;
 use crate::support::jira::{
     BOT_EMAIL, BOT_TOKEN, Deployment, FaultKind, Jira, MALLORY_EMAIL, MALLORY_TOKEN,
 };
@@ -596,18 +596,7 @@ async fn a_create_whose_answer_is_lost_is_found_and_not_made_again() {
 
 /// Jira's Cloud description named by `AFTERCARE_JIRA_OPENAPI`; `None` (and a note) when unset.
 fn jira_openapi() -> Option<Value> {
-    use std::io::Write;
-    let Some(path) = std::env::var_os("AFTERCARE_JIRA_OPENAPI") else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: AFTERCARE_JIRA_OPENAPI is not set"
-        );
-        return None;
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("AFTERCARE_JIRA_OPENAPI is set to {path:?}, which cannot be read: {e}")
-    });
-    Some(serde_json::from_str(&text).expect("the OpenAPI description is JSON"))
+    contract::description_from_env("AFTERCARE_JIRA_OPENAPI")
 }
 
 /// The operation of a logged Cloud request: `(method, path template)`.

@@ -7,10 +7,15 @@ mod corpus;
 mod emulator;
 mod examples;
 mod faults;
+mod gitlab;
+mod gitlab_emulator;
+mod init;
 mod jira;
 mod malformed;
+mod manual;
 mod new;
 mod pipe;
+mod precommit;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;

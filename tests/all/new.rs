@@ -1,5 +1,5 @@
 //! `aftercare new`: the skeleton it writes passes `check`, it takes the configured directory,
-//! and it never overwrites a file.
+//! its schema line resolves to a schema file on disk, and it never overwrites a file.
 
 use crate::support::cli::Aftercare;
 
@@ -15,8 +15,15 @@ fn new_writes_a_draft_that_passes_check_and_prints_its_path() {
         ])
         .run();
     assert_eq!(out.stdout, "postmortems/2023-06-01-disk-full.yaml\n");
-    assert_eq!(out.stderr, "");
+    assert_eq!(
+        out.stderr,
+        "wrote postmortem.schema.json: the schema the draft's first line points editors at\n"
+    );
     assert_eq!(out.code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("postmortem.schema.json")).expect("the schema"),
+        Aftercare::new(dir.path()).arg("schema").run().stdout
+    );
     let text = std::fs::read_to_string(dir.path().join("postmortems/2023-06-01-disk-full.yaml"))
         .expect("the file was written");
     assert!(text.starts_with(
@@ -102,9 +109,30 @@ fn new_writes_into_the_configured_directory() {
         .run();
     assert_eq!(out.stdout, "docs/incidents/2023-06-01-disk.yaml\n");
     assert_eq!(out.code, 0);
+    let text = std::fs::read_to_string(dir.path().join("docs/incidents/2023-06-01-disk.yaml"))
+        .expect("the draft");
+    assert_eq!(
+        text.lines().next(),
+        Some("# yaml-language-server: $schema=../../postmortem.schema.json")
+    );
+    assert!(dir.path().join("postmortem.schema.json").is_file());
     let out = Aftercare::new(dir.path()).arg("check").run();
     assert_eq!(
         out.stdout,
         "no problems in 1 file (1 postmortem, 0 tasks)\n"
     );
+}
+
+#[test]
+fn new_keeps_a_schema_file_that_is_there() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("postmortem.schema.json"), "{}\n").expect("write");
+    let out = Aftercare::new(dir.path())
+        .args(["new", "Disk full", "--id", "2023-06-01-disk"])
+        .run();
+    assert_eq!(out.stdout, "postmortems/2023-06-01-disk.yaml\n");
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.code, 0);
+    let kept = std::fs::read_to_string(dir.path().join("postmortem.schema.json"));
+    assert_eq!(kept.expect("still there"), "{}\n");
 }

@@ -1,10 +1,12 @@
-//! A copy of the repository's example postmortems and its `aftercare.yml` in a temporary
-//! directory, as a checkout of a repository that uses aftercare holds them.
+//! A copy of the repository's example postmortems, its `aftercare.yml` and the schema their
+//! first lines point at, in a temporary directory, as a checkout of a repository that uses
+//! aftercare holds them.
 
 use std::fs;
 use std::path::PathBuf;
 
-/// A temporary directory holding `postmortems/*.yaml` and `aftercare.yml` of this repository.
+/// A temporary directory holding `postmortems/*.yaml`, `aftercare.yml` and
+/// `postmortem.schema.json` of this repository.
 pub fn copy_of_examples() -> tempfile::TempDir {
     let repository = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -17,10 +19,8 @@ pub fn copy_of_examples() -> tempfile::TempDir {
             fs::copy(&path, to.join(name)).expect("an example is copied");
         }
     }
-    fs::copy(
-        repository.join("aftercare.yml"),
-        dir.path().join("aftercare.yml"),
-    )
-    .expect("aftercare.yml is copied");
+    for name in ["aftercare.yml", "postmortem.schema.json"] {
+        fs::copy(repository.join(name), dir.path().join(name)).expect("a file is copied");
+    }
     dir
 }
