@@ -725,3 +725,89 @@ fn the_search_result_schema_refuses_a_total() {
         vec!["$.total: not in the schema"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_reads_done_and_dropped_from_status_category_and_resolution() {
+    let jira = Jira::start(Deployment::Cloud).await;
+    let dir = tempfile::tempdir().unwrap();
+    let three: Vec<(&str, &str, &str)> =
+        vec![TWO_TASKS[0], TWO_TASKS[1], ("third", "A third task", "")];
+    write_tree(
+        dir.path(),
+        &config(&jira, Deployment::Cloud),
+        &postmortem(&three),
+    );
+    stdout_of(&sync(&jira, Deployment::Cloud, dir.path(), &[]));
+    jira.set_status("OPS-1", "Done", Some("Done"));
+    jira.set_status("OPS-2", "Done", Some("Won't Fix"));
+    jira.set_status("OPS-3", "In Progress", None);
+    let out = Aftercare::new(dir.path())
+        .args(["status", "--format", "json"])
+        .env("JIRA_EMAIL", BOT_EMAIL)
+        .env("JIRA_API_TOKEN", BOT_TOKEN)
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["repo"], json!("OPS"));
+    let tasks = &report["incidents"][0]["items"];
+    let seen: Vec<Value> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| json!([t["id"], t["state"], t["ref"], t["issue"], t["url"]]))
+        .collect();
+    let url = jira.url();
+    assert_eq!(
+        seen,
+        vec![
+            json!([
+                "automate-failover",
+                "done",
+                "OPS-1",
+                null,
+                format!("{url}/browse/OPS-1")
+            ]),
+            json!([
+                "page-on-lag",
+                "dropped",
+                "OPS-2",
+                null,
+                format!("{url}/browse/OPS-2")
+            ]),
+            json!([
+                "third",
+                "open",
+                "OPS-3",
+                null,
+                format!("{url}/browse/OPS-3")
+            ]),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_with_nothing_to_change_makes_one_search_a_hundred_issues_and_three_more() {
+    for deployment in [Deployment::Cloud, Deployment::DataCenter] {
+        let jira = Jira::start(deployment).await;
+        let dir = tempfile::tempdir().unwrap();
+        let ids: Vec<String> = (1..=250).map(|n| format!("task-{n:03}")).collect();
+        let tasks: Vec<(&str, &str, &str)> =
+            ids.iter().map(|id| (id.as_str(), "Do it", "")).collect();
+        write_tree(dir.path(), &config(&jira, deployment), &postmortem(&tasks));
+        let out = sync(&jira, deployment, dir.path(), &[]);
+        assert!(
+            stdout_of(&out)
+                .ends_with("created 250, updated 0, closed 0, reopened 0, unchanged 0\n")
+        );
+        jira.clear_log();
+        let out = sync(&jira, deployment, dir.path(), &[]);
+        assert_eq!(
+            stdout_of(&out),
+            "created 0, updated 0, closed 0, reopened 0, unchanged 250\n"
+        );
+        let log = jira.requests();
+        assert_eq!(writes(&jira), Vec::<String>::new());
+        // ceil(250/100) = 3 pages, /myself, the project and the editors.
+        assert_eq!(log.len(), 6, "{log:?}");
+    }
+}
