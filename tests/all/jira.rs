@@ -811,3 +811,86 @@ async fn a_sync_with_nothing_to_change_makes_one_search_a_hundred_issues_and_thr
         assert_eq!(log.len(), 6, "{log:?}");
     }
 }
+
+/// How the crash matrix cuts a request.
+const CUTS: [(FaultKind, bool); 4] = [
+    (FaultKind::StallBefore, true),
+    (FaultKind::StallAfter, true),
+    (FaultKind::BreakAfter, false),
+    (FaultKind::Status(500), false),
+];
+
+/// A first sync with its `number`-th request cut (the process killed while it waits, or the
+/// answer lost), then a clean run and one more: the duplicates and lost tasks left.
+async fn crash_case(
+    deployment: Deployment,
+    number: u64,
+    cut: &FaultKind,
+    kill: bool,
+) -> (usize, usize) {
+    let jira = Jira::start(deployment).await;
+    jira.set_search_lag(1000);
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &config(&jira, deployment),
+        &postmortem(TWO_TASKS),
+    );
+    jira.inject_at(number, cut.clone());
+    let mut command = Aftercare::new(dir.path()).args(["sync", "--write-interval-ms", "0"]);
+    command = match deployment {
+        Deployment::Cloud => command
+            .env("JIRA_EMAIL", BOT_EMAIL)
+            .env("JIRA_API_TOKEN", BOT_TOKEN),
+        Deployment::DataCenter => command.env("JIRA_TOKEN", BOT_TOKEN),
+    };
+    if kill {
+        let running = command.spawn();
+        let started = std::time::Instant::now();
+        while !jira.requests().iter().any(|r| r.number == number) {
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "request {number} never came"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        running.kill();
+    } else {
+        command.run();
+    }
+    let case = format!("{deployment:?}, request {number} cut by {cut:?}");
+    let out = sync(&jira, deployment, dir.path(), &[]);
+    assert_eq!(out.code, 0, "{case}: {}", out.stderr);
+    let out = sync(&jira, deployment, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "created 0, updated 0, closed 0, reopened 0, unchanged 2\n",
+        "{case}"
+    );
+    let counts = per_task(&jira);
+    let duplicates: usize = counts.values().map(|n| n.saturating_sub(1)).sum();
+    let lost = 2 - counts.len();
+    (duplicates, lost)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_matrix_every_request_of_a_first_sync_cut_four_ways_leaves_one_issue_per_task() {
+    let started = std::time::Instant::now();
+    let mut cases = 0;
+    let (mut duplicates, mut lost) = (0, 0);
+    for (deployment, requests) in [(Deployment::Cloud, 7), (Deployment::DataCenter, 6)] {
+        for number in 1..=requests {
+            for (cut, kill) in &CUTS {
+                let (d, l) = crash_case(deployment, number, cut, *kill).await;
+                cases += 1;
+                duplicates += d;
+                lost += l;
+            }
+        }
+    }
+    eprintln!(
+        "jira crash matrix: {cases} cases, {duplicates} duplicates, {lost} lost tasks, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!((cases, duplicates, lost), (52, 0, 0));
+}

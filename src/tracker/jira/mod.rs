@@ -18,7 +18,9 @@
 //!   reconcile the newest 50 of them (`reconcileIssues`), and any remembered issue still
 //!   missing is searched for by key with reconciliation (Cloud) or fetched directly (Data
 //!   Center). After a create whose outcome is unknown, [`Tracker::find_created`] looks at the
-//!   keys after the highest one seen (GET issue is consistent, search is not).
+//!   keys after the highest one seen (GET issue is consistent, search is not). A create is
+//!   noted in the cache file before it is sent, so that when the run is killed before the
+//!   answer arrives, the next run looks at those keys too.
 //! - **Closing is a workflow transition.** A removed task's issue is moved through a transition
 //!   whose target status is in the `done` category, with resolution `Won't Do` (`Duplicate`
 //!   for a duplicate) when the transition's screen offers one; reopening moves it through a
@@ -92,6 +94,10 @@ struct CacheFile {
     version: u32,
     #[serde(default)]
     written: BTreeMap<String, Vec<Written>>,
+    /// Per site and project, the creates sent whose answer never arrived (the run may have
+    /// been killed): the task, and the highest issue number seen before sending.
+    #[serde(default)]
+    pending: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 /// What one run learns as it goes.
@@ -109,6 +115,8 @@ struct RunState {
     highest: u64,
     /// Issues written lately (earlier runs and this one), by key.
     written: BTreeMap<String, Written>,
+    /// Creates sent whose outcome is not known yet: task → highest issue number before.
+    pending: BTreeMap<String, u64>,
     /// Assignable account per owner name.
     users: HashMap<String, Option<String>>,
 }
@@ -165,6 +173,11 @@ impl Jira {
             Some(path) => read_cache(path),
             None => CacheFile::default(),
         };
+        let pending = cache
+            .pending
+            .get(&cache_key(target))
+            .cloned()
+            .unwrap_or_default();
         let now = Utc::now();
         let window = chrono::TimeDelta::from_std(RECENT_WINDOW).unwrap_or_default();
         let written = cache
@@ -191,6 +204,7 @@ impl Jira {
             cache: Mutex::new(cache),
             run: Mutex::new(RunState {
                 written,
+                pending,
                 ..RunState::default()
             }),
             stats: Mutex::new(RequestStats::default()),
@@ -740,6 +754,46 @@ impl Jira {
         Ok(())
     }
 
+    /// Looks at the keys after issue number `start`, directly (search may not show a new issue
+    /// yet), for an issue of `task` the syncing account created; stops after [`MAX_MISSES`]
+    /// missing keys in a row or [`MAX_PROBES`] keys.
+    async fn probe(&self, task: &str, start: u64) -> Result<Option<RawIssue>, TrackerError> {
+        let me = lock(&self.run).me.clone().unwrap_or_default();
+        let mut misses = 0;
+        for n in start + 1..=start + MAX_PROBES {
+            let candidate = format!("{}-{n}", self.target.project);
+            let Some(raw) = self.get_issue(&candidate).await? else {
+                misses += 1;
+                if misses >= MAX_MISSES {
+                    break;
+                }
+                continue;
+            };
+            misses = 0;
+            let ours = raw.property().is_some_and(|p| p.task == task)
+                && raw.fields.creator.as_ref().is_some_and(|c| c.id() == me);
+            if ours {
+                return Ok(Some(raw));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Remembers a create about to be sent, in the cache file at once, so that a run killed
+    /// before the answer arrives leaves the next run a place to look.
+    fn note_pending(&self, task: &str) {
+        {
+            let mut run = lock(&self.run);
+            let highest = run.highest;
+            run.pending.insert(task.to_string(), highest);
+        }
+        if let Err(err) = self.save_cache() {
+            if self.verbose > 0 {
+                eprintln!("warning: {err:#}");
+            }
+        }
+    }
+
     /// Checks the project and its issue type, and learns who may edit issues in it: two
     /// requests, before any write.
     async fn check_project(&self) -> Result<(), TrackerError> {
@@ -814,13 +868,22 @@ impl Jira {
             return Ok(());
         };
         let text = {
-            let written: Vec<Written> = lock(&self.run).written.values().cloned().collect();
+            let (written, pending) = {
+                let run = lock(&self.run);
+                let written: Vec<Written> = run.written.values().cloned().collect();
+                (written, run.pending.clone())
+            };
             let mut cache = lock(&self.cache);
             cache.version = CACHE_VERSION;
             if written.is_empty() {
                 cache.written.remove(&cache_key(&self.target));
             } else {
                 cache.written.insert(cache_key(&self.target), written);
+            }
+            if pending.is_empty() {
+                cache.pending.remove(&cache_key(&self.target));
+            } else {
+                cache.pending.insert(cache_key(&self.target), pending);
             }
             serde_json::to_string(&*cache).context("cannot encode the cache")?
         };
@@ -895,6 +958,28 @@ impl Tracker for Jira {
                 raw.extend(self.get_issue(&written.key).await?);
             }
         }
+        // Creates of an earlier run whose answer never arrived (the run was killed).
+        let pending: Vec<(String, u64)> = lock(&self.run)
+            .pending
+            .iter()
+            .map(|(t, h)| (t.clone(), *h))
+            .collect();
+        let me = lock(&self.run).me.clone().unwrap_or_default();
+        for (task, highest) in pending {
+            let listed = raw.iter().any(|i| {
+                i.property().is_some_and(|p| p.task == task)
+                    && i.fields.creator.as_ref().is_some_and(|c| c.id() == me)
+            });
+            if !listed {
+                if let Some(found) = self.probe(&task, highest).await? {
+                    if let Some(id) = found.numeric_id() {
+                        self.remember_write(id, &found.key);
+                    }
+                    raw.push(found);
+                }
+            }
+            lock(&self.run).pending.remove(&task);
+        }
         let mut seen = BTreeSet::new();
         raw.retain(|i| seen.insert(i.key.clone()));
         Ok(self.track(raw))
@@ -930,9 +1015,22 @@ impl Tracker for Jira {
             "fields": fields,
             "properties": [{ "key": PROPERTY_KEY, "value": property }],
         });
-        let answer = self
+        let task = issue.key.to_string();
+        self.note_pending(&task);
+        let answer = match self
             .request(reqwest::Method::POST, "/issue", Some(body), false)
-            .await?;
+            .await
+        {
+            Ok(answer) => answer,
+            Err(err) => {
+                if !matches!(err, TrackerError::OutcomeUnknown { .. }) {
+                    // Jira refused it: nothing was made.
+                    lock(&self.run).pending.remove(&task);
+                }
+                return Err(err);
+            }
+        };
+        lock(&self.run).pending.remove(&task);
         #[derive(Deserialize)]
         struct Created {
             id: String,
@@ -1088,33 +1186,15 @@ impl Tracker for Jira {
     /// Looks at the keys after the highest one seen, directly (search may not show a new
     /// issue yet), for an issue of `key` the syncing account created.
     async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {
-        let (start, me) = {
-            let run = lock(&self.run);
-            (run.highest, run.me.clone().unwrap_or_default())
+        let start = lock(&self.run).highest;
+        let Some(raw) = self.probe(key.as_str(), start).await? else {
+            return Ok(None);
         };
-        let mut misses = 0;
-        for n in start + 1..=start + MAX_PROBES {
-            let candidate = format!("{}-{n}", self.target.project);
-            let Some(raw) = self.get_issue(&candidate).await? else {
-                misses += 1;
-                if misses >= MAX_MISSES {
-                    break;
-                }
-                continue;
-            };
-            misses = 0;
-            let ours = raw.property().is_some_and(|p| p.task == key.as_str())
-                && raw.fields.creator.as_ref().is_some_and(|c| c.id() == me);
-            if let (true, Some(id)) = (ours, raw.numeric_id()) {
-                self.remember_write(id, &raw.key);
-                return Ok(self.track(vec![raw]).pop());
-            }
-            if let Some(number) = key_number(&raw.key) {
-                let mut run = lock(&self.run);
-                run.highest = run.highest.max(number);
-            }
+        lock(&self.run).pending.remove(key.as_str());
+        if let Some(id) = raw.numeric_id() {
+            self.remember_write(id, &raw.key);
         }
-        Ok(None)
+        Ok(self.track(vec![raw]).pop())
     }
 
     async fn settle(&self, _labels: &[String], _wrote: bool) {}

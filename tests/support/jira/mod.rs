@@ -87,6 +87,8 @@ pub struct Issue {
 /// the query, relative to the API root) ends with `suffix`.
 #[derive(Debug, Clone)]
 pub struct Fault {
+    /// Strikes only the request with this number (1 for the first), whatever its path.
+    pub number: Option<u64>,
     pub method: &'static str,
     pub suffix: String,
     pub kind: FaultKind,
@@ -101,11 +103,17 @@ pub enum FaultKind {
     RateLimited(u64),
     /// Handle the request, then break the answer off.
     BreakAfter,
+    /// Hold the request without handling it (until the client is killed).
+    StallBefore,
+    /// Handle the request, then hold the answer back (until the client is killed).
+    StallAfter,
 }
 
 /// A logged request and its answer.
 #[derive(Debug, Clone)]
 pub struct Logged {
+    /// 1 for the first request received.
+    pub number: u64,
     pub method: String,
     /// Relative to the API root, without the query: `/issue/OPS-1`.
     pub path: String,
@@ -126,6 +134,7 @@ struct Inner {
     clock: u64,
     faults: Vec<Fault>,
     log: Vec<Logged>,
+    received: u64,
 }
 
 /// A running emulator; dropping it stops nothing (the server lives as long as the runtime).
@@ -164,6 +173,7 @@ impl Jira {
             clock: 0,
             faults: Vec::new(),
             log: Vec::new(),
+            received: 0,
         };
         let inner = Arc::new(Mutex::new(inner));
         let app = Router::new().fallback(handle).with_state(inner.clone());
@@ -196,10 +206,22 @@ impl Jira {
 
     pub fn inject(&self, method: &'static str, suffix: &str, kind: FaultKind, times: u32) {
         self.lock().faults.push(Fault {
+            number: None,
             method,
             suffix: suffix.to_string(),
             kind,
             times,
+        });
+    }
+
+    /// A fault for the `number`-th request the emulator receives.
+    pub fn inject_at(&self, number: u64, kind: FaultKind) {
+        self.lock().faults.push(Fault {
+            number: Some(number),
+            method: "",
+            suffix: String::new(),
+            kind,
+            times: 1,
         });
     }
 
@@ -423,22 +445,46 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
+    let (reply, fault) = answer(&inner, &method, &uri, &headers, &body);
+    if matches!(fault, Some(FaultKind::StallBefore | FaultKind::StallAfter)) {
+        tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+    }
+    respond(reply, fault)
+}
+
+/// Handles a request under the lock: the answer, and the fault that struck it.
+fn answer(
+    inner: &Mutex<Inner>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> (Reply, Option<FaultKind>) {
     let mut guard = inner.lock().unwrap_or_else(|p| p.into_inner());
     let inner = &mut *guard;
     let base = inner.base();
     let full = uri.path().to_string();
     let path = full.strip_prefix(base).unwrap_or(&full).to_string();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    inner.received += 1;
+    let number = inner.received;
     let fault = inner
         .faults
         .iter_mut()
-        .find(|f| f.times > 0 && f.method == method.as_str() && path.ends_with(&f.suffix))
+        .find(|f| {
+            f.times > 0
+                && match f.number {
+                    Some(n) => n == number,
+                    None => f.method == method.as_str() && path.ends_with(&f.suffix),
+                }
+        })
         .map(|f| {
             f.times -= 1;
             f.kind.clone()
         });
     let mut reply = match &fault {
         Some(FaultKind::Status(code)) => jira_error(*code, &["Internal server error"], json!({})),
+        Some(FaultKind::StallBefore) => jira_error(503, &["held"], json!({})),
         Some(FaultKind::RateLimited(secs)) => {
             let mut r = jira_error(429, &["Rate limit exceeded."], json!({}));
             r.headers.push(("retry-after", secs.to_string()));
@@ -463,12 +509,16 @@ async fn handle(
         );
     }
     inner.log.push(Logged {
+        number,
         method: method.to_string(),
         path: path.clone(),
         status: reply.status,
         body: reply.body.clone(),
     });
-    drop(guard);
+    (reply, fault)
+}
+
+fn respond(reply: Reply, fault: Option<FaultKind>) -> Response<Body> {
     let mut response = Response::builder().status(StatusCode::from_u16(reply.status).unwrap());
     for (k, v) in &reply.headers {
         response = response.header(*k, v);
