@@ -465,7 +465,7 @@ fn answer(
     let base = inner.base();
     let full = uri.path().to_string();
     let path = full.strip_prefix(base).unwrap_or(&full).to_string();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     inner.received += 1;
     let number = inner.received;
     let fault = inner
@@ -490,8 +490,8 @@ fn answer(
             r.headers.push(("retry-after", secs.to_string()));
             r
         }
-        _ => match authenticate(inner, &headers) {
-            Some(me) if full.starts_with(base) => route(inner, &method, &path, &uri, &body, &me),
+        _ => match authenticate(inner, headers) {
+            Some(me) if full.starts_with(base) => route(inner, method, &path, uri, &body, &me),
             Some(_) => jira_error(404, &["Not found"], json!({})),
             None => reply(
                 401,
