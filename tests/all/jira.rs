@@ -894,3 +894,103 @@ async fn crash_matrix_every_request_of_a_first_sync_cut_four_ways_leaves_one_iss
     );
     assert_eq!((cases, duplicates, lost), (52, 0, 0));
 }
+
+/// Seeds of the hostile runs, with the share of requests that fail.
+const HOSTILE_SEEDS: [(u64, u8); 4] = [(1, 20), (2, 30), (3, 40), (4, 40)];
+
+/// Runs sync under seeded random faults, then without faults until it is complete: the faults
+/// struck.
+async fn faulty_then_clean(
+    jira: &Jira,
+    deployment: Deployment,
+    dir: &Path,
+    seed: (u64, u8),
+) -> usize {
+    jira.clear_log();
+    jira.set_random_faults(Some(seed));
+    let out = sync(jira, deployment, dir, &[]);
+    jira.set_random_faults(None);
+    let struck = jira
+        .requests()
+        .iter()
+        .filter(|r| r.status >= 500 || r.status == 429)
+        .count();
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let out = sync(jira, deployment, dir, &[]);
+    assert_eq!(out.code, 0, "seed {seed:?}: {}", out.stderr);
+    struck
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeded_random_faults_and_forged_look_alikes_leave_one_issue_per_task() {
+    let started = std::time::Instant::now();
+    let (mut runs, mut struck, mut duplicates, mut lost, mut counted_forgeries) = (0, 0, 0, 0, 0);
+    for deployment in [Deployment::Cloud, Deployment::DataCenter] {
+        for seed in HOSTILE_SEEDS {
+            let jira = Jira::start(deployment).await;
+            jira.set_search_lag(3);
+            let forged = jira.seed_issue(
+                "mallory",
+                "Page on replica lag",
+                json!({"task": "2024-03-01-db/page-on-lag"}),
+                &["postmortem"],
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let cfg = config(&jira, deployment);
+            let three: Vec<(&str, &str, &str)> =
+                vec![TWO_TASKS[0], TWO_TASKS[1], ("third", "A third task", "")];
+            write_tree(dir.path(), &cfg, &postmortem(&three));
+            struck += faulty_then_clean(&jira, deployment, dir.path(), seed).await;
+            // Then edits under faults: a title changes and a task goes.
+            let edited: Vec<(&str, &str, &str)> =
+                vec![TWO_TASKS[0], ("page-on-lag", "Page on lag over 30 s", "")];
+            write_tree(dir.path(), &cfg, &postmortem(&edited));
+            struck +=
+                faulty_then_clean(&jira, deployment, dir.path(), (seed.0 + 100, seed.1)).await;
+            runs += 4;
+            let out = sync(&jira, deployment, dir.path(), &[]);
+            assert_eq!(
+                stdout_of(&out),
+                "created 0, updated 0, closed 0, reopened 0, unchanged 2\n",
+                "{deployment:?} seed {seed:?}"
+            );
+            let mut open = BTreeMap::<String, usize>::new();
+            let mut seen = BTreeMap::<String, usize>::new();
+            for issue in jira.issues() {
+                if issue.key == forged {
+                    let touched = issue.comments.len() + usize::from(issue.status != "To Do");
+                    counted_forgeries += usize::from(touched > 0);
+                    continue;
+                }
+                let task = issue.properties["aftercare"]["task"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                *seen.entry(task.clone()).or_default() += 1;
+                if issue.status != "Done" {
+                    *open.entry(task).or_default() += 1;
+                }
+            }
+            duplicates += seen.values().map(|n| n - 1).sum::<usize>();
+            lost += 3 - seen.len();
+            assert_eq!(
+                open,
+                BTreeMap::from([
+                    ("2024-03-01-db/automate-failover".to_string(), 1),
+                    ("2024-03-01-db/page-on-lag".to_string(), 1),
+                ]),
+                "{deployment:?} seed {seed:?}"
+            );
+        }
+    }
+    eprintln!(
+        "jira hostile answers: {} seeds x 2 deployments, {runs} runs, {struck} faults, \
+         {duplicates} duplicates, {lost} lost tasks, {counted_forgeries} counted forgeries, \
+         {:.1} s",
+        HOSTILE_SEEDS.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!((duplicates, lost, counted_forgeries), (0, 0, 0));
+    assert!(struck >= 20, "only {struck} faults struck");
+}

@@ -135,6 +135,8 @@ struct Inner {
     faults: Vec<Fault>,
     log: Vec<Logged>,
     received: u64,
+    /// Faults striking a seeded random share of requests: the generator and the percentage.
+    random: Option<(fastrand::Rng, u8)>,
 }
 
 /// A running emulator; dropping it stops nothing (the server lives as long as the runtime).
@@ -174,6 +176,7 @@ impl Jira {
             faults: Vec::new(),
             log: Vec::new(),
             received: 0,
+            random: None,
         };
         let inner = Arc::new(Mutex::new(inner));
         let app = Router::new().fallback(handle).with_state(inner.clone());
@@ -212,6 +215,13 @@ impl Jira {
             kind,
             times,
         });
+    }
+
+    /// From now on, `percent` % of requests (drawn from `seed`) get a server error, a `429`
+    /// with `Retry-After: 0`, or their answer broken off after handling; `None` stops it.
+    pub fn set_random_faults(&self, faults: Option<(u64, u8)>) {
+        self.lock().random =
+            faults.map(|(seed, percent)| (fastrand::Rng::with_seed(seed), percent));
     }
 
     /// A fault for the `number`-th request the emulator receives.
@@ -481,6 +491,15 @@ fn answer(
         .map(|f| {
             f.times -= 1;
             f.kind.clone()
+        })
+        .or_else(|| {
+            let (rng, percent) = inner.random.as_mut()?;
+            (rng.u8(0..100) < *percent).then(|| match rng.u8(0..4) {
+                0 => FaultKind::Status(500),
+                1 => FaultKind::Status(502),
+                2 => FaultKind::RateLimited(0),
+                _ => FaultKind::BreakAfter,
+            })
         });
     let mut reply = match &fault {
         Some(FaultKind::Status(code)) => jira_error(*code, &["Internal server error"], json!({})),
