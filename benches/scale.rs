@@ -17,6 +17,8 @@
 //!   5,000 tasks, with stale ETags, with a warm ETag cache and without a cache file; `status`
 //!   over the same issues. Each figure stands beside its floor: ceil(issues/100) reads for a
 //!   listing (at least one), one write per changed task, zero budget for a run answered by 304s.
+//! - **gitlab**: the same runs with nothing to change over 5,000 tasks against the GitLab
+//!   emulator, 20 ms late: `sync` and `status`, at most ceil(issues/100) + 3 requests.
 //! - **pace**: a first sync of 100 tasks at the default pace (writes 1 s apart) against the
 //!   emulator enforcing GitHub's secondary limit of 80 writes a minute and 500 an hour, and
 //!   the same at interval 0, which trips it. This section takes about three minutes.
@@ -47,6 +49,7 @@ use aftercare::tracker::{IssueRef, IssueState, TrackedIssue};
 
 use gen_corpus::{Corpus, DEFAULT_SEED, OWNERS};
 use support::emulator::{Account, Emulator, OWNER_TOKEN};
+use support::gitlab::{self, GitLab};
 
 /// Every request answered this late in the sync section.
 const LATENCY: Duration = Duration::from_millis(20);
@@ -274,6 +277,9 @@ fn main() {
     }
     if wanted("sync") {
         sync_requests(&mut targets);
+    }
+    if wanted("gitlab") {
+        gitlab_requests(&mut targets);
     }
     if wanted("pace") {
         pace(&mut targets);
@@ -706,6 +712,110 @@ fn sync_requests(targets: &mut Targets) {
             &format!("{what}, with the ETag cache, spends no budget"),
             format!("{} budget", r.budget),
             r.budget == 0 && r.reads + r.writes <= 52,
+        );
+    }
+}
+
+/// The requests a GitLab run made, from the emulator's log (GitLab has no conditional requests,
+/// so every request spends budget).
+fn gitlab_log(gl: &GitLab) -> Requests {
+    let log = gl.requests();
+    let reads = log.iter().filter(|r| r.method == "GET").count();
+    Requests {
+        reads,
+        writes: log.len() - reads,
+        budget: log.len(),
+        refused: log.iter().filter(|r| r.status == 429).count(),
+    }
+}
+
+/// Syncs with nothing to change and `status` over 5,000 tasks in a GitLab project.
+fn gitlab_requests(targets: &mut Targets) {
+    println!("\n### GitLab requests\n");
+    println!(
+        "The binary against the GitLab emulator, which answers every request {} ms late. Floor \
+         for a run with nothing to change: ceil(issues/100) + 3 requests (the identity, the \
+         label listing, the author's recent issues) and no write.\n",
+        LATENCY.as_millis()
+    );
+    println!("| Run | Reads | Writes | Budget spent | Wall time | Peak memory |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let gl = GitLab::start_blocking();
+    for login in OWNERS {
+        gl.add_user(login, None, Some(gitlab::DEVELOPER));
+    }
+    gl.set_request_limit(1_000_000, Duration::from_secs(60));
+    gl.set_issue_creation_limit(1_000_000, Duration::from_secs(60));
+    let dir = corpus(5_000);
+    let config = dir.path().join("aftercare.yml");
+    let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+    text.push_str(&format!(
+        "\ntracker:\n  kind: gitlab\n  url: {}\n  project: {}\n",
+        gl.url(),
+        gitlab::PROJECT_PATH
+    ));
+    std::fs::write(&config, text).expect("aftercare.yml is written");
+    let env = [("GITLAB_TOKEN", gitlab::OWNER_TOKEN)];
+    let sync = ["sync", "--write-interval-ms", "0"];
+    let setup = run(dir.path(), &sync, &env);
+    assert!(
+        setup
+            .stdout
+            .ends_with("created 5000, updated 0, closed 0, reopened 0, unchanged 0\n"),
+        "{}",
+        setup.stderr
+    );
+    gl.set_latency(LATENCY);
+    let floor = listing_floor(5_000) + 3;
+    for (name, args, words) in [
+        (
+            "sync, nothing to change, 5,000 tasks",
+            &sync[..],
+            "created 0, updated 0, closed 0, reopened 0, unchanged 5000\n",
+        ),
+        ("status, 5,000 tasks", &["status"][..], "0 of 5000 done"),
+    ] {
+        let mut walls = Vec::new();
+        let mut peak = 0;
+        let mut last: Option<Requests> = None;
+        for _ in 0..RUNS {
+            gl.clear_requests();
+            let out = run(dir.path(), args, &env);
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            assert!(out.stdout.contains(words), "{}", out.stdout);
+            walls.push(out.wall);
+            peak = peak.max(out.peak_rss);
+            let requests = gitlab_log(&gl);
+            if let Some(previous) = &last {
+                assert_eq!(
+                    (previous.reads, previous.writes),
+                    (requests.reads, requests.writes),
+                    "the same run makes the same requests"
+                );
+            }
+            last = Some(requests);
+        }
+        let requests = last.expect("three runs");
+        print_row(Row {
+            run: name,
+            requests: &requests,
+            reads_floor: floor,
+            writes_floor: 0,
+            budget_floor: floor,
+            wall: median(walls),
+            runs: RUNS,
+            peak_rss: peak,
+        });
+        targets.judge(
+            &format!(
+                "GitLab: {name} in at most ceil(issues/100) + 3 = {floor} requests and no write"
+            ),
+            format!(
+                "{} requests, {} writes",
+                requests.reads + requests.writes,
+                requests.writes
+            ),
+            requests.reads + requests.writes <= floor && requests.writes == 0,
         );
     }
 }

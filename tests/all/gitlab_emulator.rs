@@ -1164,6 +1164,43 @@ async fn person_actions_and_forged_look_alikes_change_the_state_directly() {
     assert_eq!(next.body["iid"], 3, "a deleted issue's iid is not reused");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_get_distinct_iids_and_ordered_timestamps() {
+    let gl = GitLab::start().await;
+    let mut posts = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let addr = gl.addr();
+        posts.spawn(async move {
+            let body = json!({ "title": format!("t{n}") }).to_string();
+            let headers = [
+                ("private-token", OWNER_TOKEN),
+                ("content-type", "application/json"),
+            ];
+            client::send(addr, "POST", "/api/v4/projects/42/issues", &headers, &body).await
+        });
+    }
+    let answers: Vec<Answer> = posts
+        .join_all()
+        .await
+        .into_iter()
+        .map(|a| a.expect("an answer"))
+        .collect();
+    let mut created: Vec<u64> = answers
+        .iter()
+        .map(|a| a.body["iid"].as_u64().expect("an iid"))
+        .collect();
+    created.sort();
+    assert_eq!(created, (1..=10).collect::<Vec<u64>>());
+    let issues = gl.issues();
+    let stamps: Vec<_> = issues.iter().map(|i| i.created_at).collect();
+    assert!(
+        stamps.windows(2).all(|w| w[0] < w[1]),
+        "each change gets its own millisecond: {stamps:?}"
+    );
+    let numbers: Vec<u64> = gl.requests().iter().map(|r| r.number).collect();
+    assert_eq!(numbers, (1..=10).collect::<Vec<u64>>());
+}
+
 #[test]
 fn starts_blocking_for_tests_that_are_not_async() {
     let gl = GitLab::start_blocking();

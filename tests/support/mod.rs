@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod emulator;
 pub mod examples;
+pub mod forge;
 pub mod gitlab;
 pub mod http;
 pub mod jira;

@@ -76,7 +76,7 @@
 //! async fn creates_one_issue_despite_a_lost_answer() {
 //!     let gl = GitLab::start().await;
 //!     gl.seed_issue(OUTSIDER_TOKEN, "Look-alike", "<!-- aftercare:... -->", &["postmortem"]);
-//!     gl.inject(Fault::drop_after_write("POST", "/projects/42/issues"));
+//!     gl.inject(Fault::drop_after_write("POST", "/issues"));
 //!     // ... run the binary with the tracker's url = gl.url() and GITLAB_TOKEN=OWNER_TOKEN ...
 //!     assert_eq!(gl.issues().len(), 2);
 //! }
