@@ -870,6 +870,9 @@ async fn crash_case(
     let counts = per_task(&jira);
     let duplicates: usize = counts.values().map(|n| n.saturating_sub(1)).sum();
     let lost = 2 - counts.len();
+    if duplicates + lost > 0 {
+        eprintln!("{case}: {duplicates} duplicates, {lost} lost");
+    }
     (duplicates, lost)
 }
 

@@ -19,8 +19,9 @@
 //!   missing is searched for by key with reconciliation (Cloud) or fetched directly (Data
 //!   Center). After a create whose outcome is unknown, [`Tracker::find_created`] looks at the
 //!   keys after the highest one seen (GET issue is consistent, search is not). A create is
-//!   noted in the cache file before it is sent, so that when the run is killed before the
-//!   answer arrives, the next run looks at those keys too.
+//!   noted in a journal beside the cache file before it is sent, and every write after it is
+//!   made, so that when the run is killed before it saves its cache, the next run still knows
+//!   what it wrote and looks at the keys after a create whose answer never came.
 //! - **Closing is a workflow transition.** A removed task's issue is moved through a transition
 //!   whose target status is in the `done` category, with resolution `Won't Do` (`Duplicate`
 //!   for a duplicate) when the transition's screen offers one; reopening moves it through a
@@ -94,10 +95,28 @@ struct CacheFile {
     version: u32,
     #[serde(default)]
     written: BTreeMap<String, Vec<Written>>,
-    /// Per site and project, the creates sent whose answer never arrived (the run may have
-    /// been killed): the task, and the highest issue number seen before sending.
-    #[serde(default)]
-    pending: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// One line of the journal beside the cache file, appended as a run writes, so that a run
+/// killed before it saves its cache leaves the next run what it needs: the issues it wrote,
+/// and the creates it sent whose answer had not arrived (with the highest issue number seen
+/// before sending). Lines name their site and project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum JournalLine {
+    Pending {
+        place: String,
+        task: String,
+        highest: u64,
+    },
+    Settled {
+        place: String,
+        task: String,
+    },
+    Written {
+        place: String,
+        written: Written,
+    },
 }
 
 /// What one run learns as it goes.
@@ -173,11 +192,31 @@ impl Jira {
             Some(path) => read_cache(path),
             None => CacheFile::default(),
         };
-        let pending = cache
-            .pending
-            .get(&cache_key(target))
-            .cloned()
+        let place = cache_key(target);
+        let mut pending = BTreeMap::new();
+        let mut journaled = Vec::new();
+        let journal = (options.cache_file.as_deref().map(journal_path))
+            .and_then(|path| std::fs::read_to_string(path).ok())
             .unwrap_or_default();
+        for line in journal.lines() {
+            // A line cut short by a kill is skipped.
+            match serde_json::from_str::<JournalLine>(line) {
+                Ok(JournalLine::Pending {
+                    place: p,
+                    task,
+                    highest,
+                }) if p == place => {
+                    pending.insert(task, highest);
+                }
+                Ok(JournalLine::Settled { place: p, task }) if p == place => {
+                    pending.remove(&task);
+                }
+                Ok(JournalLine::Written { place: p, written }) if p == place => {
+                    journaled.push(written);
+                }
+                _ => {}
+            }
+        }
         let now = Utc::now();
         let window = chrono::TimeDelta::from_std(RECENT_WINDOW).unwrap_or_default();
         let written = cache
@@ -185,6 +224,7 @@ impl Jira {
             .get(&cache_key(target))
             .into_iter()
             .flatten()
+            .chain(&journaled)
             .filter(|w| now - w.at < window)
             .map(|w| (w.key.clone(), w.clone()))
             .collect();
@@ -577,17 +617,49 @@ impl Jira {
     }
 
     fn remember_write(&self, id: u64, key: &str) {
-        let mut run = lock(&self.run);
-        run.written.insert(
-            key.to_string(),
-            Written {
-                id,
-                key: key.to_string(),
-                at: Utc::now(),
-            },
-        );
-        if let Some(n) = key_number(key) {
-            run.highest = run.highest.max(n);
+        let written = Written {
+            id,
+            key: key.to_string(),
+            at: Utc::now(),
+        };
+        {
+            let mut run = lock(&self.run);
+            run.written.insert(key.to_string(), written.clone());
+            if let Some(n) = key_number(key) {
+                run.highest = run.highest.max(n);
+            }
+        }
+        self.journal(&JournalLine::Written {
+            place: cache_key(&self.target),
+            written,
+        });
+    }
+
+    /// Appends a line to the journal; a failure only costs a killed run's successor some
+    /// certainty, and is reported at `-v`.
+    fn journal(&self, line: &JournalLine) {
+        let Some(cache) = &self.cache_file else {
+            return;
+        };
+        let path = journal_path(cache);
+        let result = (|| -> anyhow::Result<()> {
+            use std::io::Write;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            let mut text = serde_json::to_string(line)?;
+            text.push('\n');
+            file.write_all(text.as_bytes())?;
+            Ok(())
+        })();
+        if let Err(err) = result {
+            if self.verbose > 0 {
+                eprintln!("warning: cannot write {}: {err:#}", path.display());
+            }
         }
     }
 
@@ -782,16 +854,51 @@ impl Jira {
     /// Remembers a create about to be sent, in the cache file at once, so that a run killed
     /// before the answer arrives leaves the next run a place to look.
     fn note_pending(&self, task: &str) {
-        {
+        let highest = {
             let mut run = lock(&self.run);
             let highest = run.highest;
             run.pending.insert(task.to_string(), highest);
+            highest
+        };
+        self.journal(&JournalLine::Pending {
+            place: cache_key(&self.target),
+            task: task.to_string(),
+            highest,
+        });
+    }
+
+    /// Forgets a create in flight once its outcome is known.
+    fn settle_pending(&self, task: &str) {
+        if lock(&self.run).pending.remove(task).is_some() {
+            self.journal(&JournalLine::Settled {
+                place: cache_key(&self.target),
+                task: task.to_string(),
+            });
         }
-        if let Err(err) = self.save_cache() {
-            if self.verbose > 0 {
-                eprintln!("warning: {err:#}");
+    }
+
+    /// Once the cache holds this run's writes: the journal keeps only the creates still in
+    /// flight, and goes when there are none.
+    fn compact_journal(&self) -> anyhow::Result<()> {
+        let Some(cache) = &self.cache_file else {
+            return Ok(());
+        };
+        let path = journal_path(cache);
+        match std::fs::remove_file(&path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                return Err(err).with_context(|| format!("cannot remove {}", path.display()));
             }
+            _ => {}
         }
+        let pending = lock(&self.run).pending.clone();
+        for (task, highest) in pending {
+            self.journal(&JournalLine::Pending {
+                place: cache_key(&self.target),
+                task,
+                highest,
+            });
+        }
+        Ok(())
     }
 
     /// Checks the project and its issue type, and learns who may edit issues in it: two
@@ -868,11 +975,7 @@ impl Jira {
             return Ok(());
         };
         let text = {
-            let (written, pending) = {
-                let run = lock(&self.run);
-                let written: Vec<Written> = run.written.values().cloned().collect();
-                (written, run.pending.clone())
-            };
+            let written: Vec<Written> = lock(&self.run).written.values().cloned().collect();
             let mut cache = lock(&self.cache);
             cache.version = CACHE_VERSION;
             if written.is_empty() {
@@ -880,11 +983,7 @@ impl Jira {
             } else {
                 cache.written.insert(cache_key(&self.target), written);
             }
-            if pending.is_empty() {
-                cache.pending.remove(&cache_key(&self.target));
-            } else {
-                cache.pending.insert(cache_key(&self.target), pending);
-            }
+
             serde_json::to_string(&*cache).context("cannot encode the cache")?
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -893,7 +992,8 @@ impl Jira {
         }
         let tmp = path.with_extension("json.tmp");
         std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+        self.compact_journal()
     }
 }
 
@@ -978,7 +1078,7 @@ impl Tracker for Jira {
                     raw.push(found);
                 }
             }
-            lock(&self.run).pending.remove(&task);
+            self.settle_pending(&task);
         }
         let mut seen = BTreeSet::new();
         raw.retain(|i| seen.insert(i.key.clone()));
@@ -1025,12 +1125,12 @@ impl Tracker for Jira {
             Err(err) => {
                 if !matches!(err, TrackerError::OutcomeUnknown { .. }) {
                     // Jira refused it: nothing was made.
-                    lock(&self.run).pending.remove(&task);
+                    self.settle_pending(&task);
                 }
                 return Err(err);
             }
         };
-        lock(&self.run).pending.remove(&task);
+        self.settle_pending(&task);
         #[derive(Deserialize)]
         struct Created {
             id: String,
@@ -1190,7 +1290,7 @@ impl Tracker for Jira {
         let Some(raw) = self.probe(key.as_str(), start).await? else {
             return Ok(None);
         };
-        lock(&self.run).pending.remove(key.as_str());
+        self.settle_pending(key.as_str());
         if let Some(id) = raw.numeric_id() {
             self.remember_write(id, &raw.key);
         }
@@ -1215,6 +1315,11 @@ fn query(pairs: &[(&str, &str)]) -> String {
         q.append_pair(k, v);
     }
     q.finish()
+}
+
+/// The journal beside the cache file: `cache.json` → `cache.journal.jsonl`.
+fn journal_path(cache: &std::path::Path) -> PathBuf {
+    cache.with_extension("journal.jsonl")
 }
 
 /// The cache's key for a target: the site and the project.

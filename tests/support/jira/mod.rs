@@ -137,6 +137,8 @@ struct Inner {
     received: u64,
     /// Faults striking a seeded random share of requests: the generator and the percentage.
     random: Option<(fastrand::Rng, u8)>,
+    /// How late every answer comes.
+    latency: std::time::Duration,
 }
 
 /// A running emulator; dropping it stops nothing (the server lives as long as the runtime).
@@ -177,6 +179,7 @@ impl Jira {
             log: Vec::new(),
             received: 0,
             random: None,
+            latency: std::time::Duration::ZERO,
         };
         let inner = Arc::new(Mutex::new(inner));
         let app = Router::new().fallback(handle).with_state(inner.clone());
@@ -186,6 +189,45 @@ impl Jira {
             axum::serve(listener, app).await.unwrap();
         });
         Jira { inner, addr }
+    }
+
+    /// [`Jira::start`] on a thread of its own, for callers without a runtime (the bench).
+    pub fn start_blocking(deployment: Deployment) -> Jira {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime for the emulator");
+            runtime.block_on(async {
+                tx.send(Jira::start(deployment).await)
+                    .expect("the caller waits");
+                std::future::pending::<()>().await;
+            });
+        });
+        rx.recv().expect("the emulator starts")
+    }
+
+    /// Adds a user who may edit issues, found by `name` in user searches.
+    pub fn add_user(&self, name: &str) {
+        let mut inner = self.lock();
+        let id = if inner.cloud() {
+            format!("acc-{name}")
+        } else {
+            name.to_string()
+        };
+        inner.users.push(User {
+            id,
+            display: name.to_string(),
+            email: format!("{name}@acme.test"),
+            may_edit: true,
+        });
+    }
+
+    /// Every answer comes this late.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.lock().latency = latency;
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -455,6 +497,10 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
+    let latency = inner.lock().unwrap_or_else(|p| p.into_inner()).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let (reply, fault) = answer(&inner, &method, &uri, &headers, &body);
     if matches!(fault, Some(FaultKind::StallBefore | FaultKind::StallAfter)) {
         tokio::time::sleep(std::time::Duration::from_secs(120)).await;
