@@ -997,3 +997,39 @@ async fn seeded_random_faults_and_forged_look_alikes_leave_one_issue_per_task() 
     assert_eq!((duplicates, lost, counted_forgeries), (0, 0, 0));
     assert!(struck >= 20, "only {struck} faults struck");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_leave_to_list_editors_only_the_syncing_account_s_issues_count() {
+    let jira = Jira::start(Deployment::Cloud).await;
+    jira.refuse_permission_search();
+    let by_alice = jira.seed_issue(
+        "alice",
+        "Page on replica lag",
+        json!({"task": "2024-03-01-db/page-on-lag"}),
+        &["postmortem"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &config(&jira, Deployment::Cloud),
+        &postmortem(TWO_TASKS),
+    );
+    let out = sync(&jira, Deployment::Cloud, dir.path(), &[]);
+    assert_eq!(
+        stdout_of(&out),
+        "create OPS-2 2024-03-01-db/automate-failover: Automate the failover\n\
+         create OPS-3 2024-03-01-db/page-on-lag: Page on replica lag\n\
+         created 2, updated 0, closed 0, reopened 0, unchanged 0\n"
+    );
+    assert_eq!(
+        out.stderr,
+        format!(
+            "warning: the account may not list who may edit issues in project OPS (Jira \
+             answered 403; it needs the Administer Projects permission): only issues it created \
+             itself count\n\
+             warning: ignored issue {by_alice} by Alice Liddell: it carries the marker of \
+             2024-03-01-db/page-on-lag, but its author is neither the syncing identity nor a \
+             user who may edit issues in the project\n"
+        )
+    );
+}

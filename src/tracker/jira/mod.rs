@@ -961,9 +961,20 @@ impl Jira {
             pairs.insert(0, ("username", ""));
         }
         let path = format!("/user/permission/search?{}", query(&pairs));
-        let answer = self
-            .request(reqwest::Method::GET, &path, None, true)
-            .await?;
+        let answer = self.send(reqwest::Method::GET, &path, None, true).await?;
+        if answer.status == 403 {
+            // Listing who may edit needs Administer Projects; without it, only the syncing
+            // account's issues count, which is safe: a look-alike is never trusted.
+            eprintln!(
+                "warning: the account may not list who may edit issues in project {project} \
+                 (Jira answered 403; it needs the Administer Projects permission): only issues \
+                 it created itself count"
+            );
+            return Ok(());
+        }
+        if !(200..300).contains(&answer.status) {
+            return Err(self.refusal(&reqwest::Method::GET, &answer));
+        }
         let editors: Vec<wire::User> = answer.json("the users who may edit issues")?;
         lock(&self.run).editors = editors.iter().map(wire::User::id).collect();
         Ok(())

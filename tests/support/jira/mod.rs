@@ -129,6 +129,7 @@ struct Inner {
     issue_types: Vec<&'static str>,
     /// Whether the workflow offers a way to Done.
     done_transition: bool,
+    permission_search_refused: bool,
     search_lag: u64,
     searches: u64,
     clock: u64,
@@ -172,6 +173,7 @@ impl Jira {
             issues: Vec::new(),
             issue_types: vec!["Task", "Bug"],
             done_transition: true,
+            permission_search_refused: false,
             search_lag: 0,
             searches: 0,
             clock: 0,
@@ -242,6 +244,12 @@ impl Jira {
     /// New and changed issues stay out of search for this many search requests.
     pub fn set_search_lag(&self, searches: u64) {
         self.lock().search_lag = searches;
+    }
+
+    /// Refuses `GET /user/permission/search` with `403`, as Jira does for an account without
+    /// the Administer Projects permission.
+    pub fn refuse_permission_search(&self) {
+        self.lock().permission_search_refused = true;
     }
 
     /// Removes the workflow's transitions to Done.
@@ -728,6 +736,13 @@ fn route(
             )
         }
         ("GET", ["user", "permission", "search"]) => {
+            if inner.permission_search_refused {
+                return jira_error(
+                    403,
+                    &["You do not have the permission to see the specified project's users."],
+                    json!({}),
+                );
+            }
             let q = query_pairs(uri);
             let has = |k: &str, v: &str| q.iter().any(|(a, b)| a == k && b == v);
             if !has("permissions", "EDIT_ISSUES") || !has("projectKey", PROJECT) {
