@@ -30,6 +30,8 @@ pub enum Command {
     Sync(commands::sync::SyncArgs),
     /// Report completion per incident and overdue tasks, from the issues' state.
     Status(commands::status::StatusArgs),
+    /// Write the postmortems as a static web site, with the tasks' states from the issues.
+    Site(commands::site::SiteArgs),
     /// Write a skeleton postmortem.
     New(commands::new::NewArgs),
     /// Print the JSON Schema of the postmortem format.
@@ -40,6 +42,8 @@ pub enum Command {
     Completions(commands::completions::CompletionsArgs),
     /// Print the manual page of aftercare or of a command, or write them all with --out-dir.
     Man(commands::man::ManArgs),
+    /// Turn prose postmortems (text, Markdown) into draft postmortem files.
+    Import(commands::import::ImportArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -51,11 +55,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => commands::check::run(args, &globals),
         Command::Sync(args) => commands::sync::run(args, &globals),
         Command::Status(args) => commands::status::run(args, &globals),
+        Command::Site(args) => commands::site::run(args, &globals),
         Command::New(args) => commands::new::run(args, &globals),
         Command::Schema(args) => commands::schema::run(args, &globals),
         Command::Init(args) => commands::init::run(args, &globals),
         Command::Completions(args) => commands::completions::run(args, &globals),
         Command::Man(args) => commands::man::run(args, &globals),
+        Command::Import(args) => commands::import::run(args, &globals),
     };
     match result {
         Ok(_) if crate::stdout::failed() => crate::exit::code(crate::exit::FAILURE),

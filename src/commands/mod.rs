@@ -4,10 +4,12 @@
 
 pub mod check;
 pub mod completions;
+pub mod import;
 pub mod init;
 pub mod man;
 pub mod new;
 pub mod schema;
+pub mod site;
 pub mod status;
 pub mod sync;
 

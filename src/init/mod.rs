@@ -362,6 +362,10 @@ mod tests {
             env!("CARGO_PKG_VERSION")
         );
         assert_eq!(workflow.matches(&pinned).count(), 4, "{workflow}");
+        assert!(workflow.contains(&format!(
+            "- uses: {REPOSITORY}@{COMMIT} # v{}\n",
+            env!("CARGO_PKG_VERSION")
+        )));
     }
 
     #[test]
@@ -547,7 +551,7 @@ mod tests {
             workflow
                 .matches(&format!("uses: {REPOSITORY}@v{version}\n"))
                 .count(),
-            4
+            5
         );
         assert_eq!(
             workflow

@@ -2,6 +2,7 @@
 //! command or component through its public surface: the built binary, or the emulator.
 
 mod action;
+mod browser;
 mod check;
 mod corpus;
 mod emulator;
@@ -9,6 +10,7 @@ mod examples;
 mod faults;
 mod gitlab;
 mod gitlab_emulator;
+mod import;
 mod init;
 mod jira;
 mod malformed;
@@ -16,6 +18,7 @@ mod manual;
 mod new;
 mod pipe;
 mod precommit;
+mod site;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;

@@ -134,11 +134,13 @@ fn each_command_has_a_manual_page_that_renders_without_warnings() {
         "check",
         "sync",
         "status",
+        "site",
         "new",
         "schema",
         "init",
         "completions",
         "man",
+        "import",
     ];
     for command in commands {
         let out = Aftercare::new(dir.path()).args(["man", command]).run();
@@ -175,8 +177,8 @@ fn each_command_has_a_manual_page_that_renders_without_warnings() {
     let out = Aftercare::new(dir.path()).args(["man", "sink"]).run();
     assert_eq!(
         out.stderr,
-        "error: there is no command `sink`; the commands are check, sync, status, new, schema, \
-         init, completions, man\n"
+        "error: there is no command `sink`; the commands are check, sync, status, site, new, \
+         schema, init, completions, man, import\n"
     );
     assert_eq!(out.code, 1);
 }
