@@ -30,6 +30,8 @@
 //! - **gitlab**: the same runs with nothing to change over 5,000 tasks against the GitLab
 //!   emulator, 20 ms late: `sync` and `status` with the listing snapshot kept (at most 3
 //!   requests), and `sync --full` (at most ceil(issues/100) + 3).
+//! - **jira**: a sync with nothing to change over 5,000 tasks against the Jira emulator (Cloud
+//!   and Data Center), 20 ms late: at most ceil(issues/100) + 4 requests and no write.
 //! - **import**: `aftercare import --dry-run` of a generated prose postmortem of 10 MB (refused
 //!   by its size, without being read) and of one just under the 1 MiB a postmortem file may
 //!   have, with 5,000 timeline lines and 2,000 tasks (read in full).
@@ -65,6 +67,7 @@ use aftercare::tracker::{IssueRef, IssueState, TrackedIssue};
 use gen_corpus::{Corpus, DEFAULT_SEED, OWNERS};
 use support::emulator::{Account, Emulator, OWNER_TOKEN};
 use support::gitlab::{self, GitLab};
+use support::jira::{self as jira_emulator, Jira};
 
 /// Every request answered this late in the sync section.
 const LATENCY: Duration = Duration::from_millis(20);
@@ -298,6 +301,9 @@ fn main() {
     }
     if wanted("gitlab") {
         gitlab_requests(&mut targets);
+    }
+    if wanted("jira") {
+        jira_requests(&mut targets);
     }
     if wanted("import") {
         import_documents(&mut targets);
@@ -1216,4 +1222,118 @@ fn pace(targets: &mut Targets) {
         last.as_secs() / 60,
         last.as_secs() % 60
     );
+}
+
+/// Syncs with nothing to change over 5,000 tasks in a Jira project, on Cloud and Data Center.
+fn jira_requests(targets: &mut Targets) {
+    println!("\n### Jira requests\n");
+    println!(
+        "The binary against the Jira emulator, which answers every request {} ms late. Floor \
+         for a sync with nothing to change: ceil(issues/100) search pages + 3 (the account, the \
+         project, its editors) and no write; the target allows ceil(issues/100) + 4. Searches \
+         are POSTs that change nothing and count as reads.\n",
+        LATENCY.as_millis()
+    );
+    println!("| Run | Reads | Writes | Budget spent | Wall time | Peak memory |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (deployment, name, env) in [
+        (
+            jira_emulator::Deployment::Cloud,
+            "cloud",
+            vec![
+                ("JIRA_EMAIL", jira_emulator::BOT_EMAIL),
+                ("JIRA_API_TOKEN", jira_emulator::BOT_TOKEN),
+            ],
+        ),
+        (
+            jira_emulator::Deployment::DataCenter,
+            "datacenter",
+            vec![("JIRA_TOKEN", jira_emulator::BOT_TOKEN)],
+        ),
+    ] {
+        let jira = Jira::start_blocking(deployment);
+        for login in OWNERS {
+            jira.add_user(login);
+        }
+        let dir = corpus(5_000);
+        let config = dir.path().join("aftercare.yml");
+        let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+        text.push_str(&format!(
+            "\ntracker:\n  kind: jira\n  url: {}\n  project: {}\n  deployment: {name}\n",
+            jira.url(),
+            jira_emulator::PROJECT
+        ));
+        std::fs::write(&config, text).expect("aftercare.yml is written");
+        let sync = ["sync", "--write-interval-ms", "0"];
+        let setup = run(dir.path(), &sync, &env);
+        assert!(
+            setup
+                .stdout
+                .ends_with("created 5000, updated 0, closed 0, reopened 0, unchanged 0\n"),
+            "{}",
+            setup.stderr
+        );
+        jira.set_latency(LATENCY);
+        let floor = listing_floor(5_000) + 3;
+        let mut walls = Vec::new();
+        let mut peak = 0;
+        let mut last: Option<Requests> = None;
+        for _ in 0..RUNS {
+            jira.clear_log();
+            let out = run(dir.path(), &sync, &env);
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            assert!(
+                out.stdout
+                    .ends_with("created 0, updated 0, closed 0, reopened 0, unchanged 5000\n"),
+                "{}",
+                out.stdout
+            );
+            walls.push(out.wall);
+            peak = peak.max(out.peak_rss);
+            let log = jira.requests();
+            let reads = log
+                .iter()
+                .filter(|r| r.method == "GET" || r.path.starts_with("/search"))
+                .count();
+            let requests = Requests {
+                reads,
+                writes: log.len() - reads,
+                budget: log.len(),
+                refused: log.iter().filter(|r| r.status == 429).count(),
+            };
+            if let Some(previous) = &last {
+                assert_eq!(
+                    (previous.reads, previous.writes),
+                    (requests.reads, requests.writes),
+                    "the same run makes the same requests"
+                );
+            }
+            last = Some(requests);
+        }
+        let requests = last.expect("three runs");
+        let run_name = format!("Jira {name}: sync, nothing to change, 5,000 tasks");
+        print_row(Row {
+            run: &run_name,
+            requests: &requests,
+            reads_floor: floor,
+            writes_floor: 0,
+            budget_floor: floor,
+            wall: median(walls),
+            runs: RUNS,
+            peak_rss: peak,
+        });
+        let allowed = listing_floor(5_000) + 4;
+        targets.judge(
+            &format!(
+                "Jira {name}: a sync with nothing to change over 5,000 tasks in at most \
+                 ceil(issues/100) + 4 = {allowed} requests and no write"
+            ),
+            format!(
+                "{} requests, {} writes",
+                requests.reads + requests.writes,
+                requests.writes
+            ),
+            requests.reads + requests.writes <= allowed && requests.writes == 0,
+        );
+    }
 }

@@ -11,9 +11,11 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use super::Globals;
-use crate::config::Config;
-use crate::diagnostics::{Counts, ReportFormat, reporter};
+use crate::config::{Config, TrackerConfig};
+use crate::diagnostics::{Counts, Diagnostic, ReportFormat, reporter};
 use crate::exit;
+use crate::format::Loaded;
+use crate::tracker::jira::labels;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -59,11 +61,34 @@ pub fn run(args: CheckArgs, _globals: &Globals) -> anyhow::Result<u8> {
         }
     };
     let dir = args.dir.unwrap_or(config.dir);
-    let loaded = crate::format::load_dir(&root, &dir);
+    let mut loaded = crate::format::load_dir(&root, &dir);
+    if matches!(config.tracker, TrackerConfig::Jira(_)) {
+        jira_label_problems(&root, &mut loaded);
+    }
     crate::stdout::print(&report.render(&loaded.diagnostics, loaded.counts()));
     Ok(if loaded.has_errors() {
         exit::FAILURE
     } else {
         exit::OK
     })
+}
+
+/// Adds an error for each task label Jira would refuse, at its place in its file.
+fn jira_label_problems(root: &std::path::Path, loaded: &mut Loaded) {
+    let mut found = Vec::new();
+    for pm in &loaded.postmortems {
+        let file = pm.file_display();
+        let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
+            continue;
+        };
+        if let Some(tree) = crate::format::source::parse(&text).root {
+            for (position, message) in labels::in_postmortem(&tree) {
+                found.push(Diagnostic::error(file.clone(), position, message));
+            }
+        }
+    }
+    loaded.diagnostics.extend(found);
+    loaded
+        .diagnostics
+        .sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
 }

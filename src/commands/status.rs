@@ -188,7 +188,8 @@ pub fn read_status(
     } = reading;
     let env = |key: &str| std::env::var(key).ok();
     let target = connect::resolve(config, repo, &env, root)?;
-    if let (Target::GitLab(..), Some(missing)) = (&target, target.missing_token()) {
+    if let (Target::GitLab(..) | Target::Jira(_), Some(missing)) = (&target, target.missing_token())
+    {
         bail!("{what} needs a token: {missing}");
     }
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -107,6 +107,7 @@ impl Config {
             .map(|e| (e.position, e.message.clone()))
             .collect();
         let mut config = Config::default();
+        let mut labels_node = None;
         match &document.root {
             None => {}
             Some(root) if root.is_null() => {}
@@ -125,7 +126,10 @@ impl Config {
                     let result = match name {
                         "repo" => repo(value).map(|r| config.repo = r),
                         "dir" => dir(value).map(|d| config.dir = d),
-                        "labels" => labels(value).map(|l| config.labels = l),
+                        "labels" => {
+                            labels_node = Some(value);
+                            labels(value).map(|l| config.labels = l)
+                        }
                         "slo" => slo(value, &mut problems).map(|s| config.slo = s),
                         "tracker" => {
                             if let Some(t) = tracker::parse(value, &mut problems) {
@@ -145,6 +149,9 @@ impl Config {
                 root.position,
                 format!("expected a mapping of settings, found {}", root.describe()),
             )),
+        }
+        if let (TrackerConfig::Jira(_), Some(node)) = (&config.tracker, labels_node) {
+            problems.extend(crate::tracker::jira::labels::in_list(node));
         }
         problems.sort_by_key(|(p, _)| *p);
         if problems.is_empty() {

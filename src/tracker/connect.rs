@@ -12,6 +12,7 @@ use crate::config::{Config, GitLabConfig, TrackerConfig};
 use crate::model::TaskKey;
 use crate::tracker::github::{self, GitHub};
 use crate::tracker::gitlab::{self, GitLab};
+use crate::tracker::jira::{self, Jira};
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::{
     ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, TrackedIssue,
@@ -23,6 +24,7 @@ use crate::tracker::{
 pub enum Target {
     GitHub(github::target::Target),
     GitLab(gitlab::target::Target, GitLabConfig),
+    Jira(jira::target::Target),
 }
 
 /// Resolves the tracker of `config`. `flag_repo` is `--repo`, which names a GitHub repository.
@@ -48,10 +50,15 @@ pub fn resolve(
                 gitlab.clone(),
             ))
         }
-        TrackerConfig::Jira(_) => anyhow::bail!(
-            "this build of aftercare cannot talk to Jira yet: remove the jira `tracker` block \
-             from aftercare.yml"
-        ),
+        TrackerConfig::Jira(config) => {
+            if flag_repo.is_some() {
+                anyhow::bail!(
+                    "--repo names a GitHub repository, but aftercare.yml's tracker is Jira: set \
+                     `tracker.project` instead"
+                );
+            }
+            Ok(Target::Jira(jira::target::resolve(config, env)))
+        }
     }
 }
 
@@ -61,6 +68,7 @@ impl Target {
         match self {
             Target::GitHub(_) => "GitHub",
             Target::GitLab(..) => "GitLab",
+            Target::Jira(_) => "Jira",
         }
     }
 
@@ -69,6 +77,7 @@ impl Target {
         match self {
             Target::GitHub(t) => t.repo.to_string(),
             Target::GitLab(t, _) => t.project.clone(),
+            Target::Jira(t) => t.project.clone(),
         }
     }
 
@@ -77,6 +86,7 @@ impl Target {
         match self {
             Target::GitHub(t) => t.repo_web_url(),
             Target::GitLab(t, _) => t.web_url.clone(),
+            Target::Jira(t) => t.web_url(),
         }
     }
 
@@ -87,6 +97,7 @@ impl Target {
                 Some("set GITHUB_TOKEN or GH_TOKEN to a token that may write issues".to_string())
             }
             Target::GitLab(t, _) if t.token.is_none() => Some(t.missing_token()),
+            Target::Jira(t) => t.credentials.as_ref().err().cloned(),
             _ => None,
         }
     }
@@ -102,6 +113,10 @@ impl Target {
                 file_base: t.file_base.clone(),
                 max_title_chars: markdown::GITLAB_MAX_TITLE_CHARS,
             }),
+            Target::Jira(t) => Box::new(jira::text::JiraText {
+                deployment: t.deployment,
+                file_base: t.file_base.clone(),
+            }),
         }
     }
 
@@ -110,6 +125,7 @@ impl Target {
         Ok(match self {
             Target::GitHub(t) => AnyTracker::GitHub(GitHub::connect(t, options)?),
             Target::GitLab(t, config) => AnyTracker::GitLab(GitLab::connect(t, config, options)?),
+            Target::Jira(t) => AnyTracker::Jira(Jira::connect(t, options)?),
         })
     }
 }
@@ -118,6 +134,7 @@ impl Target {
 pub enum AnyTracker {
     GitHub(GitHub),
     GitLab(GitLab),
+    Jira(Jira),
 }
 
 /// Calls the same method on whichever tracker it is.
@@ -126,6 +143,7 @@ macro_rules! each {
         match $self {
             AnyTracker::GitHub($t) => $call,
             AnyTracker::GitLab($t) => $call,
+            AnyTracker::Jira($t) => $call,
         }
     };
 }

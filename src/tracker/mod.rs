@@ -10,12 +10,14 @@
 //!
 //! - [`github`]: GitHub and GitHub Enterprise Server, over octocrab;
 //! - [`gitlab`]: gitlab.com and self-managed GitLab, over reqwest;
+//! - [`jira`]: Jira Cloud and Jira Data Center, over reqwest;
 //! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes);
 //! - [`snapshot`]: the last complete view of a tracker's issues, for incremental listings.
 
 pub mod connect;
 pub mod github;
 pub mod gitlab;
+pub mod jira;
 pub mod listing;
 pub mod markdown;
 pub mod retry;

@@ -13,6 +13,7 @@ mod gitlab_emulator;
 mod import;
 mod incremental;
 mod init;
+mod jira;
 mod malformed;
 mod manual;
 mod new;

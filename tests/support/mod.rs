@@ -10,3 +10,4 @@ pub mod examples;
 pub mod forge;
 pub mod gitlab;
 pub mod http;
+pub mod jira;
