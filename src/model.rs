@@ -189,6 +189,9 @@ pub struct Postmortem {
     pub lessons: Option<String>,
     pub measures: Vec<Measure>,
     pub tasks: Vec<Task>,
+    /// The postmortems this incident cites (`related`), each with where it is written. The
+    /// loader holds that each names a postmortem of the directory.
+    pub related: Vec<(String, Position)>,
 }
 
 impl Postmortem {
@@ -229,6 +232,7 @@ impl Postmortem {
             lessons: None,
             measures: vec![],
             tasks,
+            related: vec![],
         }
     }
 

@@ -136,6 +136,25 @@ pub struct IncidentStatus {
     pub file: String,
     pub counts: Counts,
     pub items: Vec<ItemStatus>,
+    /// The incidents this one cites (`related`), in the order the postmortem lists them.
+    pub related: Vec<RelatedStatus>,
+}
+
+impl IncidentStatus {
+    /// How many of the cited incidents still have follow-ups to do.
+    pub fn related_with_open_follow_ups(&self) -> usize {
+        self.related.iter().filter(|r| r.open > 0).count()
+    }
+}
+
+/// An incident another one cites, with how far its follow-ups are.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelatedStatus {
+    pub id: String,
+    pub title: String,
+    /// Its tasks still to do: neither done nor dropped (whether or not they have an issue).
+    pub open: usize,
+    pub done: usize,
 }
 
 impl Serialize for IncidentStatus {
@@ -153,6 +172,7 @@ impl Serialize for IncidentStatus {
             overdue: usize,
             percent: f64,
             items: &'a [ItemStatus],
+            related: &'a [RelatedStatus],
         }
         let c = &self.counts;
         Json {
@@ -167,6 +187,7 @@ impl Serialize for IncidentStatus {
             overdue: c.overdue,
             percent: c.percent(),
             items: &self.items,
+            related: &self.related,
         }
         .serialize(serializer)
     }
@@ -274,6 +295,43 @@ pub fn due_date(
         .checked_add_days(Days::new(u64::from(*days)))
 }
 
+/// The status of each task of one postmortem, and their counts.
+fn incident_items(
+    postmortem: &Postmortem,
+    index: &IssueIndex,
+    inputs: &StatusInputs,
+) -> (Counts, Vec<ItemStatus>) {
+    let mut counts = Counts::default();
+    let items = postmortem
+        .tasks
+        .iter()
+        .map(|task| {
+            let issue = index.get(&postmortem.key_of(task));
+            let state = TaskState::of(issue);
+            let due = due_date(postmortem, task, inputs.slo);
+            let item = ItemStatus {
+                id: task.id.clone(),
+                title: task.title.clone(),
+                state,
+                issue: issue.and_then(|i| i.issue.number),
+                reference: issue.map(|i| i.issue.display.clone()),
+                url: issue.map(|i| i.issue.url.clone()),
+                owner: task
+                    .owner
+                    .clone()
+                    .or_else(|| issue.and_then(|i| i.assignees.first().cloned())),
+                priority: task.priority,
+                due,
+                overdue: state == TaskState::Open && due.is_some_and(|d| d < inputs.today),
+                line: task.position.line,
+            };
+            counts.add_item(&item);
+            item
+        })
+        .collect();
+    (counts, items)
+}
+
 /// Computes the status of every task of the published postmortems. Drafts are left out: they
 /// are never synced, so they have no issues to report on.
 pub fn compute(
@@ -283,46 +341,37 @@ pub fn compute(
 ) -> StatusReport {
     let mut totals = Totals::default();
     let mut incidents = Vec::new();
-    for postmortem in postmortems
+    let of_all: Vec<(&Postmortem, Counts, Vec<ItemStatus>)> = postmortems
         .iter()
-        .filter(|p| p.status == PostmortemStatus::Published)
-    {
-        let mut counts = Counts::default();
-        let items: Vec<ItemStatus> = postmortem
-            .tasks
+        .map(|postmortem| {
+            let (counts, items) = incident_items(postmortem, index, inputs);
+            (postmortem, counts, items)
+        })
+        .collect();
+    for (postmortem, counts, items) in &of_all {
+        if postmortem.status != PostmortemStatus::Published {
+            continue;
+        }
+        let related = postmortem
+            .related
             .iter()
-            .map(|task| {
-                let issue = index.get(&postmortem.key_of(task));
-                let state = TaskState::of(issue);
-                let due = due_date(postmortem, task, inputs.slo);
-                let item = ItemStatus {
-                    id: task.id.clone(),
-                    title: task.title.clone(),
-                    state,
-                    issue: issue.and_then(|i| i.issue.number),
-                    reference: issue.map(|i| i.issue.display.clone()),
-                    url: issue.map(|i| i.issue.url.clone()),
-                    owner: task
-                        .owner
-                        .clone()
-                        .or_else(|| issue.and_then(|i| i.assignees.first().cloned())),
-                    priority: task.priority,
-                    due,
-                    overdue: state == TaskState::Open && due.is_some_and(|d| d < inputs.today),
-                    line: task.position.line,
-                };
-                counts.add_item(&item);
-                item
+            .filter_map(|(id, _)| of_all.iter().find(|(p, _, _)| p.id == *id))
+            .map(|(p, c, _)| RelatedStatus {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                open: c.planned() - c.done,
+                done: c.done,
             })
             .collect();
         totals.postmortems += 1;
-        totals.counts.add(&counts);
+        totals.counts.add(counts);
         incidents.push(IncidentStatus {
             id: postmortem.id.clone(),
             title: postmortem.title.clone(),
             file: postmortem.file_display(),
-            counts,
-            items,
+            counts: *counts,
+            items: items.clone(),
+            related,
         });
     }
     StatusReport {
@@ -516,6 +565,7 @@ pub(crate) mod tests {
             file: "postmortems/2023-05-10-ddos.yaml".to_string(),
             counts: counts(&ddos_items),
             items: ddos_items,
+            related: vec![],
         };
         let dns = IncidentStatus {
             id: "2023-07-02-dns".to_string(),
@@ -523,6 +573,12 @@ pub(crate) mod tests {
             file: "postmortems/2023-07-02-dns.yaml".to_string(),
             counts: counts(&dns_items),
             items: dns_items,
+            related: vec![RelatedStatus {
+                id: ddos.id.clone(),
+                title: ddos.title.clone(),
+                open: 2,
+                done: 1,
+            }],
         };
         let mut totals = Totals {
             postmortems: 2,
@@ -708,10 +764,56 @@ pub(crate) mod tests {
                          "due": "2023-06-07", "overdue": true},
                         {"id": "b", "title": "Task b", "state": "missing", "issue": null, "ref": null, "url": null,
                          "owner": null, "priority": null, "due": null, "overdue": false}
-                    ]
+                    ],
+                    "related": []
                 }]
             })
         );
+    }
+
+    #[test]
+    fn related_incidents_carry_their_own_open_and_done_counts() {
+        let slo = BTreeMap::new();
+        let earlier = postmortem(
+            "earlier",
+            None,
+            vec![
+                task("a", None, None, 1),
+                task("b", None, None, 2),
+                task("c", None, None, 3),
+                task("d", None, None, 4),
+            ],
+        );
+        let mut draft = postmortem("draft", None, vec![task("x", None, None, 5)]);
+        draft.status = PostmortemStatus::Draft;
+        let finished = postmortem("finished", None, vec![task("y", None, None, 6)]);
+        let mut again = postmortem("again", None, vec![task("z", None, None, 7)]);
+        let at = Position { line: 3, column: 5 };
+        again.related = ["earlier", "draft", "finished"]
+            .map(|id| (id.to_string(), at))
+            .to_vec();
+        let index = IssueIndex::build(vec![
+            bot_issue(1, "earlier/a", Gh::Closed, Some(StateReason::Completed)),
+            bot_issue(2, "earlier/b", Gh::Open, None),
+            bot_issue(3, "earlier/c", Gh::Closed, Some(StateReason::NotPlanned)),
+            bot_issue(4, "finished/y", Gh::Closed, Some(StateReason::Completed)),
+        ]);
+        let report = compute(
+            &[earlier, draft, finished, again],
+            &index,
+            &inputs(&slo, "2024-01-01"),
+        );
+        let again = &report.incidents[2];
+        assert_eq!(
+            serde_json::to_value(&again.related).unwrap(),
+            serde_json::json!([
+                {"id": "earlier", "title": "Incident earlier", "open": 2, "done": 1},
+                {"id": "draft", "title": "Incident draft", "open": 1, "done": 0},
+                {"id": "finished", "title": "Incident finished", "open": 0, "done": 1}
+            ])
+        );
+        assert_eq!(again.related_with_open_follow_ups(), 2);
+        assert_eq!(report.incidents[0].related, vec![]);
     }
 
     #[test]

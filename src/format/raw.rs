@@ -66,6 +66,10 @@ pub struct RawPostmortem {
     pub measures: Option<Vec<RawMeasure>>,
     /// The corrective tasks; every task becomes one GitHub issue.
     pub tasks: Option<Vec<RawTask>>,
+    /// The ids of earlier postmortems this incident cites (each must name a postmortem in the
+    /// directory); `status` shows how many of their follow-ups are still open.
+    #[schemars(inner(regex(pattern = ID_PATTERN), length(min = 1, max = 64)))]
+    pub related: Option<Vec<String>>,
 }
 
 /// What the incident did to its users.

@@ -35,6 +35,7 @@ pub(crate) const POSTMORTEM_FIELDS: &[&str] = &[
     "lessons",
     "measures",
     "tasks",
+    "related",
 ];
 pub(crate) const POSTMORTEM_REQUIRED: &[&str] = &["id", "title", "impact", "root_cause"];
 pub(crate) const IMPACT_FIELDS: &[&str] = &["summary", "users_affected_percent"];
@@ -480,6 +481,8 @@ pub fn validate(file: &str, path: PathBuf, root: &Node) -> Validated {
         .map(|items| tasks(&mut c, items, &measures))
         .unwrap_or_default();
 
+    let related = related(&mut c, &fields);
+
     if status == PostmortemStatus::Published && tasks.is_empty() && c.errors == 0 {
         let at = fields
             .get("tasks")
@@ -512,6 +515,7 @@ pub fn validate(file: &str, path: PathBuf, root: &Node) -> Validated {
                 lessons,
                 measures: measures.into_iter().map(|(m, _)| m).collect(),
                 tasks,
+                related,
             });
         }
     }
@@ -766,6 +770,35 @@ fn due(c: &mut Checker, fields: &Fields) -> Option<chrono::NaiveDate> {
             None
         }
     }
+}
+
+/// The ids of `related`, each well formed and listed once, with where it is written. Whether
+/// each names a postmortem is checked by the loader, which sees the whole directory.
+fn related(c: &mut Checker, fields: &Fields) -> Vec<(String, Position)> {
+    let mut out: Vec<(String, Position)> = Vec::new();
+    for item in c.list(fields, "related").unwrap_or_default() {
+        match &item.value {
+            Value::Scalar(s) if s.kind == ScalarKind::String => match id_problem(&s.text) {
+                Some(problem) => c.error(
+                    item.position,
+                    format!("related postmortem id `{}` {problem}", excerpt(&s.text)),
+                ),
+                None if out.iter().any(|(id, _)| *id == s.text) => c.warning(
+                    item.position,
+                    format!("`{}` is listed twice in `related`", s.text),
+                ),
+                None => out.push((s.text.clone(), item.position)),
+            },
+            _ => c.error(
+                item.position,
+                format!(
+                    "expected a postmortem id for `related`, found {}",
+                    item.describe()
+                ),
+            ),
+        }
+    }
+    out
 }
 
 fn labels(c: &mut Checker, fields: &Fields) -> Vec<String> {

@@ -33,6 +33,13 @@ impl Report for MarkdownReport {
                 url_destination(&format!("{repo_url}/blob/HEAD/{}", incident.file))
             };
             out.push_str(&incident_table(status, &link, true));
+            let notes = super::related_notes(status);
+            if !notes.is_empty() {
+                out.push('\n');
+                for note in notes {
+                    let _ = writeln!(out, "- {}", escape_text(&note));
+                }
+            }
         }
         out.push('\n');
         let overdue: Vec<_> = status.overdue().collect();
@@ -204,6 +211,8 @@ mod tests {
 | DDoS on the web tier | 1/3 | ▓▓▓░░░░░░░ 33.3% | 1 | 1 | 1 | 1 |
 | DNS &lt;b&gt;outage&lt;/b&gt; \\| \\[x\\]\\(y\\) | 1/2 | ▓▓▓▓▓░░░░░ 50% | 1 | 0 | 0 | 1 |
 | **Total** | 2/5 | ▓▓▓▓░░░░░░ 40% | 2 | 1 | 1 | 2 |
+
+- 2023-07-02-dns cites 1 incident\\(s\\) with open follow-ups: 2023-05-10-ddos \\(2 open\\)
 
 #### Overdue tasks (2)
 

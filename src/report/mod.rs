@@ -12,7 +12,7 @@ pub mod markdown;
 pub mod sync;
 pub mod text;
 
-use crate::status::StatusReport;
+use crate::status::{IncidentStatus, StatusReport};
 
 /// The formats `status --format` offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,30 @@ pub fn missing_note(missing: usize) -> Option<String> {
             "{n} tasks have no issue yet: run `aftercare sync` to create them."
         )),
     }
+}
+
+/// The lines that say which incidents cite earlier incidents whose follow-ups are still open:
+/// `2023-07-02-dns cites 1 incident(s) with open follow-ups: 2023-05-10-ddos (2 open)`. Ids
+/// match `[a-z0-9-]`, so they are safe in every format.
+pub fn related_notes(status: &StatusReport) -> Vec<String> {
+    status.incidents.iter().filter_map(related_note).collect()
+}
+
+fn related_note(incident: &IncidentStatus) -> Option<String> {
+    let cited: Vec<String> = incident
+        .related
+        .iter()
+        .filter(|r| r.open > 0)
+        .map(|r| format!("{} ({} open)", r.id, r.open))
+        .collect();
+    (!cited.is_empty()).then(|| {
+        format!(
+            "{} cites {} incident(s) with open follow-ups: {}",
+            incident.id,
+            cited.len(),
+            cited.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]

@@ -54,6 +54,13 @@ impl Report for TextReport {
                 let title = incident.map(|i| terminal_safe(&i.title));
                 write_row(&mut out, r, &widths, title.as_deref());
             }
+            let notes = super::related_notes(status);
+            if !notes.is_empty() {
+                out.push('\n');
+                for note in notes {
+                    let _ = writeln!(out, "{note}");
+                }
+            }
         }
 
         let overdue: Vec<[String; 6]> = status
@@ -159,6 +166,8 @@ INCIDENT         TASKS  DONE  OPEN  DROPPED  MISSING  OVERDUE  PERCENT  TITLE
 2023-05-10-ddos      4     1     1        1        1        1    33.3%  DDoS on the web tier
 2023-07-02-dns       2     1     1        0        0        1      50%  DNS <b>outage</b> | [x](y)
 total                6     2     2        1        1        2      40%
+
+2023-07-02-dns cites 1 incident(s) with open follow-ups: 2023-05-10-ddos (2 open)
 
 Overdue tasks (2):
   2023-05-10-ddos/waf   P1  due 2023-06-07  #12  octocat  Task waf
