@@ -163,6 +163,8 @@ pub struct Task {
     pub owner: Option<String>,
     pub due: Option<NaiveDate>,
     pub labels: Vec<String>,
+    /// Evidence that the task is done: a URL or `#N`.
+    pub verified_by: Option<String>,
     /// Where the task starts in its file (the `- id:` line).
     pub position: Position,
 }

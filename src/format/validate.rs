@@ -54,6 +54,7 @@ pub(crate) const TASK_FIELDS: &[&str] = &[
     "owner",
     "due",
     "labels",
+    "verified_by",
 ];
 pub(crate) const TASK_REQUIRED: &[&str] = &["id", "title"];
 
@@ -717,6 +718,7 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
         });
         let due = due(c, &fields);
         let labels = labels(c, &fields);
+        let verified_by = verified_by(c, &fields);
         let Some((id, position)) = id else { continue };
         if let Some(first) = first_at.get(&id) {
             let first = first.line;
@@ -738,6 +740,7 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
                 owner,
                 due,
                 labels,
+                verified_by,
                 position: fields.position,
             });
         }
@@ -769,6 +772,31 @@ fn due(c: &mut Checker, fields: &Fields) -> Option<chrono::NaiveDate> {
             );
             None
         }
+    }
+}
+
+/// `verified_by`: an `http(s)` URL without white space, or `#N`.
+fn verified_by(c: &mut Checker, fields: &Fields) -> Option<String> {
+    let (text, position) = c.text(fields, "verified_by")?;
+    let text = text.trim().to_string();
+    let url = (text.starts_with("https://") || text.starts_with("http://"))
+        && text.len() > "https://".len()
+        && !text.chars().any(|ch| ch.is_whitespace() || ch.is_control());
+    let number = text
+        .strip_prefix('#')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if url || number {
+        Some(text)
+    } else {
+        c.error(
+            position,
+            format!(
+                "invalid `verified_by` `{}`: expected the URL of a pull request or document \
+                 (`https://…`) or `#N`",
+                excerpt(&text)
+            ),
+        );
+        None
     }
 }
 

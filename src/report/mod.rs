@@ -60,6 +60,31 @@ pub fn missing_note(missing: usize) -> Option<String> {
     }
 }
 
+/// The note about tasks closed as completed without the evidence `require_evidence` asks
+/// for, naming each (`pm/task`, and its issue), when there are any.
+pub fn unverified_note(status: &StatusReport) -> Option<String> {
+    let tasks: Vec<String> = status
+        .incidents
+        .iter()
+        .flat_map(|incident| incident.items.iter().map(move |item| (incident, item)))
+        .filter(|(_, item)| item.state == crate::status::TaskState::Unverified)
+        .map(|(incident, item)| match &item.reference {
+            Some(reference) => format!("{}/{} ({reference})", incident.id, item.id),
+            None => format!("{}/{}", incident.id, item.id),
+        })
+        .collect();
+    let (count, verb) = match tasks.len() {
+        0 => return None,
+        1 => ("1 task is".to_string(), "it"),
+        n => (format!("{n} tasks are"), "them"),
+    };
+    Some(format!(
+        "{count} closed as completed without evidence, so not counted as done: {}. Give {verb} \
+         `verified_by`, or close {verb} with a merged pull request.",
+        tasks.join(", ")
+    ))
+}
+
 /// The lines that say which incidents cite earlier incidents whose follow-ups are still open:
 /// `2023-07-02-dns cites 1 incident(s) with open follow-ups: 2023-05-10-ddos (2 open)`. Ids
 /// match `[a-z0-9-]`, so they are safe in every format.

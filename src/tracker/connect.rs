@@ -171,6 +171,10 @@ impl Tracker for AnyTracker {
         each!(self, t => t.comment(issue, body).await)
     }
 
+    async fn closed_by_merge(&self, issue: &IssueRef) -> Result<Option<bool>, TrackerError> {
+        each!(self, t => t.closed_by_merge(issue).await)
+    }
+
     async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {
         each!(self, t => t.find_created(key).await)
     }

@@ -320,6 +320,16 @@ pub trait Tracker: Sync {
         issue: &IssueRef,
         body: &str,
     ) -> impl Future<Output = Result<(), TrackerError>> + Send;
+    /// Whether a merged pull request closed the issue (on GitHub: a `closed` event with a
+    /// commit, or a connected pull request that is merged); `None` when the tracker cannot
+    /// tell, so that only a task's own `verified_by` counts as evidence there.
+    fn closed_by_merge(
+        &self,
+        issue: &IssueRef,
+    ) -> impl Future<Output = Result<Option<bool>, TrackerError>> + Send {
+        let _ = issue;
+        std::future::ready(Ok(None))
+    }
     /// After a create whose outcome is unknown: the issue the syncing identity made for `key`,
     /// if the tracker has one.
     fn find_created(

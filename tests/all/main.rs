@@ -5,6 +5,7 @@ mod action;
 mod check;
 mod corpus;
 mod emulator;
+mod evidence;
 mod examples;
 mod faults;
 mod init;

@@ -221,12 +221,12 @@ async fn json_counts_every_state_after_closing_reopening_and_an_outsiders_look_a
         "repo": "acme/web",
         "generated_at": "fixed",
         "totals": {"postmortems": 2, "tasks": 10, "done": 2, "open": 5, "dropped": 2,
-                   "missing": 1, "overdue": 3, "percent": 25.0},
+                   "missing": 1, "unverified": 0, "overdue": 3, "percent": 25.0},
         "incidents": [
             {
                 "id": ddos, "title": "DDoS on the web tier",
                 "file": "postmortems/2023-05-10-ddos.yaml",
-                "tasks": 8, "done": 1, "open": 4, "dropped": 2, "missing": 1, "overdue": 2,
+                "tasks": 8, "done": 1, "open": 4, "dropped": 2, "missing": 1, "unverified": 0, "overdue": 2,
                 "percent": 16.7,
                 "items": [
                     item("evaluate-waf", "Evaluate a WAF", "open", Some(n(ddos, "evaluate-waf")),
@@ -251,7 +251,7 @@ async fn json_counts_every_state_after_closing_reopening_and_an_outsiders_look_a
             {
                 "id": "2024-03-09-dns", "title": "DNS <b>outage</b> | [x](y)",
                 "file": "postmortems/2024-03-09-dns.yaml",
-                "tasks": 2, "done": 1, "open": 1, "dropped": 0, "missing": 0, "overdue": 1,
+                "tasks": 2, "done": 1, "open": 1, "dropped": 0, "missing": 0, "unverified": 0, "overdue": 1,
                 "percent": 50.0,
                 "items": [
                     item("ttl", "Lower the TTL", "done", Some(n("2024-03-09-dns", "ttl")), None,
@@ -546,7 +546,7 @@ async fn status_of_5000_tasks_costs_the_pages_of_issues_plus_two_requests() {
     assert_eq!(
         report["totals"],
         json!({"postmortems": 50, "tasks": 5000, "done": 500, "open": 4500, "dropped": 0,
-               "missing": 0, "overdue": 4500, "percent": 10.0})
+               "missing": 0, "unverified": 0, "overdue": 4500, "percent": 10.0})
     );
     let requests = gh.requests();
     assert_eq!(
@@ -617,6 +617,6 @@ fn big_fixture() -> tempfile::TempDir {
 }
 
 fn big_totals() -> Value {
-    json!({"postmortems": 1, "tasks": 120, "done": 1, "open": 119, "dropped": 0, "missing": 0,
+    json!({"postmortems": 1, "tasks": 120, "done": 1, "open": 119, "dropped": 0, "missing": 0, "unverified": 0,
            "overdue": 0, "percent": 0.8})
 }

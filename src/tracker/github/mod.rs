@@ -57,7 +57,7 @@ use crate::tracker::{
     Tracker, TrackerError,
 };
 use target::{RepoName, Target};
-use wire::{RawIssue, compact};
+use wire::{RawIssue, TimelineEvent, compact};
 
 /// GitHub's advice for a secondary limit without `retry-after`.
 const SECONDARY_DEFAULT_WAIT: Duration = Duration::from_secs(60);
@@ -630,6 +630,26 @@ impl Tracker for GitHub {
         )
         .await?;
         Ok(())
+    }
+
+    async fn closed_by_merge(&self, issue: &IssueRef) -> Result<Option<bool>, TrackerError> {
+        let mut path = format!("{}/timeline?per_page=100", self.issue_path(issue));
+        loop {
+            let answer = self.request(http::Method::GET, &path, None, true).await?;
+            let events: Vec<TimelineEvent> = serde_json::from_str(&answer.body)
+                .with_context(|| format!("cannot read the timeline of issue {issue}"))?;
+            if events.iter().any(TimelineEvent::closed_by_merge) {
+                return Ok(Some(true));
+            }
+            match answer.next_link() {
+                Some(url) => {
+                    path = self.relative(&url).ok_or_else(|| {
+                        anyhow!("GitHub's next page is on another server ({url}); not following it")
+                    })?;
+                }
+                None => return Ok(Some(false)),
+            }
+        }
     }
 
     async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {
