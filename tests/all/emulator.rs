@@ -10,26 +10,10 @@ use std::io::{Read, Write};
 use crate::support::emulator::{
     ACTIONS_TOKEN, Account, COLLAB_TOKEN, Emulator, Fault, FaultKind, OUTSIDER_TOKEN, OWNER_TOKEN,
 };
+use crate::support::http::client::{self, Answer};
 
-/// What the raw client received.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A deliberately plain HTTP/1.1 client (one connection per request), so tests see exactly
-/// what the emulator sent: status, every header, the body, or a dropped connection (`None`).
+/// Sends one request with a plain HTTP client (see [`client::send`]), under the emulator's
+/// prefix and with the token as a bearer token; `None` when the connection was dropped.
 async fn send(
     gh: &Emulator,
     method: &str,
@@ -38,60 +22,27 @@ async fn send(
     extra_headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Option<Answer> {
-    let addr = gh.addr();
     let prefix = gh
         .url()
         .splitn(4, '/')
         .nth(3)
         .map(|p| format!("/{p}"))
         .unwrap_or_default();
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(value) = &authorization {
+        headers.push(("authorization", value));
+    }
+    headers.extend_from_slice(extra_headers);
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut request = format!(
-        "{method} {prefix}{path_and_query} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\nuser-agent: emulator-test\r\ncontent-length: {}\r\n",
-        addr,
-        body.len()
-    );
-    if let Some(token) = token {
-        request.push_str(&format!("authorization: Bearer {token}\r\n"));
-    }
-    for (name, value) in extra_headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    let raw = tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(addr).ok()?;
-        stream.write_all(request.as_bytes()).ok()?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).ok()?;
-        Some(raw)
-    })
+    client::send(
+        gh.addr(),
+        method,
+        &format!("{prefix}{path_and_query}"),
+        &headers,
+        &body,
+    )
     .await
-    .ok()??;
-    if raw.is_empty() {
-        return None;
-    }
-    let text = String::from_utf8(raw).expect("the emulator answers UTF-8");
-    let (head, body) = text.split_once("\r\n\r\n").expect("a complete HTTP head");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let body = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(body).expect("the emulator answers JSON")
-    };
-    Some(Answer {
-        status,
-        headers,
-        body,
-    })
 }
 
 async fn get(gh: &Emulator, path: &str, token: &str) -> Answer {
@@ -465,41 +416,11 @@ fn starts_blocking_for_tests_that_are_not_async() {
     let _ = Account::outsider("x");
 }
 
-/// The description named by `AFTERCARE_OPENAPI`; `None` (and a plain note) when it is not set.
-fn openapi() -> Option<Value> {
-    let Some(path) = std::env::var_os("AFTERCARE_OPENAPI") else {
-        // Written to the stream itself, not through the test harness's captured `println!`,
-        // so the skip shows in every run and not only in failing ones.
-        let _ = writeln!(std::io::stderr(), "skipped: AFTERCARE_OPENAPI is not set");
-        return None;
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("AFTERCARE_OPENAPI is set to {path:?}, which cannot be read: {e}")
-    });
-    Some(serde_json::from_str(&text).expect("the OpenAPI description is JSON"))
-}
-
-/// The description of the further operations (timeline, comment list) named by
-/// `AFTERCARE_OPENAPI_MORE`; `None` (and a plain note) when it is not set.
-fn more_openapi() -> Option<Value> {
-    let Some(path) = std::env::var_os("AFTERCARE_OPENAPI_MORE") else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: AFTERCARE_OPENAPI_MORE is not set"
-        );
-        return None;
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("AFTERCARE_OPENAPI_MORE is set to {path:?}, which cannot be read: {e}")
-    });
-    Some(serde_json::from_str(&text).expect("the OpenAPI description is JSON"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timelines_and_comment_lists_match_githubs_openapi_description() {
     use crate::support::emulator::contract;
 
-    let Some(doc) = more_openapi() else {
+    let Some(doc) = contract::description_from_env("AFTERCARE_OPENAPI_MORE") else {
         return;
     };
     let gh = Emulator::start().await;
@@ -577,7 +498,7 @@ type Drive = (
 async fn every_response_matches_githubs_openapi_description() {
     use crate::support::emulator::contract;
 
-    let Some(doc) = openapi() else {
+    let Some(doc) = contract::description_from_env("AFTERCARE_OPENAPI") else {
         return;
     };
     let gh = Emulator::start().await;

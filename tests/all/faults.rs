@@ -1,15 +1,16 @@
-//! `aftercare sync` under faults, through the built binary against the emulator:
+//! `aftercare sync` under faults, through the built binary against each tracker's emulator
+//! (GitHub and GitLab, through [`Forge`], with the same proofs and the same figures):
 //!
 //! - the crash matrix: a first sync of the examples is cut at each of its requests in turn,
-//!   in four ways (the process killed while its request waits, before or after GitHub did
-//!   it; the connection dropped before or after GitHub did it), each followed by a normal run
-//!   that must repair exactly what is missing;
-//! - hostile answers: seeded random faults (5xx, 429, secondary limits, dropped connections,
-//!   before or after the write) on a first sync and on a sync of edits, each followed by a
-//!   clean run that must converge without a duplicate;
-//! - rate-limit waits: `retry-after` honoured on every kind of request, a wait beyond the
-//!   longest honoured one refused at once, waiting bounded, and a spent budget ending the run
-//!   without another request;
+//!   in four ways (the process killed while its request waits, before or after the tracker
+//!   did it; the connection dropped before or after the tracker did it), each followed by a
+//!   normal run that must repair exactly what is missing;
+//! - hostile answers: seeded random faults (5xx, 429, rate limits with `retry-after`, dropped
+//!   connections, before or after the write) on a first sync and on a sync of edits, each
+//!   followed by a clean run that must converge without a duplicate;
+//! - rate-limit waits (GitHub): `retry-after` honoured on every kind of request, a wait beyond
+//!   the longest honoured one refused at once, waiting bounded, and a spent budget ending the
+//!   run without another request;
 //! - two syncs at once, and the run after them that closes what they duplicated.
 //!
 //! Existing tests in `sync.rs` already cover one fault at a time on the create path
@@ -30,20 +31,18 @@ use std::time::{Duration, Instant};
 
 use aftercare::model::{PostmortemStatus, TaskKey};
 use aftercare::tracker::github::MAX_RETRY_AFTER;
-use aftercare::tracker::markdown::find_key;
 
 use crate::support::cli::{Aftercare, Outcome};
 use crate::support::emulator::{
-    Emulator, Fault, FaultKind, IssueSnapshot, LoggedRequest, OWNER_TOKEN, RandomFaults,
+    Emulator, Fault, FaultKind, LoggedRequest, OWNER_TOKEN, RandomFaults,
 };
 use crate::support::examples::copy_of_examples;
+use crate::support::forge::{Filed, Forge};
+use crate::support::gitlab::GitLab;
 
 /// How many cases run at once: each is two processes of the binary and an emulator, mostly
 /// waiting on each other, so a few more than the two cores the suite is sized for.
 const WORKERS: usize = 4;
-
-/// The login of [`OWNER_TOKEN`], the identity every sync here runs as.
-const SYNCING_LOGIN: &str = "octocat";
 
 /// The key of every task a sync of `root` must give an issue, read as sync reads them.
 fn task_keys(root: &Path) -> BTreeSet<TaskKey> {
@@ -66,20 +65,20 @@ fn summary(created: usize, closed: usize, unchanged: usize) -> String {
     format!("created {created}, updated 0, closed {closed}, reopened 0, unchanged {unchanged}")
 }
 
-/// The repository's marked issues by task key, oldest first, as a sync trusts them.
+/// The tracker's marked issues by task key, oldest first, as a sync trusts them.
 struct Census {
-    by_key: BTreeMap<TaskKey, Vec<IssueSnapshot>>,
+    by_key: BTreeMap<TaskKey, Vec<Filed>>,
     issues: usize,
 }
 
 impl Census {
-    fn of(gh: &Emulator) -> Census {
-        let issues = gh.issues();
-        let mut by_key: BTreeMap<TaskKey, Vec<IssueSnapshot>> = BTreeMap::new();
+    fn of<F: Forge>(forge: &F) -> Census {
+        let issues = forge.filed();
+        let mut by_key: BTreeMap<TaskKey, Vec<Filed>> = BTreeMap::new();
         for issue in &issues {
-            assert_eq!(issue.author, SYNCING_LOGIN, "{issue:#?}");
-            if let Some(key) = find_key(&issue.body) {
-                by_key.entry(key).or_default().push(issue.clone());
+            assert_eq!(issue.author, F::SYNCING_LOGIN, "{issue:#?}");
+            if let Some(key) = &issue.key {
+                by_key.entry(key.clone()).or_default().push(issue.clone());
             }
         }
         for list in by_key.values_mut() {
@@ -91,9 +90,9 @@ impl Census {
         }
     }
 
-    fn open(&self, key: &TaskKey) -> Vec<&IssueSnapshot> {
+    fn open(&self, key: &TaskKey) -> Vec<&Filed> {
         let all = self.by_key.get(key).map(Vec::as_slice).unwrap_or(&[]);
-        all.iter().filter(|i| i.state == "open").collect()
+        all.iter().filter(|i| i.open).collect()
     }
 
     /// The keys of `keys` without an open issue.
@@ -175,9 +174,9 @@ enum Cut {
 /// When, in the handling of the request, the cut comes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Moment {
-    /// GitHub did nothing.
+    /// The tracker did nothing.
     BeforeTheWrite,
-    /// GitHub did what was asked (an issue was created).
+    /// The tracker did what was asked (an issue was created).
     AfterTheWrite,
 }
 
@@ -204,8 +203,8 @@ impl Cut {
 }
 
 /// Starts a sync, waits until request `number` is held open, and kills the process.
-fn kill_at(gh: &Emulator, dir: &Path, number: u64, case: &str) -> Outcome {
-    let mut running = Aftercare::sync_as_owner(gh, dir).spawn();
+fn kill_at<F: Forge>(gh: &F, dir: &Path, number: u64, case: &str) -> Outcome {
+    let mut running = gh.sync(dir).spawn();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(stalled) = gh.stalled_request() {
@@ -225,15 +224,15 @@ fn kill_at(gh: &Emulator, dir: &Path, number: u64, case: &str) -> Outcome {
 }
 
 /// One case of the crash matrix; returns the duplicates the cut run left.
-fn crash_case(number: u64, cut: Cut, keys: &BTreeSet<TaskKey>) -> usize {
-    let case = format!("request {number}, {cut:?}");
-    let gh = Emulator::start_blocking();
-    let dir = copy_of_examples();
+fn crash_case<F: Forge>(number: u64, cut: Cut, keys: &BTreeSet<TaskKey>) -> usize {
+    let case = format!("{}: request {number}, {cut:?}", F::NAME);
+    let gh = F::start();
+    let dir = gh.examples();
     gh.inject(Fault::at_request(number, cut.fault()));
     let first = if cut.kills() {
         kill_at(&gh, dir.path(), number, &case)
     } else {
-        Aftercare::sync_as_owner(&gh, dir.path()).run()
+        gh.sync(dir.path()).run()
     };
     assert!(gh.pending_faults().is_empty(), "{case}: the fault fired");
     let after_first = Census::of(&gh);
@@ -245,7 +244,7 @@ fn crash_case(number: u64, cut: Cut, keys: &BTreeSet<TaskKey>) -> usize {
         assert_eq!(last_line(&first), summary(keys.len(), 0, 0), "{case}");
     }
 
-    let second = Aftercare::sync_as_owner(&gh, dir.path()).run();
+    let second = gh.sync(dir.path()).run();
     assert_eq!(second.code, 0, "{case}: {second:#?}");
     assert_eq!(
         last_line(&second),
@@ -267,38 +266,50 @@ fn crash_case(number: u64, cut: Cut, keys: &BTreeSet<TaskKey>) -> usize {
     duplicates
 }
 
-/// The crash matrix. Its cases are every request of a first sync of the examples, each cut
-/// in every [`Cut`] way: (requests × 4) cases, each two runs of the binary.
-#[test]
-fn crash_matrix_every_request_of_a_first_sync_cut_in_four_ways_is_repaired_by_the_next_run() {
+/// The crash matrix of one tracker. Its cases are every request of a first sync of the
+/// examples, each cut in every [`Cut`] way: (requests × 4) cases, each two runs of the binary.
+fn crash_matrix<F: Forge>() {
     let started = Instant::now();
-    let reference = copy_of_examples();
+    let gh = F::start();
+    let reference = gh.examples();
     let keys = task_keys(reference.path());
     assert_eq!(keys.len(), 34);
-    let gh = Emulator::start_blocking();
-    let out = Aftercare::sync_as_owner(&gh, reference.path()).run();
+    let out = gh.sync(reference.path()).run();
     assert_eq!(out.code, 0, "{out:#?}");
     assert_eq!(last_line(&out), summary(34, 0, 0));
     let requests = gh.requests().len() as u64;
-    // GET /user, two listings, one create per task, one look at the fresh issues.
+    // The identity, two listings, one create per task, one look at the fresh issues.
     assert_eq!(requests, 38, "{:#?}", gh.requests());
 
     let cases: Vec<(u64, Cut)> = (1..=requests)
         .flat_map(|n| Cut::ALL.map(|cut| (n, cut)))
         .collect();
-    let duplicates: usize = in_parallel(&cases, |&(number, cut)| crash_case(number, cut, &keys))
-        .into_iter()
-        .sum();
+    let duplicates: usize =
+        in_parallel(&cases, |&(number, cut)| crash_case::<F>(number, cut, &keys))
+            .into_iter()
+            .sum();
     eprintln!(
-        "crash matrix: {requests} requests x {} ways = {} cases, {duplicates} duplicates, {:.1} s",
+        "crash matrix ({}): {requests} requests x {} ways = {} cases, {duplicates} duplicates, \
+         0 lost tasks, {:.1} s",
+        F::NAME,
         Cut::ALL.len(),
         cases.len(),
         started.elapsed().as_secs_f64()
     );
 }
 
-/// What the hostile runs draw their faults from: every way a request to GitHub goes wrong
-/// that a client must survive.
+#[test]
+fn crash_matrix_every_request_of_a_first_sync_cut_in_four_ways_is_repaired_by_the_next_run() {
+    crash_matrix::<Emulator>();
+}
+
+#[test]
+fn gitlab_crash_matrix_every_request_of_a_first_sync_cut_in_four_ways_is_repaired() {
+    crash_matrix::<GitLab>();
+}
+
+/// What the hostile runs draw their faults from: every way a request to a tracker goes wrong
+/// that a client must survive (on GitLab, the secondary limit is its 429 with `Retry-After`).
 fn hostile_kinds() -> Vec<FaultKind> {
     vec![
         FaultKind::Status(500),
@@ -351,18 +362,18 @@ fn assert_retry_after_honoured(log: &[LoggedRequest], case: &str) {
 
 /// A sync under random faults, then a clean one that must converge on `keys` without a
 /// duplicate; returns the clean run.
-fn faulty_then_clean(
-    gh: &Emulator,
+fn faulty_then_clean<F: Forge>(
+    gh: &F,
     dir: &Path,
     (seed, percent): (u64, u8),
     phase: &str,
     figures: &mut Hostile,
 ) -> Outcome {
-    let case = format!("seed {seed} ({percent} % faults), {phase}");
+    let case = format!("{}: seed {seed} ({percent} % faults), {phase}", F::NAME);
     let keys = task_keys(dir);
     let logged_before = gh.requests().len();
     gh.set_random_faults(Some(RandomFaults::new(seed, percent, hostile_kinds())));
-    let faulty = Aftercare::sync_as_owner(gh, dir).run();
+    let faulty = gh.sync(dir).run();
     gh.set_random_faults(None);
     let log = gh.requests().split_off(logged_before);
     figures.requests += log.len();
@@ -385,7 +396,7 @@ fn faulty_then_clean(
     }
     assert_retry_after_honoured(&log, &case);
 
-    let clean = Aftercare::sync_as_owner(gh, dir).run();
+    let clean = gh.sync(dir).run();
     assert_eq!(clean.code, 0, "{case}: {faulty:#?}\n{clean:#?}");
     if faulty.code == 0 {
         assert_eq!(
@@ -426,16 +437,21 @@ fn edit_examples(root: &Path) {
 
 /// One seed: a first sync under faults and a clean run, then a sync of edits under faults and
 /// a clean run.
-fn hostile_case(seed: (u64, u8)) -> Hostile {
+fn hostile_case<F: Forge>(seed: (u64, u8)) -> Hostile {
     let mut figures = Hostile::default();
-    let gh = Emulator::start_blocking();
-    let dir = copy_of_examples();
+    let gh = F::start();
+    let dir = gh.examples();
     faulty_then_clean(&gh, dir.path(), seed, "first sync", &mut figures);
 
     edit_examples(dir.path());
     let edited_seed = (seed.0 + 1_000, seed.1);
     faulty_then_clean(&gh, dir.path(), edited_seed, "sync of edits", &mut figures);
-    let case = format!("seed {} ({} % faults), after the edits", seed.0, seed.1);
+    let case = format!(
+        "{}: seed {} ({} % faults), after the edits",
+        F::NAME,
+        seed.0,
+        seed.1
+    );
     let census = Census::of(&gh);
     assert_eq!(census.issues, 35, "{case}");
     let removed = &census.by_key[&TaskKey::new(
@@ -443,8 +459,8 @@ fn hostile_case(seed: (u64, u8)) -> Hostile {
         "documentation-update",
     )][0];
     assert_eq!(
-        (removed.state.as_str(), removed.state_reason.as_deref()),
-        ("closed", Some("not_planned")),
+        (removed.open, removed.dropped_as.as_deref()),
+        (false, Some("not planned")),
         "{case}"
     );
     let retitled = census.open(&TaskKey::new(
@@ -458,10 +474,9 @@ fn hostile_case(seed: (u64, u8)) -> Hostile {
     figures
 }
 
-#[test]
-fn hostile_answers_end_in_a_clear_stop_or_a_complete_sync_and_the_next_run_converges() {
+fn hostile_answers<F: Forge>() {
     let started = Instant::now();
-    let figures = in_parallel(&HOSTILE_SEEDS, |&seed| hostile_case(seed));
+    let figures = in_parallel(&HOSTILE_SEEDS, |&seed| hostile_case::<F>(seed));
     let requests: usize = figures.iter().map(|f| f.requests).sum();
     let faults: usize = figures.iter().map(|f| f.faults).sum();
     let failed: usize = figures.iter().map(|f| f.failed_runs).sum();
@@ -471,11 +486,22 @@ fn hostile_answers_end_in_a_clear_stop_or_a_complete_sync_and_the_next_run_conve
         "{faults} faults in {requests} requests"
     );
     eprintln!(
-        "hostile answers: {} seeds x 2 faulty runs ({failed} stopped with an error, the rest \
-         complete), {faults} faults in {requests} requests, 0 duplicates, {:.1} s",
+        "hostile answers ({}): {} seeds x 2 faulty runs ({failed} stopped with an error, the \
+         rest complete), {faults} faults in {requests} requests, 0 duplicates, {:.1} s",
+        F::NAME,
         HOSTILE_SEEDS.len(),
         started.elapsed().as_secs_f64()
     );
+}
+
+#[test]
+fn hostile_answers_end_in_a_clear_stop_or_a_complete_sync_and_the_next_run_converges() {
+    hostile_answers::<Emulator>();
+}
+
+#[test]
+fn gitlab_hostile_answers_end_in_a_clear_stop_or_a_complete_sync_and_converge() {
+    hostile_answers::<GitLab>();
 }
 
 #[test]
@@ -599,24 +625,20 @@ fn a_spent_budget_ends_the_run_without_another_request() {
     assert_eq!(gh.issues().len(), 7);
 }
 
-#[test]
-fn two_syncs_at_once_leave_one_open_issue_per_task_after_one_more_run() {
-    let gh = Emulator::start_blocking();
+fn two_syncs_at_once<F: Forge>() {
+    let gh = F::start();
     // A little latency, so that the two runs interleave request by request.
     gh.set_latency(Duration::from_millis(5));
-    let (one, other) = (copy_of_examples(), copy_of_examples());
+    let (one, other) = (gh.examples(), gh.examples());
     let keys = task_keys(one.path());
-    let runs = [
-        Aftercare::sync_as_owner(&gh, one.path()).spawn(),
-        Aftercare::sync_as_owner(&gh, other.path()).spawn(),
-    ];
+    let runs = [gh.sync(one.path()).spawn(), gh.sync(other.path()).spawn()];
     for out in runs.map(|r| r.wait()) {
         assert_eq!(out.code, 0, "{out:#?}");
     }
     let made = Census::of(&gh).ever_duplicated();
     assert!(made > 0, "the two runs did not overlap");
 
-    let out = Aftercare::sync_as_owner(&gh, one.path()).run();
+    let out = gh.sync(one.path()).run();
     assert_eq!(out.code, 0, "{out:#?}");
     assert_eq!(last_line(&out), summary(0, made, keys.len()));
     let census = Census::of(&gh);
@@ -624,11 +646,11 @@ fn two_syncs_at_once_leave_one_open_issue_per_task_after_one_more_run() {
     assert_eq!(census.issues, keys.len() + made);
     for (key, issues) in &census.by_key {
         let (kept, others) = issues.split_first().expect("one issue at least");
-        assert_eq!(kept.state, "open", "{key}: the oldest is kept");
+        assert!(kept.open, "{key}: the oldest is kept");
         for other in others {
             assert_eq!(
-                (other.state.as_str(), other.state_reason.as_deref()),
-                ("closed", Some("duplicate")),
+                (other.open, other.dropped_as.as_deref()),
+                (false, Some("duplicate")),
                 "{key}"
             );
             assert_eq!(
@@ -642,9 +664,21 @@ fn two_syncs_at_once_leave_one_open_issue_per_task_after_one_more_run() {
         }
     }
     eprintln!(
-        "two syncs at once: {made} duplicates of {} tasks, all closed as duplicates by the next run",
+        "two syncs at once ({}): {made} duplicates of {} tasks, all closed as duplicates by the \
+         next run",
+        F::NAME,
         keys.len()
     );
+}
+
+#[test]
+fn two_syncs_at_once_leave_one_open_issue_per_task_after_one_more_run() {
+    two_syncs_at_once::<Emulator>();
+}
+
+#[test]
+fn gitlab_two_syncs_at_once_leave_one_open_issue_per_task_after_one_more_run() {
+    two_syncs_at_once::<GitLab>();
 }
 
 /// Regression: a change whose requests failed through every retry was reported and the run

@@ -8,6 +8,8 @@ mod emulator;
 mod evidence;
 mod examples;
 mod faults;
+mod gitlab;
+mod gitlab_emulator;
 mod init;
 mod malformed;
 mod manual;

@@ -34,31 +34,101 @@ struct Measured {
     stdout: String,
     stderr: String,
     elapsed: Duration,
-    /// The child's `ru_maxrss` from `wait4`. Linux folds into it the memory the child had
-    /// before `exec` (a copy of the test process's pages at the fork), so it is an upper
-    /// bound of aftercare's own peak: a run under the limit by this measure is under it.
+    /// The child's `ru_maxrss` from `wait4`, taken by a launcher (see [`run`]).
     peak_rss_kib: u64,
 }
 
+/// The variable naming the file that tells [`launch_and_measure`] what to run.
+const LAUNCH_SPEC: &str = "AFTERCARE_MALFORMED_LAUNCH";
+
 /// Runs the built binary in `cwd` with a clean environment plus `env`, and measures it.
+///
+/// Linux folds into a child's `ru_maxrss` the memory it had before `exec`: a copy of the
+/// spawning process's pages at the fork. Spawned from this test process, whose size depends on
+/// the tests running beside it, every run would carry tens of MiB that are not aftercare's. So
+/// the binary is started by a launcher, a fresh copy of this test binary running only
+/// [`launch_and_measure`], which stays small: it spawns the binary, reaps it with `wait4` and
+/// reports its exit code, time and peak memory.
 fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Measured {
     let output = tempfile::tempdir().expect("a directory for the output");
     let stdout_path = output.path().join("stdout");
     let stderr_path = output.path().join("stderr");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aftercare"));
-    command.current_dir(cwd).args(args);
+    let report_path = output.path().join("report");
+    let spec_path = output.path().join("spec.json");
+    let spec = serde_json::json!({
+        "program": env!("CARGO_BIN_EXE_aftercare"),
+        "args": args,
+        "env": env,
+        "stdout": stdout_path,
+        "stderr": stderr_path,
+        "report": report_path,
+    });
+    fs::write(&spec_path, spec.to_string()).expect("the launch spec is written");
+    let launcher = Command::new(std::env::current_exe().expect("this test binary's path"))
+        .args(["--ignored", "--exact", "malformed::launch_and_measure"])
+        .args(["--test-threads=1", "--quiet"])
+        .current_dir(cwd)
+        .env(LAUNCH_SPEC, &spec_path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the launcher starts");
+    assert!(
+        launcher.status.success(),
+        "the launcher failed: {launcher:?}"
+    );
+    let read = |path: &Path| String::from_utf8_lossy(&fs::read(path).expect("output")).into_owned();
+    let report = read(&report_path);
+    let numbers: Vec<u64> = report
+        .split_whitespace()
+        .map(|n| n.parse().expect("a number"))
+        .collect();
+    let [code, nanos, peak_rss_kib] = numbers[..] else {
+        panic!("a report of three numbers, not {report:?}");
+    };
+    Measured {
+        code: i32::try_from(code).map_or(-1, |c| c - 1),
+        stdout: read(&stdout_path),
+        stderr: read(&stderr_path),
+        elapsed: Duration::from_nanos(nanos),
+        peak_rss_kib,
+    }
+}
+
+/// The launcher of [`run`], not a test of its own: in a fresh copy of this test binary, runs
+/// the program the file named by [`LAUNCH_SPEC`] describes (clean environment plus its `env`,
+/// output to its files), kills it after [`HANG_GUARD`], and writes its exit code plus one (0
+/// when killed by a signal), wall time in nanoseconds and `ru_maxrss` in KiB to its report.
+#[test]
+#[ignore = "started by `run` as its launcher"]
+fn launch_and_measure() {
+    let spec_path = std::env::var_os(LAUNCH_SPEC).expect("started by `run`, which names a spec");
+    let spec: serde_json::Value =
+        serde_json::from_slice(&fs::read(&spec_path).expect("the spec")).expect("a JSON spec");
+    let text = |key: &str| {
+        spec[key]
+            .as_str()
+            .expect("a string in the spec")
+            .to_string()
+    };
+    let mut command = Command::new(text("program"));
+    for arg in spec["args"].as_array().expect("args") {
+        command.arg(arg.as_str().expect("an argument"));
+    }
     remove_ambient_environment(&mut command);
-    command.env("NO_COLOR", "1");
-    for (key, value) in env {
-        command.env(key, value);
+    command.env_remove(LAUNCH_SPEC).env("NO_COLOR", "1");
+    for pair in spec["env"].as_array().expect("env") {
+        command.env(
+            pair[0].as_str().expect("a name"),
+            pair[1].as_str().expect("a value"),
+        );
     }
     command
         .stdin(Stdio::null())
-        .stdout(fs::File::create(&stdout_path).expect("stdout file"))
-        .stderr(fs::File::create(&stderr_path).expect("stderr file"));
+        .stdout(fs::File::create(text("stdout")).expect("stdout file"))
+        .stderr(fs::File::create(text("stderr")).expect("stderr file"));
     // SAFETY: the hook does nothing, so it is async-signal-safe. Its presence makes std fork
-    // and exec instead of using posix_spawn, whose shared address space would fold the test
-    // process's peak memory into the child's `ru_maxrss`.
+    // and exec instead of using posix_spawn, whose shared address space would fold the
+    // launcher's peak memory into the child's `ru_maxrss`.
     unsafe {
         command.pre_exec(|| Ok(()));
     }
@@ -89,18 +159,16 @@ fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Measured {
     let elapsed = started.elapsed();
     drop(child);
     let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
+        libc::WEXITSTATUS(status) + 1
     } else {
-        -1
+        0
     };
-    let read = |path: &Path| String::from_utf8_lossy(&fs::read(path).expect("output")).into_owned();
-    Measured {
-        code,
-        stdout: read(&stdout_path),
-        stderr: read(&stderr_path),
-        elapsed,
-        peak_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(u64::MAX),
-    }
+    let report = format!(
+        "{code} {} {}\n",
+        elapsed.as_nanos(),
+        u64::try_from(usage.ru_maxrss).unwrap_or(u64::MAX)
+    );
+    fs::write(text("report"), report).expect("the report is written");
 }
 
 /// Asserts that a run ended by itself, without a panic, within the bounds.

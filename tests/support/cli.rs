@@ -55,8 +55,9 @@ impl Running {
 }
 
 /// Removes from `command`'s environment everything the test process inherited that could point
-/// a run at a real GitHub or change its behaviour: tokens, `GITHUB_*`, the Actions runner's
-/// `RUNNER_*`, `ACTION_*` and `INPUT_*`, the test suite's own `AFTERCARE_*`, and `CI`.
+/// a run at a real tracker or change its behaviour: tokens, `GITHUB_*`, `GITLAB_*`, `JIRA_*`,
+/// GitLab CI's `CI_*`, the Actions runner's `RUNNER_*`, `ACTION_*` and `INPUT_*`, the test
+/// suite's own `AFTERCARE_*`, and `CI`.
 pub fn remove_ambient_environment(command: &mut Command) {
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
@@ -67,6 +68,9 @@ pub fn remove_ambient_environment(command: &mut Command) {
             "RUNNER_",
             "ACTION_",
             "AFTERCARE_",
+            "GITLAB_",
+            "CI_",
+            "JIRA_",
         ]
         .iter()
         .any(|prefix| k.starts_with(prefix))

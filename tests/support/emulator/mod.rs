@@ -21,8 +21,8 @@
 //! write beyond K in W seconds with 403 and `retry-after`. Faults are scripted per method and
 //! path suffix or by request number, or strike a seeded random share of all requests; besides
 //! error answers and dropped connections, a fault can hold a request open without an answer so
-//! that a test can kill the client mid-request. Everything is logged ([`Emulator::requests`])
-//! and the state is readable ([`Emulator::issues`]).
+//! that a test can kill the client mid-request. Everything is logged ([`Recorder::requests`],
+//! reached through the handle) and the state is readable ([`Emulator::issues`]).
 //!
 //! This is test support: it must never be compiled into the shipped binary, and it must not
 //! reach the network beyond its own 127.0.0.1 socket.
@@ -47,21 +47,26 @@
 //! a fault meant for every page of the issue list uses the suffix `"/issues"`.
 
 mod budget;
-pub mod contract;
-mod fault;
 mod render;
 mod routes;
 mod server;
 mod state;
 
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use fault::{Fault, FaultKind, RandomFaults};
+pub use crate::support::http::LoggedRequest;
+pub use crate::support::http::contract;
+pub use crate::support::http::fault::{Fault, FaultKind, RandomFaults};
 pub use state::Account;
+
+use crate::support::http::listener::Running;
+use crate::support::http::recorder::Recorder;
+use crate::support::http::server::router;
 
 use server::Shared;
 use state::IssueChange;
@@ -101,46 +106,10 @@ pub struct IssueSnapshot {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// One request as the emulator saw it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoggedRequest {
-    /// The request's number: 1 for the first the emulator received, counting every request.
-    pub number: u64,
-    pub method: String,
-    /// Relative to the API root, without the query: `/repos/acme/web/issues`.
-    pub path: String,
-    /// The raw query string without `?` (`""` when none).
-    pub query: String,
-    pub token: Option<String>,
-    /// The status answered: 0 when the connection was dropped or the request stalled before
-    /// handling; for a fault after the write (a dropped connection, a stall, an error status),
-    /// the status of the handling, which the client never received.
-    pub status: u16,
-    /// The connection was cut instead of answering (either kind of dropped connection).
-    pub dropped: bool,
-    /// The request was held open without an answer ([`FaultKind::Stall`] or
-    /// [`FaultKind::StallAfterWrite`]).
-    pub stalled: bool,
-    /// The scripted or random fault that struck the request, if any.
-    pub fault: Option<FaultKind>,
-    /// Whether it spent primary rate-limit budget. A 304, `GET /rate_limit`, a refusal (bad
-    /// credentials, a spent budget, the secondary limit) and an injected fault do not; a
-    /// `drop_after_write` request does, since it was handled.
-    pub counted: bool,
-    /// The request body as text.
-    pub body: String,
-    pub at: Instant,
-}
-
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    task: Option<tokio::task::JoinHandle<()>>,
-    thread: Option<(
-        tokio::sync::oneshot::Sender<()>,
-        std::thread::JoinHandle<()>,
-    )>,
+    running: Running,
 }
 
 impl Emulator {
@@ -151,43 +120,22 @@ impl Emulator {
 
     /// Starts with the API under `prefix` (GitHub Enterprise Server uses `/api/v3`).
     pub async fn start_with_prefix(prefix: &str) -> Emulator {
-        let (listener, addr, shared) = bind(prefix).await;
-        let task = tokio::spawn(server::serve(listener, shared.clone()));
-        let emulator = Emulator {
-            shared,
-            addr,
-            task: Some(task),
-            thread: None,
-        };
+        let prefix = prefix.trim_end_matches('/').to_string();
+        let (running, shared) = Running::start(
+            move |addr| Arc::new(Shared::new(addr, &prefix)),
+            router::<Shared>,
+        )
+        .await;
+        let emulator = Emulator { shared, running };
         emulator.add_builtin_accounts();
         emulator
     }
 
     /// Starts on a thread of its own, for tests that are not async.
     pub fn start_blocking() -> Emulator {
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the emulator's runtime starts");
-            runtime.block_on(async move {
-                let (listener, addr, shared) = bind("").await;
-                let _ = addr_tx.send((addr, shared.clone()));
-                tokio::select! {
-                    _ = server::serve(listener, shared) => {}
-                    _ = stop_rx => {}
-                }
-            });
-        });
-        let (addr, shared) = addr_rx.recv().expect("the emulator thread starts");
-        let emulator = Emulator {
-            shared,
-            addr,
-            task: None,
-            thread: Some((stop_tx, thread)),
-        };
+        let (running, shared) =
+            Running::start_blocking(|addr| Arc::new(Shared::new(addr, "")), router::<Shared>);
+        let emulator = Emulator { shared, running };
         emulator.add_builtin_accounts();
         emulator
     }
@@ -224,7 +172,7 @@ impl Emulator {
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.running.addr
     }
 
     /// Lets `token` act as `account` (replacing whatever it was).
@@ -415,25 +363,6 @@ impl Emulator {
         );
     }
 
-    /// Every request so far, in arrival order.
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.lock().log.clone()
-    }
-
-    /// How many logged requests have `method` and a path ending with `path_suffix`.
-    pub fn count(&self, method: &str, path_suffix: &str) -> usize {
-        self.shared
-            .lock()
-            .log
-            .iter()
-            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.ends_with(path_suffix))
-            .count()
-    }
-
-    pub fn clear_requests(&self) {
-        self.shared.lock().log.clear();
-    }
-
     /// Sets the hourly budget of `token` (the anonymous budget with `""`).
     pub fn set_rate_limit(&self, token: &str, limit: u32) {
         self.shared.lock().limits.set_limit(token, limit);
@@ -466,55 +395,14 @@ impl Emulator {
     pub fn set_secondary_write_limits(&self, windows: &[(u32, Duration)]) {
         self.shared.lock().limits.set_secondary_windows(windows);
     }
-
-    /// Scripts a fault; faults fire in the order they were injected.
-    pub fn inject(&self, fault: Fault) {
-        self.shared.lock().faults.push(fault);
-    }
-
-    /// Faults injected but not yet fired.
-    pub fn pending_faults(&self) -> Vec<Fault> {
-        self.shared.lock().faults.clone()
-    }
-
-    /// From now on, strikes a seeded share of all requests with random faults (see
-    /// [`RandomFaults::new`]; a scripted fault takes precedence); `None` stops them.
-    pub fn set_random_faults(&self, faults: Option<RandomFaults>) {
-        self.shared.lock().random_faults = faults;
-    }
-
-    /// The first request held open without an answer, once it has arrived.
-    pub fn stalled_request(&self) -> Option<LoggedRequest> {
-        self.shared.lock().log.iter().find(|r| r.stalled).cloned()
-    }
-
-    /// Delays every answer by `d`.
-    pub fn set_latency(&self, d: Duration) {
-        self.shared.lock().latency = d;
-    }
 }
 
-/// Binds a free port on 127.0.0.1 and creates the state served there, with the API under
-/// `prefix`.
-async fn bind(prefix: &str) -> (tokio::net::TcpListener, SocketAddr, Arc<Shared>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("the emulator binds a local port");
-    let addr = listener
-        .local_addr()
-        .expect("a bound socket has an address");
-    let shared = Arc::new(Shared::new(addr, prefix.trim_end_matches('/')));
-    (listener, addr, shared)
-}
+/// The request log and the fault controls: `requests`, `count`, `clear_requests`, `inject`,
+/// `pending_faults`, `set_random_faults`, `stalled_request`, `set_latency`.
+impl Deref for Emulator {
+    type Target = Recorder;
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-        if let Some((stop, thread)) = self.thread.take() {
-            let _ = stop.send(());
-            let _ = thread.join();
-        }
+    fn deref(&self) -> &Recorder {
+        &self.shared.recorder
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::state::{
     Comment, Event, EventKind, Issue, Label, Milestone, OWNER_LOGIN, REPO_ID, REPO_NAME, Repo, User,
 };
+use crate::support::http::query::encode_segment;
 
 /// GitHub's timestamp format: `2011-04-22T13:33:48Z`.
 pub fn time(t: DateTime<Utc>) -> String {
@@ -18,19 +19,6 @@ pub fn time(t: DateTime<Utc>) -> String {
 
 fn opt_time(t: Option<DateTime<Utc>>) -> Value {
     t.map(|t| Value::String(time(t))).unwrap_or(Value::Null)
-}
-
-/// Percent-encodes one path segment.
-pub fn encode_segment(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Renders objects with links under `base` (the emulator's API root).

@@ -7,154 +7,58 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::render::{Renderer, encode_segment, merge};
+use super::render::{Renderer, merge};
 use super::state::{Account, Invalid, IssueChange, OWNER_LOGIN, REPO_ID, REPO_NAME, Repo};
+use crate::support::http::query::{Query, encode_segment};
+pub use crate::support::http::reply::Reply;
 
-/// An answer before headers common to every response are added.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    pub status: u16,
-    pub body: Option<Value>,
-    /// The body already serialized (the server does so once, to compute the ETag).
-    pub serialized: Option<Vec<u8>>,
-    pub headers: Vec<(String, String)>,
+/// GitHub's error shape: `message`, `documentation_url` and the status as a string.
+pub fn message(status: u16, message: &str, documentation_url: &str) -> Reply {
+    Reply::json(
+        status,
+        json!({
+            "message": message,
+            "documentation_url": documentation_url,
+            "status": status.to_string(),
+        }),
+    )
 }
 
-impl Reply {
-    pub fn json(status: u16, body: Value) -> Reply {
-        Reply {
-            status,
-            body: Some(body),
-            serialized: None,
-            headers: Vec::new(),
+pub fn not_found() -> Reply {
+    message(404, "Not Found", "https://docs.github.com/rest")
+}
+
+/// 422 "Validation Failed" with one error describing `invalid`.
+pub fn validation_failed(invalid: Invalid, documentation_url: &str) -> Reply {
+    let error = match invalid {
+        Invalid::Custom {
+            resource,
+            field,
+            message,
+        } => {
+            json!({"resource": resource, "code": "custom", "field": field, "message": message})
         }
-    }
-
-    pub fn empty(status: u16) -> Reply {
-        Reply {
-            status,
-            body: None,
-            serialized: None,
-            headers: Vec::new(),
+        Invalid::Missing { resource, field } => {
+            json!({"resource": resource, "code": "missing_field", "field": field})
         }
-    }
-
-    pub fn message(status: u16, message: &str, documentation_url: &str) -> Reply {
-        Reply::json(
-            status,
-            json!({
-                "message": message,
-                "documentation_url": documentation_url,
-                "status": status.to_string(),
-            }),
-        )
-    }
-
-    pub fn not_found() -> Reply {
-        Reply::message(404, "Not Found", "https://docs.github.com/rest")
-    }
-
-    pub fn invalid(invalid: Invalid, documentation_url: &str) -> Reply {
-        let error = match invalid {
-            Invalid::Custom {
-                resource,
-                field,
-                message,
-            } => {
-                json!({"resource": resource, "code": "custom", "field": field, "message": message})
-            }
-            Invalid::Missing { resource, field } => {
-                json!({"resource": resource, "code": "missing_field", "field": field})
-            }
-            Invalid::Value {
-                resource,
-                field,
-                value,
-            } => json!({"resource": resource, "field": field, "code": "invalid", "value": value}),
-            Invalid::Exists { resource, field } => {
-                json!({"resource": resource, "code": "already_exists", "field": field})
-            }
-        };
-        Reply::json(
-            422,
-            json!({
-                "message": "Validation Failed",
-                "errors": [error],
-                "documentation_url": documentation_url,
-                "status": "422",
-            }),
-        )
-    }
-
-    fn with_header(mut self, name: &str, value: String) -> Reply {
-        self.headers.push((name.to_string(), value));
-        self
-    }
-}
-
-/// The query string as sent (raw pairs, kept for `Link` headers) with decoded lookups.
-#[derive(Debug, Clone, Default)]
-pub struct Query {
-    pub raw: Vec<(String, String)>,
-}
-
-impl Query {
-    pub fn parse(query: &str) -> Query {
-        let raw = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| match p.split_once('=') {
-                Some((k, v)) => (k.to_string(), v.to_string()),
-                None => (p.to_string(), String::new()),
-            })
-            .collect();
-        Query { raw }
-    }
-
-    pub fn get(&self, key: &str) -> Option<String> {
-        self.raw
-            .iter()
-            .rev()
-            .find(|(k, _)| decode(k) == key)
-            .map(|(_, v)| decode(v))
-    }
-
-    /// The query with `page` set to `page`: the client's other parameters kept in their order.
-    fn with_page(&self, page: usize) -> String {
-        let mut parts: Vec<String> = self
-            .raw
-            .iter()
-            .filter(|(k, _)| k != "page")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        parts.push(format!("page={page}"));
-        parts.join("&")
-    }
-}
-
-/// Percent-decodes a query component (`+` is a space).
-pub fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
+        Invalid::Value {
+            resource,
+            field,
+            value,
+        } => json!({"resource": resource, "field": field, "code": "invalid", "value": value}),
+        Invalid::Exists { resource, field } => {
+            json!({"resource": resource, "code": "already_exists", "field": field})
         }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    };
+    Reply::json(
+        422,
+        json!({
+            "message": "Validation Failed",
+            "errors": [error],
+            "documentation_url": documentation_url,
+            "status": "422",
+        }),
+    )
 }
 
 /// Everything a route needs to know about the request besides its body.
@@ -183,27 +87,27 @@ pub fn answer(repo: &mut Repo, req: &Request) -> Reply {
     let method = req.method;
     match segs.as_slice() {
         ["user"] if method == "GET" => get_user(repo, req),
-        ["rate_limit"] => Reply::not_found(), // answered by the server, which owns the budgets
+        ["rate_limit"] => not_found(), // answered by the server, which owns the budgets
         ["repos", owner, name, rest @ ..] => {
             if !owner.eq_ignore_ascii_case(OWNER_LOGIN) || !name.eq_ignore_ascii_case(REPO_NAME) {
-                return Reply::not_found();
+                return not_found();
             }
             repo_route(repo, req, rest)
         }
-        _ => Reply::not_found(),
+        _ => not_found(),
     }
 }
 
 fn get_user(repo: &Repo, req: &Request) -> Reply {
     let Some(caller) = req.caller else {
-        return Reply::message(
+        return message(
             401,
             "Requires authentication",
             "https://docs.github.com/rest/users/users#get-the-authenticated-user",
         );
     };
     if caller.user_forbidden {
-        return Reply::message(
+        return message(
             403,
             "Resource not accessible by integration",
             "https://docs.github.com/rest/users/users#get-the-authenticated-user",
@@ -215,7 +119,7 @@ fn get_user(repo: &Repo, req: &Request) -> Reply {
     };
     match repo.user(&caller.login) {
         Some(user) => Reply::json(200, r.private_user(user)),
-        None => Reply::not_found(),
+        None => not_found(),
     }
 }
 
@@ -235,16 +139,16 @@ fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
         ["issues", n] => match (n.parse::<u64>(), method) {
             (Ok(n), "GET") => get_issue(repo, req, n),
             (Ok(n), "PATCH") => update_issue(repo, req, n),
-            _ => Reply::not_found(),
+            _ => not_found(),
         },
         ["issues", n, "comments"] => match (n.parse::<u64>(), method) {
             (Ok(n), "GET") => list_comments(repo, req, n),
             (Ok(n), "POST") => create_comment(repo, req, n),
-            _ => Reply::not_found(),
+            _ => not_found(),
         },
         ["issues", n, "timeline"] => match (n.parse::<u64>(), method) {
             (Ok(n), "GET") => list_timeline(repo, req, n),
-            _ => Reply::not_found(),
+            _ => not_found(),
         },
         ["issues", n, "labels"] => match (n.parse::<u64>(), method) {
             (Ok(n), "GET") => match repo.issue(n) {
@@ -255,14 +159,14 @@ fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
                     };
                     paginate(&issue.labels, req, |l| r.label_by_name(l))
                 }
-                None => Reply::not_found(),
+                None => not_found(),
             },
             (Ok(n), "POST") => add_issue_labels(repo, req, n),
-            _ => Reply::not_found(),
+            _ => not_found(),
         },
         ["issues", n, "labels", name] => match (n.parse::<u64>(), method) {
             (Ok(n), "DELETE") => remove_issue_label(repo, req, n, name),
-            _ => Reply::not_found(),
+            _ => not_found(),
         },
         ["labels"] if method == "GET" => {
             let r = Renderer {
@@ -280,7 +184,7 @@ fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
                 };
                 Reply::json(200, r.label(label))
             }
-            None => Reply::not_found(),
+            None => not_found(),
         },
         ["milestones"] if method == "GET" => list_milestones(repo, req),
         ["milestones"] if method == "POST" => create_milestone(repo, req),
@@ -297,14 +201,14 @@ fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
                     };
                     Reply::json(200, r.milestone(m))
                 }
-                None => Reply::not_found(),
+                None => not_found(),
             }
         }
         ["assignees", login] if method == "GET" => match repo.user(login) {
             Some(user) if user.assignable => Reply::empty(204),
-            _ => Reply::not_found(),
+            _ => not_found(),
         },
-        _ => Reply::not_found(),
+        _ => not_found(),
     }
 }
 
@@ -357,12 +261,12 @@ fn parse_body(req: &Request) -> Result<Value, Reply> {
         return Ok(json!({}));
     }
     serde_json::from_slice(req.body)
-        .map_err(|_| Reply::message(400, "Problems parsing JSON", "https://docs.github.com/rest"))
+        .map_err(|_| message(400, "Problems parsing JSON", "https://docs.github.com/rest"))
 }
 
 fn require_caller<'a>(req: &Request<'a>) -> Result<&'a Account, Reply> {
     req.caller.ok_or_else(|| {
-        Reply::message(
+        message(
             401,
             "Requires authentication",
             "https://docs.github.com/rest",
@@ -420,7 +324,7 @@ fn list_issues(repo: &Repo, req: &Request) -> Reply {
     let q = &req.query;
     let state = q.get("state").unwrap_or_else(|| "open".to_string());
     if !["open", "closed", "all"].contains(&state.as_str()) {
-        return Reply::invalid(
+        return validation_failed(
             Invalid::Value {
                 resource: "Issue",
                 field: "state",
@@ -433,7 +337,7 @@ fn list_issues(repo: &Repo, req: &Request) -> Reply {
         Some(s) => match DateTime::parse_from_rfc3339(&s.replace(' ', "+")) {
             Ok(t) => Some(t.with_timezone(&Utc)),
             Err(_) => {
-                return Reply::invalid(
+                return validation_failed(
                     Invalid::Value {
                         resource: "Issue",
                         field: "since",
@@ -516,7 +420,7 @@ fn get_issue(repo: &Repo, req: &Request, number: u64) -> Reply {
             };
             Reply::json(200, r.issue(issue))
         }
-        None => Reply::not_found(),
+        None => not_found(),
     }
 }
 
@@ -530,7 +434,7 @@ fn create_issue(repo: &mut Repo, req: &Request) -> Reply {
         Err(reply) => return reply,
     };
     let Some(title) = body.get("title").and_then(title_of) else {
-        return Reply::invalid(
+        return validation_failed(
             Invalid::Missing {
                 resource: "Issue",
                 field: "title",
@@ -548,7 +452,7 @@ fn create_issue(repo: &mut Repo, req: &Request) -> Reply {
         None => None,
         Some(Ok(m)) => m,
         Some(Err(value)) => {
-            return Reply::invalid(
+            return validation_failed(
                 Invalid::Value {
                     resource: "Issue",
                     field: "milestone",
@@ -565,13 +469,13 @@ fn create_issue(repo: &mut Repo, req: &Request) -> Reply {
                 repo,
             };
             let Some(issue) = repo.issue(number) else {
-                return Reply::not_found();
+                return not_found();
             };
             let value = r.issue(issue);
             let location = value["url"].as_str().unwrap_or_default().to_string();
             Reply::json(201, value).with_header("location", location)
         }
-        Err(invalid) => Reply::invalid(invalid, DOC_CREATE_ISSUE),
+        Err(invalid) => validation_failed(invalid, DOC_CREATE_ISSUE),
     }
 }
 
@@ -581,10 +485,10 @@ fn update_issue(repo: &mut Repo, req: &Request, number: u64) -> Reply {
         Err(reply) => return reply,
     };
     let Some(issue) = repo.issue(number) else {
-        return Reply::not_found();
+        return not_found();
     };
     if !caller.push && !issue.author.eq_ignore_ascii_case(&caller.login) {
-        return Reply::message(
+        return message(
             403,
             "Must have admin rights to Repository.",
             DOC_UPDATE_ISSUE,
@@ -599,7 +503,7 @@ fn update_issue(repo: &mut Repo, req: &Request, number: u64) -> Reply {
         match title_of(title) {
             Some(t) => change.title = Some(t),
             None => {
-                return Reply::invalid(
+                return validation_failed(
                     Invalid::Missing {
                         resource: "Issue",
                         field: "title",
@@ -617,7 +521,7 @@ fn update_issue(repo: &mut Repo, req: &Request, number: u64) -> Reply {
             Some("open") => Some(true),
             Some("closed") => Some(false),
             _ => {
-                return Reply::invalid(
+                return validation_failed(
                     Invalid::Value {
                         resource: "Issue",
                         field: "state",
@@ -643,7 +547,7 @@ fn update_issue(repo: &mut Repo, req: &Request, number: u64) -> Reply {
         match milestone_of(milestone) {
             Ok(m) => change.milestone = Some(m),
             Err(value) => {
-                return Reply::invalid(
+                return validation_failed(
                     Invalid::Value {
                         resource: "Issue",
                         field: "milestone",
@@ -656,14 +560,14 @@ fn update_issue(repo: &mut Repo, req: &Request, number: u64) -> Reply {
     }
     match repo.update_issue(caller, number, change) {
         Ok(true) => get_issue(repo, req, number),
-        Ok(false) => Reply::not_found(),
-        Err(invalid) => Reply::invalid(invalid, DOC_UPDATE_ISSUE),
+        Ok(false) => not_found(),
+        Err(invalid) => validation_failed(invalid, DOC_UPDATE_ISSUE),
     }
 }
 
 fn list_comments(repo: &Repo, req: &Request, number: u64) -> Reply {
     let Some(issue) = repo.issue(number) else {
-        return Reply::not_found();
+        return not_found();
     };
     let r = Renderer {
         base: req.base,
@@ -675,7 +579,7 @@ fn list_comments(repo: &Repo, req: &Request, number: u64) -> Reply {
 /// The timeline: the issue's events and its comments (`commented`), oldest first.
 fn list_timeline(repo: &Repo, req: &Request, number: u64) -> Reply {
     let Some(issue) = repo.issue(number) else {
-        return Reply::not_found();
+        return not_found();
     };
     let r = Renderer {
         base: req.base,
@@ -711,7 +615,7 @@ fn create_comment(repo: &mut Repo, req: &Request, number: u64) -> Reply {
     match repo.add_comment(caller, number, text) {
         Ok(Some(comment)) => {
             let Some(issue) = repo.issue(number) else {
-                return Reply::not_found();
+                return not_found();
             };
             let r = Renderer {
                 base: req.base,
@@ -721,14 +625,14 @@ fn create_comment(repo: &mut Repo, req: &Request, number: u64) -> Reply {
             let location = value["url"].as_str().unwrap_or_default().to_string();
             Reply::json(201, value).with_header("location", location)
         }
-        Ok(None) => Reply::not_found(),
-        Err(invalid) => Reply::invalid(invalid, DOC_COMMENT),
+        Ok(None) => not_found(),
+        Err(invalid) => validation_failed(invalid, DOC_COMMENT),
     }
 }
 
 fn issue_labels(repo: &Repo, req: &Request, number: u64) -> Reply {
     let Some(issue) = repo.issue(number) else {
-        return Reply::not_found();
+        return not_found();
     };
     let r = Renderer {
         base: req.base,
@@ -744,7 +648,7 @@ fn add_issue_labels(repo: &mut Repo, req: &Request, number: u64) -> Reply {
         Err(reply) => return reply,
     };
     if !caller.push {
-        return Reply::message(403, "Must have admin rights to Repository.", DOC_ADD_LABELS);
+        return message(403, "Must have admin rights to Repository.", DOC_ADD_LABELS);
     }
     let body = match parse_body(req) {
         Ok(b) => b,
@@ -755,7 +659,7 @@ fn add_issue_labels(repo: &mut Repo, req: &Request, number: u64) -> Reply {
         other => label_names(other),
     };
     if names.is_empty() {
-        return Reply::invalid(
+        return validation_failed(
             Invalid::Missing {
                 resource: "Label",
                 field: "labels",
@@ -764,7 +668,7 @@ fn add_issue_labels(repo: &mut Repo, req: &Request, number: u64) -> Reply {
         );
     }
     if !repo.add_issue_labels(number, &names) {
-        return Reply::not_found();
+        return not_found();
     }
     issue_labels(repo, req, number)
 }
@@ -775,16 +679,16 @@ fn remove_issue_label(repo: &mut Repo, req: &Request, number: u64, name: &str) -
         Err(reply) => return reply,
     };
     if !caller.push {
-        return Reply::message(403, "Must have admin rights to Repository.", DOC_ADD_LABELS);
+        return message(403, "Must have admin rights to Repository.", DOC_ADD_LABELS);
     }
     match repo.remove_issue_label(number, name) {
         Some(true) => issue_labels(repo, req, number),
-        Some(false) => Reply::message(
+        Some(false) => message(
             404,
             "Label does not exist",
             "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue",
         ),
-        None => Reply::not_found(),
+        None => not_found(),
     }
 }
 
@@ -794,7 +698,7 @@ fn create_label(repo: &mut Repo, req: &Request) -> Reply {
         Err(reply) => return reply,
     };
     if !caller.push {
-        return Reply::message(403, "Must have admin rights to Repository.", DOC_LABEL);
+        return message(403, "Must have admin rights to Repository.", DOC_LABEL);
     }
     let body = match parse_body(req) {
         Ok(b) => b,
@@ -816,7 +720,7 @@ fn create_label(repo: &mut Repo, req: &Request) -> Reply {
             let location = value["url"].as_str().unwrap_or_default().to_string();
             Reply::json(201, value).with_header("location", location)
         }
-        Err(invalid) => Reply::invalid(invalid, DOC_LABEL),
+        Err(invalid) => validation_failed(invalid, DOC_LABEL),
     }
 }
 
@@ -854,7 +758,7 @@ fn create_milestone(repo: &mut Repo, req: &Request) -> Reply {
         Err(reply) => return reply,
     };
     if !caller.push {
-        return Reply::message(403, "Must have admin rights to Repository.", DOC_MILESTONE);
+        return message(403, "Must have admin rights to Repository.", DOC_MILESTONE);
     }
     let body = match parse_body(req) {
         Ok(b) => b,
@@ -873,7 +777,7 @@ fn create_milestone(repo: &mut Repo, req: &Request) -> Reply {
         Some(s) => match DateTime::parse_from_rfc3339(s) {
             Ok(t) => Some(t.with_timezone(&Utc)),
             Err(_) => {
-                return Reply::invalid(
+                return validation_failed(
                     Invalid::Value {
                         resource: "Milestone",
                         field: "due_on",
@@ -895,7 +799,7 @@ fn create_milestone(repo: &mut Repo, req: &Request) -> Reply {
             let location = value["url"].as_str().unwrap_or_default().to_string();
             Reply::json(201, value).with_header("location", location)
         }
-        Err(invalid) => Reply::invalid(invalid, DOC_MILESTONE),
+        Err(invalid) => validation_failed(invalid, DOC_MILESTONE),
     }
 }
 

@@ -1,60 +1,46 @@
-//! The HTTP side of the emulator: accepts connections, numbers every request, authenticates
-//! tokens, applies scripted and random faults, latency, rate limits and ETags, logs every
-//! request, and hands the rest to the routes.
+//! GitHub's side of the HTTP handling ([`Api`]): where the token is, what a refusing fault
+//! answers, credentials, the primary budget, the secondary write limit and ETags around the
+//! routes, and the headers GitHub puts on every response. Numbering, faults, the log and the
+//! connection are the shared server's ([`crate::support::http::server`]).
 //!
-//! It must not hold the state lock across an `await`, and it must not decide what an
-//! endpoint does: that is the routes' business.
+//! It must not decide what an endpoint does: that is the routes' business.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::connect_info::Connected;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
-use axum::serve::{IncomingStream, Listener};
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Response, Uri};
 use serde_json::json;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
 
-use super::LoggedRequest;
 use super::budget::{Budget, Limits};
-use super::fault::{self, Fault, FaultKind, RandomFaults};
-use super::routes::{self, Query, Reply, Request, decode};
+use super::routes::{self, Reply, Request};
 use super::state::{REPO_ID, Repo};
+use crate::support::http::fault::FaultKind;
+use crate::support::http::query::{Query, decode};
+use crate::support::http::recorder::Recorder;
+use crate::support::http::server::Api;
+use crate::support::http::{LoggedRequest, reason};
 
 const SECONDARY_MESSAGE: &str =
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
 const SECONDARY_DOC: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 const PRIMARY_DOC: &str =
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits";
-/// How long a stalled request is held open before its connection is dropped.
-const STALL_LIMIT: Duration = Duration::from_secs(60);
 
 /// Everything the emulator knows, behind one lock.
 #[derive(Debug)]
 pub struct Inner {
     pub repo: Repo,
     pub limits: Limits,
-    pub faults: Vec<Fault>,
-    pub random_faults: Option<RandomFaults>,
-    pub latency: Duration,
-    pub log: Vec<LoggedRequest>,
-    /// How many requests arrived so far; the next one gets this number plus one.
-    pub received: u64,
 }
 
 /// The state shared by the server and the test's [`super::Emulator`] handle.
 #[derive(Debug)]
 pub struct Shared {
     inner: Mutex<Inner>,
+    pub recorder: Recorder,
     /// The API root clients use, e.g. `http://127.0.0.1:PORT/api/v3`.
     pub base: String,
     /// The path prefix of the API root (`""` or `/api/v3`).
@@ -68,12 +54,8 @@ impl Shared {
             inner: Mutex::new(Inner {
                 repo: Repo::new(),
                 limits: Limits::new(),
-                faults: Vec::new(),
-                random_faults: None,
-                latency: Duration::ZERO,
-                log: Vec::new(),
-                received: 0,
             }),
+            recorder: Recorder::default(),
             base: format!("http://{addr}{prefix}"),
             prefix: prefix.to_string(),
             request_ids: AtomicU64::new(1),
@@ -84,145 +66,6 @@ impl Shared {
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// Serves `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    let app = Router::new().fallback(handle).with_state(shared);
-    let listener = KillableListener { inner: listener };
-    let _ = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<Connection>(),
-    )
-    .await;
-}
-
-/// A listener whose connections a handler can cut: see [`Connection`].
-struct KillableListener {
-    inner: TcpListener,
-}
-
-/// A handle on one accepted connection: once killed, it reads as closed and every write
-/// fails, so the response being written never reaches the client and the socket is closed.
-#[derive(Debug, Clone)]
-pub struct Connection(Arc<AtomicBool>);
-
-impl Listener for KillableListener {
-    type Io = KillableStream;
-    type Addr = Connection;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.inner.accept().await {
-                Ok((io, _)) => {
-                    let _ = io.set_nodelay(true);
-                    let killed = Arc::new(AtomicBool::new(false));
-                    return (
-                        KillableStream {
-                            io,
-                            killed: killed.clone(),
-                        },
-                        Connection(killed),
-                    );
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()?;
-        Ok(Connection(Arc::new(AtomicBool::new(false))))
-    }
-}
-
-impl Connected<IncomingStream<'_, KillableListener>> for Connection {
-    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
-        stream.remote_addr().clone()
-    }
-}
-
-struct KillableStream {
-    io: TcpStream,
-    killed: Arc<AtomicBool>,
-}
-
-impl KillableStream {
-    fn killed(&self) -> bool {
-        self.killed.load(Ordering::SeqCst)
-    }
-}
-
-impl AsyncRead for KillableStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.killed() {
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for KillableStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.killed() {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.killed() {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
-
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response<Body> {
-    let latency = shared.lock().latency;
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    let (response, ending) = dispatch(&shared, &method, &uri, &headers, &body);
-    match ending {
-        Ending::Answer => {}
-        Ending::Drop => connection.0.store(true, Ordering::SeqCst),
-        Ending::Stall => {
-            tokio::time::sleep(STALL_LIMIT).await;
-            connection.0.store(true, Ordering::SeqCst);
-        }
-    }
-    response
-}
-
-/// How a handled request ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    /// The response is sent.
-    Answer,
-    /// The connection is cut instead.
-    Drop,
-    /// No answer for [`STALL_LIMIT`], then the connection is cut.
-    Stall,
 }
 
 /// The token of an `Authorization: Bearer X` or `Authorization: token X` header.
@@ -284,103 +127,69 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
     })
 }
 
-fn reason(status: u16) -> &'static str {
-    StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error")
-}
+impl Api for Shared {
+    type State = Inner;
+    /// The caller's primary budget and when it resets.
+    type Usage = (Budget, i64);
 
-/// Numbers one request, applies its fault if it has one, and handles it under the lock;
-/// returns the response and how the request ends.
-fn dispatch(
-    shared: &Shared,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> (Response<Body>, Ending) {
-    let mut inner = shared.lock();
-    inner.received += 1;
-    let number = inner.received;
-    let path = relative_path(uri.path(), &shared.prefix).to_string();
-    let token = token_of(headers);
-    let budget_key = token.clone().unwrap_or_default();
-    let method_name = method.as_str().to_string();
-    let scripted = fault::take(&mut inner.faults, &method_name, &path, number);
-    // Drawn for every request, so that scripted faults do not shift the random ones.
-    let random = inner.random_faults.as_mut().and_then(RandomFaults::draw);
-    let fault = scripted.or(random);
-    let mut entry = LoggedRequest {
-        number,
-        method: method_name,
-        path,
-        query: uri.query().unwrap_or_default().to_string(),
-        token,
-        status: 0,
-        counted: false,
-        dropped: false,
-        stalled: false,
-        fault: fault.clone(),
-        body: String::from_utf8_lossy(body).into_owned(),
-        at: Instant::now(),
-    };
-    let refusal = match &fault {
-        Some(FaultKind::DropConnection) => {
-            entry.dropped = true;
-            inner.log.push(entry);
-            return (Response::new(Body::empty()), Ending::Drop);
-        }
-        Some(FaultKind::Stall) => {
-            entry.stalled = true;
-            inner.log.push(entry);
-            return (Response::new(Body::empty()), Ending::Stall);
-        }
-        Some(FaultKind::Status(status)) => Some(error_reply(*status)),
-        Some(FaultKind::SecondaryLimit(secs)) => Some(secondary(*secs)),
-        Some(FaultKind::EchoToken(status)) => Some(Reply::json(
-            *status,
-            json!({
-                "message": format!(
-                    "{}: the credentials 'token {}' were rejected",
-                    reason(*status),
-                    budget_key
-                ),
-                "documentation_url": "https://docs.github.com/rest"
-            }),
-        )),
-        Some(
-            FaultKind::DropAfterWrite | FaultKind::StallAfterWrite | FaultKind::StatusAfterWrite(_),
-        )
-        | None => None,
-    };
-    if let Some(reply) = refusal {
-        let budget = inner.limits.budget(&budget_key);
-        entry.status = reply.status;
-        inner.log.push(entry);
-        return (
-            respond(shared, reply, budget, inner.limits.reset_at),
-            Ending::Answer,
-        );
+    fn recorder(&self) -> &Recorder {
+        &self.recorder
     }
-    let (reply, budget) = handle_request(shared, &mut inner, &mut entry, method, headers, body);
-    let (reply, ending) = match &fault {
-        Some(FaultKind::DropAfterWrite) => {
-            entry.dropped = true;
-            (reply, Ending::Drop)
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        Shared::lock(self)
+    }
+
+    fn token(&self, headers: &HeaderMap) -> Option<String> {
+        token_of(headers)
+    }
+
+    fn relative_path(&self, path: &str) -> String {
+        relative_path(path, &self.prefix).to_string()
+    }
+
+    fn refusal(&self, fault: &FaultKind, token: &str) -> Option<Reply> {
+        match fault {
+            FaultKind::Status(status) => Some(error_reply(*status)),
+            FaultKind::SecondaryLimit(secs) => Some(secondary(*secs)),
+            FaultKind::EchoToken(status) => Some(Reply::json(
+                *status,
+                json!({
+                    "message": format!(
+                        "{}: the credentials 'token {token}' were rejected",
+                        reason(*status)
+                    ),
+                    "documentation_url": "https://docs.github.com/rest"
+                }),
+            )),
+            _ => None,
         }
-        Some(FaultKind::StallAfterWrite) => {
-            entry.stalled = true;
-            (reply, Ending::Stall)
-        }
-        Some(FaultKind::StatusAfterWrite(status)) => (error_reply(*status), Ending::Answer),
-        _ => (reply, Ending::Answer),
-    };
-    inner.log.push(entry);
-    (
-        respond(shared, reply, budget, inner.limits.reset_at),
-        ending,
-    )
+    }
+
+    fn error(&self, status: u16) -> Reply {
+        error_reply(status)
+    }
+
+    fn usage(&self, state: &mut Inner, token: &str) -> (Budget, i64) {
+        (state.limits.budget(token), state.limits.reset_at)
+    }
+
+    fn handle(
+        &self,
+        state: &mut Inner,
+        entry: &mut LoggedRequest,
+        method: &Method,
+        _uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> (Reply, (Budget, i64)) {
+        let (reply, budget) = handle_request(self, state, entry, method, headers, body);
+        (reply, (budget, state.limits.reset_at))
+    }
+
+    fn respond(&self, reply: Reply, (budget, reset_at): (Budget, i64)) -> Response<Body> {
+        respond(self, reply, budget, reset_at)
+    }
 }
 
 /// A JSON error answer with the status's reason as its `message`.
@@ -409,7 +218,7 @@ fn handle_request(
             None => {
                 let budget = inner.limits.budget(&budget_key);
                 entry.status = 401;
-                let reply = Reply::message(401, "Bad credentials", "https://docs.github.com/rest");
+                let reply = routes::message(401, "Bad credentials", "https://docs.github.com/rest");
                 return (reply, budget);
             }
         },
@@ -432,7 +241,7 @@ fn handle_request(
             None => "127.0.0.1".to_string(),
         };
         entry.status = 403;
-        let reply = Reply::message(
+        let reply = routes::message(
             403,
             &format!("API rate limit exceeded for {who}."),
             PRIMARY_DOC,
@@ -494,17 +303,8 @@ fn secondary(retry_after: u64) -> Reply {
 
 /// The HTTP response for `reply`, with the headers GitHub puts on every response.
 fn respond(shared: &Shared, reply: Reply, budget: Budget, reset_at: i64) -> Response<Body> {
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let has_body = reply.body.is_some() || reply.serialized.is_some();
-    let body = match (reply.serialized, &reply.body) {
-        (Some(bytes), _) => Body::from(bytes),
-        (None, Some(value)) => Body::from(serde_json::to_vec(value).unwrap_or_default()),
-        (None, None) => Body::empty(),
-    };
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
     let request_id = shared.request_ids.fetch_add(1, Ordering::Relaxed);
-    let mut headers: Vec<(String, String)> = vec![
+    let headers: Vec<(String, String)> = vec![
         ("x-ratelimit-limit".into(), budget.limit.to_string()),
         (
             "x-ratelimit-remaining".into(),
@@ -523,20 +323,5 @@ fn respond(shared: &Shared, reply: Reply, budget: Budget, reset_at: i64) -> Resp
             format!("EMU:{request_id:08X}"),
         ),
     ];
-    if has_body {
-        headers.push((
-            "content-type".into(),
-            "application/json; charset=utf-8".into(),
-        ));
-    }
-    headers.extend(reply.headers);
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (
-            axum::http::HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            response.headers_mut().append(name, value);
-        }
-    }
-    response
+    reply.into_response(headers, "application/json; charset=utf-8")
 }

@@ -15,9 +15,10 @@ pub enum FaultKind {
     /// Answer with this status and a JSON `message`, without touching the state.
     Status(u16),
     /// Do the request, then answer with this status instead of its result, as a gateway
-    /// that timed out while GitHub went on does (a 502 after the issue was created).
+    /// that timed out while the tracker went on does (a 502 after the issue was created).
     StatusAfterWrite(u16),
-    /// 403 "You have exceeded a secondary rate limit" with `retry-after: secs`.
+    /// The tracker's answer to a client that must slow down, with `retry-after: secs`: GitHub's
+    /// secondary-limit 403, GitLab's 429.
     SecondaryLimit(u64),
     /// Close the connection before doing anything: nothing changes, no answer.
     DropConnection,
@@ -29,7 +30,7 @@ pub enum FaultKind {
     /// Do the request, then hold it open without an answer, as [`FaultKind::Stall`] does.
     StallAfterWrite,
     /// Answer with this status and a `message` that quotes the request's token back, as some
-    /// proxies and error pages in front of GitHub do: output must never repeat it.
+    /// proxies and error pages in front of a tracker do: output must never repeat it.
     EchoToken(u16),
 }
 
@@ -73,7 +74,7 @@ impl Fault {
         Fault::new(method, path_suffix, FaultKind::Status(status_code))
     }
 
-    /// Answer 403 with GitHub's secondary-rate-limit message and `retry-after`.
+    /// Answer that the client must slow down, with `retry-after` ([`FaultKind::SecondaryLimit`]).
     pub fn secondary_limit(method: &str, path_suffix: &str, retry_after_secs: u64) -> Fault {
         Fault::new(
             method,

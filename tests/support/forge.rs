@@ -1,0 +1,145 @@
+//! One face for every tracker emulator, so that the same proofs (the crash matrix, hostile
+//! answers, two syncs at once) run against each tracker with the same figures.
+//!
+//! A [`Forge`] starts its emulator, prepares a copy of the examples whose configuration points
+//! at it, runs `aftercare sync` as its syncing identity, and reads back every issue as a
+//! [`Filed`]: the task it belongs to, whether it is open, and why it was dropped, in the same
+//! words for every tracker.
+
+use std::ops::Deref;
+use std::path::Path;
+
+use aftercare::model::TaskKey;
+use aftercare::tracker::markdown::find_key;
+use chrono::{DateTime, Utc};
+
+use super::cli::Aftercare;
+use super::emulator::{self, Emulator};
+use super::examples::copy_of_examples;
+use super::gitlab::{self, GitLab};
+use super::http::recorder::Recorder;
+
+/// An issue as every proof reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filed {
+    pub key: Option<TaskKey>,
+    /// The issue's number (GitHub) or iid (GitLab).
+    pub number: u64,
+    pub title: String,
+    pub open: bool,
+    /// Why a closed issue was dropped (`not planned`, `duplicate`); `None` while open or done.
+    pub dropped_as: Option<String>,
+    pub author: String,
+    /// The comments (notes) people and aftercare wrote, oldest first.
+    pub comments: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A tracker emulator the fault proofs run against.
+pub trait Forge: Deref<Target = Recorder> + Sized {
+    /// The tracker's name in figures and messages: `GitHub`.
+    const NAME: &'static str;
+    /// The login of the identity `sync` runs as.
+    const SYNCING_LOGIN: &'static str;
+    /// Starts the emulator on a thread of its own.
+    fn start() -> Self;
+    /// A copy of the examples whose configuration points at this emulator.
+    fn examples(&self) -> tempfile::TempDir;
+    /// `aftercare sync --write-interval-ms 0` in `dir` as the syncing identity.
+    fn sync(&self, dir: &Path) -> Aftercare;
+    /// Every issue.
+    fn filed(&self) -> Vec<Filed>;
+}
+
+impl Forge for Emulator {
+    const NAME: &'static str = "GitHub";
+    const SYNCING_LOGIN: &'static str = "octocat";
+
+    fn start() -> Self {
+        Emulator::start_blocking()
+    }
+
+    fn examples(&self) -> tempfile::TempDir {
+        copy_of_examples()
+    }
+
+    fn sync(&self, dir: &Path) -> Aftercare {
+        Aftercare::sync_as_owner(self, dir)
+    }
+
+    fn filed(&self) -> Vec<Filed> {
+        self.issues()
+            .into_iter()
+            .map(|i: emulator::IssueSnapshot| Filed {
+                key: find_key(&i.body),
+                number: i.number,
+                title: i.title,
+                open: i.state == "open",
+                dropped_as: match (i.state.as_str(), i.state_reason.as_deref()) {
+                    ("closed", Some("not_planned")) => Some("not planned".into()),
+                    ("closed", Some("duplicate")) => Some("duplicate".into()),
+                    _ => None,
+                },
+                author: i.author,
+                comments: i.comments,
+                created_at: i.created_at,
+            })
+            .collect()
+    }
+}
+
+impl Forge for GitLab {
+    const NAME: &'static str = "GitLab";
+    const SYNCING_LOGIN: &'static str = "ada";
+
+    fn start() -> Self {
+        GitLab::start_blocking()
+    }
+
+    fn examples(&self) -> tempfile::TempDir {
+        let dir = copy_of_examples();
+        let config = dir.path().join("aftercare.yml");
+        let mut text = std::fs::read_to_string(&config).expect("aftercare.yml");
+        text.push_str(&format!(
+            "\ntracker:\n  kind: gitlab\n  url: {}\n  project: {}\n",
+            self.url(),
+            gitlab::PROJECT_PATH
+        ));
+        std::fs::write(&config, text).expect("aftercare.yml is written");
+        dir
+    }
+
+    fn sync(&self, dir: &Path) -> Aftercare {
+        Aftercare::new(dir)
+            .args(["sync", "--write-interval-ms", "0"])
+            .env("GITLAB_TOKEN", gitlab::OWNER_TOKEN)
+    }
+
+    fn filed(&self) -> Vec<Filed> {
+        self.issues()
+            .into_iter()
+            .map(|i: gitlab::IssueSnapshot| {
+                let open = i.state == "opened";
+                let has = |label: &str| i.labels.iter().any(|l| l == label);
+                Filed {
+                    key: find_key(&i.description),
+                    number: i.iid,
+                    title: i.title,
+                    open,
+                    dropped_as: if open {
+                        None
+                    } else if has("duplicate") {
+                        Some("duplicate".into())
+                    } else if has("not planned") {
+                        Some("not planned".into())
+                    } else {
+                        None
+                    },
+                    author: i.author,
+                    comments: i.notes,
+                    created_at: i.created_at,
+                }
+            })
+            .collect()
+    }
+}
