@@ -30,6 +30,8 @@ pub enum Command {
     Sync(commands::sync::SyncArgs),
     /// Report completion per incident and overdue tasks, from the issues' state.
     Status(commands::status::StatusArgs),
+    /// Comment once on each open, overdue task's issue, mentioning its owner.
+    Remind(commands::remind::RemindArgs),
     /// Write a skeleton postmortem.
     New(commands::new::NewArgs),
     /// Print the JSON Schema of the postmortem format.
@@ -51,6 +53,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => commands::check::run(args, &globals),
         Command::Sync(args) => commands::sync::run(args, &globals),
         Command::Status(args) => commands::status::run(args, &globals),
+        Command::Remind(args) => commands::remind::run(args, &globals),
         Command::New(args) => commands::new::run(args, &globals),
         Command::Schema(args) => commands::schema::run(args, &globals),
         Command::Init(args) => commands::init::run(args, &globals),

@@ -7,6 +7,7 @@ pub mod completions;
 pub mod init;
 pub mod man;
 pub mod new;
+pub mod remind;
 pub mod schema;
 pub mod status;
 pub mod sync;

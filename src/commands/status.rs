@@ -79,16 +79,7 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
     let env = |key: &str| std::env::var(key).ok();
     let config = Config::load(&root)?;
     let dir = args.dir.clone().unwrap_or_else(|| config.dir.clone());
-    let loaded = crate::format::load_dir(&root, &dir);
-    if loaded.has_errors() {
-        for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-            eprintln!("{d}");
-        }
-        bail!(
-            "{} in the postmortems; a status would leave their tasks out (see `aftercare check`)",
-            plural(loaded.error_count(), "error", "errors")
-        );
-    }
+    let loaded = load_valid(&root, &dir, "a status would leave their tasks out")?;
     let target = connect::resolve(&config, args.repo.as_deref(), &env, &root)?;
     if let (Target::GitLab(..), Some(missing)) = (&target, target.missing_token()) {
         bail!("status needs a token: {missing}");
@@ -178,6 +169,22 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
         return Ok(crate::exit::OVERDUE);
     }
     Ok(crate::exit::OK)
+}
+
+/// The postmortems of `dir`, or the errors on standard error and a failure saying `why` a run
+/// with some left out would mislead.
+pub fn load_valid(root: &Path, dir: &Path, why: &str) -> anyhow::Result<crate::format::Loaded> {
+    let loaded = crate::format::load_dir(root, dir);
+    if loaded.has_errors() {
+        for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{d}");
+        }
+        bail!(
+            "{} in the postmortems; {why} (see `aftercare check`)",
+            plural(loaded.error_count(), "error", "errors")
+        );
+    }
+    Ok(loaded)
 }
 
 /// Lists the tracker's issues through the path shared with `sync`, keeping the tracker's

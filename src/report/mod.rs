@@ -9,6 +9,7 @@
 pub mod annotations;
 pub mod json;
 pub mod markdown;
+pub mod remind;
 pub mod sync;
 pub mod text;
 

@@ -16,6 +16,7 @@ mod manual;
 mod new;
 mod pipe;
 mod precommit;
+mod remind;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;

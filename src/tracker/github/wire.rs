@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::tracker::markdown;
-use crate::tracker::{IssueRef, IssueState, TrackedIssue};
+use crate::tracker::{IssueComment, IssueRef, IssueState, TrackedIssue};
 
 /// An issue as GitHub sends it, read leniently: unknown fields are ignored and unknown values
 /// of `state_reason` or `author_association` do not fail the read.
@@ -32,6 +32,33 @@ pub struct RawIssue {
     html_url: Option<String>,
     #[serde(default)]
     closed_at: Option<DateTime<Utc>>,
+}
+
+/// Whether an author may speak for aftercare: the syncing identity (`login`, empty without a
+/// token), or the repository's owner, a member or a collaborator.
+fn trusted(login: &str, author: &str, association: Option<&str>) -> bool {
+    (!login.is_empty() && author == login)
+        || matches!(association, Some("OWNER" | "MEMBER" | "COLLABORATOR"))
+}
+
+/// A comment as GitHub sends it, read leniently.
+#[derive(Debug, Deserialize)]
+pub struct RawComment {
+    user: Option<RawUser>,
+    body: Option<String>,
+    author_association: Option<String>,
+}
+
+impl RawComment {
+    /// The comment in the core's terms, trusted by the rule of issue authors.
+    pub fn into_comment(self, login: &str) -> IssueComment {
+        let author = self.user.map(|u| u.login).unwrap_or_default();
+        IssueComment {
+            trusted: trusted(login, &author, self.author_association.as_deref()),
+            author,
+            body: self.body.unwrap_or_default(),
+        }
+    }
 }
 
 /// One event of an issue's timeline (`GET …/issues/{n}/timeline`), read leniently: only what
@@ -110,11 +137,7 @@ impl RawIssue {
             _ => IssueState::Done,
         };
         let author = self.user.map(|u| u.login).unwrap_or_default();
-        let trusted = (!login.is_empty() && author == login)
-            || matches!(
-                self.author_association.as_deref(),
-                Some("OWNER" | "MEMBER" | "COLLABORATOR")
-            );
+        let trusted = trusted(login, &author, self.author_association.as_deref());
         let body = self.body.unwrap_or_default();
         TrackedIssue {
             issue: IssueRef::numbered(self.number, self.html_url.unwrap_or_default()),

@@ -330,6 +330,17 @@ impl Emulator {
         );
     }
 
+    /// Replaces the assignees of an issue, as a person would.
+    pub fn set_issue_assignees(&self, number: u64, assignees: &[&str]) {
+        self.edit(
+            number,
+            IssueChange {
+                assignees: Some(assignees.iter().map(|a| a.to_string()).collect()),
+                ..IssueChange::default()
+            },
+        );
+    }
+
     /// Replaces the labels of an issue (unknown labels are created).
     pub fn set_issue_labels(&self, number: u64, labels: &[&str]) {
         self.edit(
