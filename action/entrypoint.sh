@@ -121,8 +121,19 @@ case "$command" in
     publish status "$work/status.json" || { ((status != 0)) || status=1; }
     exit "$status"
     ;;
+  remind)
+    flags=(--format json)
+    if [[ "$dry_run" == true ]]; then
+      flags+=(--dry-run)
+    fi
+    status=0
+    "$bin" remind "${flags[@]}" ${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"} >"$work/remind.json" || status=$?
+    cat "$work/remind.json"
+    publish remind "$work/remind.json" || { ((status != 0)) || status=1; }
+    exit "$status"
+    ;;
   *)
-    echo "::error title=aftercare::input command must be check, sync or status, not '$(escape "$command")'"
+    echo "::error title=aftercare::input command must be check, sync, status or remind, not '$(escape "$command")'"
     exit 1
     ;;
 esac
