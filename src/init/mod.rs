@@ -361,7 +361,8 @@ mod tests {
             "        uses: {REPOSITORY}@{COMMIT} # v{}\n",
             env!("CARGO_PKG_VERSION")
         );
-        assert_eq!(workflow.matches(&pinned).count(), 4, "{workflow}");
+        // check, sync (dry run), sync, status and remind.
+        assert_eq!(workflow.matches(&pinned).count(), 5, "{workflow}");
     }
 
     #[test]
@@ -547,7 +548,7 @@ mod tests {
             workflow
                 .matches(&format!("uses: {REPOSITORY}@v{version}\n"))
                 .count(),
-            4
+            5
         );
         assert_eq!(
             workflow
