@@ -1,7 +1,7 @@
 //! aftercare at scale: local speed and memory, GitHub requests next to their floor, and write
 //! pacing, printed as the Markdown tables of the README's "Performance" section.
 //!
-//! Run with `cargo bench --bench scale` (add a section name, `check`, `sync` or `pace`, after
+//! Run with `cargo bench --bench scale` (add a section name, `check`, `sync`, `import` or `pace`, after
 //! `--` to run only that one). It generates corpora with `examples/gen-corpus.rs` and runs the
 //! built binary, measuring each child's wall time and peak memory exactly (`wait4`'s
 //! `ru_maxrss`, through a small launcher so that the bench's own memory is not counted); wall
@@ -17,6 +17,11 @@
 //!   5,000 tasks, with stale ETags, with a warm ETag cache and without a cache file; `status`
 //!   over the same issues. Each figure stands beside its floor: ceil(issues/100) reads for a
 //!   listing (at least one), one write per changed task, zero budget for a run answered by 304s.
+//! - **gitlab**: the same runs with nothing to change over 5,000 tasks against the GitLab
+//!   emulator, 20 ms late: `sync` and `status`, at most ceil(issues/100) + 3 requests.
+//! - **import**: `aftercare import --dry-run` of a generated prose postmortem of 10 MB (refused
+//!   by its size, without being read) and of one just under the 1 MiB a postmortem file may
+//!   have, with 5,000 timeline lines and 2,000 tasks (read in full).
 //! - **pace**: a first sync of 100 tasks at the default pace (writes 1 s apart) against the
 //!   emulator enforcing GitHub's secondary limit of 80 writes a minute and 500 an hour, and
 //!   the same at interval 0, which trips it. This section takes about three minutes.
@@ -47,6 +52,7 @@ use aftercare::tracker::{IssueRef, IssueState, TrackedIssue};
 
 use gen_corpus::{Corpus, DEFAULT_SEED, OWNERS};
 use support::emulator::{Account, Emulator, OWNER_TOKEN};
+use support::gitlab::{self, GitLab};
 
 /// Every request answered this late in the sync section.
 const LATENCY: Duration = Duration::from_millis(20);
@@ -275,6 +281,12 @@ fn main() {
     if wanted("sync") {
         sync_requests(&mut targets);
     }
+    if wanted("gitlab") {
+        gitlab_requests(&mut targets);
+    }
+    if wanted("import") {
+        import_documents(&mut targets);
+    }
     if wanted("pace") {
         pace(&mut targets);
     }
@@ -303,6 +315,85 @@ fn machine() {
         "Machine: {model}, {cores} cores, {:.0} GiB of memory; release build.",
         memory_kib as f64 / 1024.0 / 1024.0
     );
+}
+
+/// A prose postmortem with `entries` timeline lines and `tasks` numbered tasks, in the layout of
+/// the seed documents.
+fn prose_postmortem(entries: usize, tasks: usize) -> String {
+    let mut text = String::from(
+        "Postmortem: Generated outage\n\nIssue Summary:\n\
+         Duration: May 10, 2023, 14:00 UTC to May 11, 2023, 02:00 UTC\n\
+         Impact: Approximately 30% of the users were affected.\n\nTimeline:\n\n",
+    );
+    for i in 0..entries {
+        // Spread over ten hours from 14:00, in order.
+        let minutes = 14 * 60 + i * 600 / entries;
+        text.push_str(&format!(
+            "{:02}:{:02} UTC: The incident was escalated to team {i} after a monitoring alert.\n",
+            minutes / 60,
+            minutes % 60
+        ));
+    }
+    text.push_str("\nRoot Cause:\nA generated cause.\n\nTasks:\n\n");
+    for i in 0..tasks {
+        text.push_str(&format!(
+            "{}. Review the configuration of service {i}.\n",
+            i + 1
+        ));
+    }
+    text
+}
+
+/// `import --dry-run` of a 10 MB document (refused by size) and of one near the size limit.
+fn import_documents(targets: &mut Targets) {
+    println!("\n### `import`\n");
+    println!("`aftercare import --dry-run`, the binary, median of 5 runs.\n");
+    println!("| Document | Size | Outcome | Wall time | peak memory |");
+    println!("| --- | ---: | --- | ---: | ---: |");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let near = prose_postmortem(5_000, 2_000);
+    let mut huge = String::new();
+    while huge.len() < 10_000_000 {
+        huge.push_str(&near);
+    }
+    for (name, text, expect_ok) in [
+        ("near-limit.txt", &near, true),
+        ("ten-megabytes.txt", &huge, false),
+    ] {
+        std::fs::write(dir.path().join(name), text).expect("the document is written");
+        let mut walls = Vec::new();
+        let mut peak_rss = 0;
+        let mut outcome = String::new();
+        for _ in 0..5 {
+            let out = run(dir.path(), &["import", "--dry-run", name], &[]);
+            assert_eq!(out.code == 0, expect_ok, "{}{}", out.stdout, out.stderr);
+            outcome = out
+                .stderr
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches(name)
+                .trim_start_matches(": ")
+                .to_string();
+            walls.push(out.wall);
+            peak_rss = peak_rss.max(out.peak_rss);
+        }
+        let wall = median(walls);
+        println!(
+            "| {name} | {} | {outcome} | {} | {} |",
+            mib(text.len() as u64),
+            short(wall),
+            mib(peak_rss)
+        );
+        targets.judge(
+            &format!(
+                "`import` of {name} ({}) under 0.5 s",
+                mib(text.len() as u64)
+            ),
+            short(wall),
+            wall < Duration::from_millis(500),
+        );
+    }
 }
 
 /// `check` through the binary and the plan in-process, at four sizes.
@@ -706,6 +797,110 @@ fn sync_requests(targets: &mut Targets) {
             &format!("{what}, with the ETag cache, spends no budget"),
             format!("{} budget", r.budget),
             r.budget == 0 && r.reads + r.writes <= 52,
+        );
+    }
+}
+
+/// The requests a GitLab run made, from the emulator's log (GitLab has no conditional requests,
+/// so every request spends budget).
+fn gitlab_log(gl: &GitLab) -> Requests {
+    let log = gl.requests();
+    let reads = log.iter().filter(|r| r.method == "GET").count();
+    Requests {
+        reads,
+        writes: log.len() - reads,
+        budget: log.len(),
+        refused: log.iter().filter(|r| r.status == 429).count(),
+    }
+}
+
+/// Syncs with nothing to change and `status` over 5,000 tasks in a GitLab project.
+fn gitlab_requests(targets: &mut Targets) {
+    println!("\n### GitLab requests\n");
+    println!(
+        "The binary against the GitLab emulator, which answers every request {} ms late. Floor \
+         for a run with nothing to change: ceil(issues/100) + 3 requests (the identity, the \
+         label listing, the author's recent issues) and no write.\n",
+        LATENCY.as_millis()
+    );
+    println!("| Run | Reads | Writes | Budget spent | Wall time | Peak memory |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let gl = GitLab::start_blocking();
+    for login in OWNERS {
+        gl.add_user(login, None, Some(gitlab::DEVELOPER));
+    }
+    gl.set_request_limit(1_000_000, Duration::from_secs(60));
+    gl.set_issue_creation_limit(1_000_000, Duration::from_secs(60));
+    let dir = corpus(5_000);
+    let config = dir.path().join("aftercare.yml");
+    let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+    text.push_str(&format!(
+        "\ntracker:\n  kind: gitlab\n  url: {}\n  project: {}\n",
+        gl.url(),
+        gitlab::PROJECT_PATH
+    ));
+    std::fs::write(&config, text).expect("aftercare.yml is written");
+    let env = [("GITLAB_TOKEN", gitlab::OWNER_TOKEN)];
+    let sync = ["sync", "--write-interval-ms", "0"];
+    let setup = run(dir.path(), &sync, &env);
+    assert!(
+        setup
+            .stdout
+            .ends_with("created 5000, updated 0, closed 0, reopened 0, unchanged 0\n"),
+        "{}",
+        setup.stderr
+    );
+    gl.set_latency(LATENCY);
+    let floor = listing_floor(5_000) + 3;
+    for (name, args, words) in [
+        (
+            "sync, nothing to change, 5,000 tasks",
+            &sync[..],
+            "created 0, updated 0, closed 0, reopened 0, unchanged 5000\n",
+        ),
+        ("status, 5,000 tasks", &["status"][..], "0 of 5000 done"),
+    ] {
+        let mut walls = Vec::new();
+        let mut peak = 0;
+        let mut last: Option<Requests> = None;
+        for _ in 0..RUNS {
+            gl.clear_requests();
+            let out = run(dir.path(), args, &env);
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            assert!(out.stdout.contains(words), "{}", out.stdout);
+            walls.push(out.wall);
+            peak = peak.max(out.peak_rss);
+            let requests = gitlab_log(&gl);
+            if let Some(previous) = &last {
+                assert_eq!(
+                    (previous.reads, previous.writes),
+                    (requests.reads, requests.writes),
+                    "the same run makes the same requests"
+                );
+            }
+            last = Some(requests);
+        }
+        let requests = last.expect("three runs");
+        print_row(Row {
+            run: name,
+            requests: &requests,
+            reads_floor: floor,
+            writes_floor: 0,
+            budget_floor: floor,
+            wall: median(walls),
+            runs: RUNS,
+            peak_rss: peak,
+        });
+        targets.judge(
+            &format!(
+                "GitLab: {name} in at most ceil(issues/100) + 3 = {floor} requests and no write"
+            ),
+            format!(
+                "{} requests, {} writes",
+                requests.reads + requests.writes,
+                requests.writes
+            ),
+            requests.reads + requests.writes <= floor && requests.writes == 0,
         );
     }
 }

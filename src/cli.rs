@@ -42,6 +42,8 @@ pub enum Command {
     Completions(commands::completions::CompletionsArgs),
     /// Print the manual page of aftercare or of a command, or write them all with --out-dir.
     Man(commands::man::ManArgs),
+    /// Turn prose postmortems (text, Markdown) into draft postmortem files.
+    Import(commands::import::ImportArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -59,6 +61,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Init(args) => commands::init::run(args, &globals),
         Command::Completions(args) => commands::completions::run(args, &globals),
         Command::Man(args) => commands::man::run(args, &globals),
+        Command::Import(args) => commands::import::run(args, &globals),
     };
     match result {
         Ok(_) if crate::stdout::failed() => crate::exit::code(crate::exit::FAILURE),

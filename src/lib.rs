@@ -25,6 +25,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod exit;
 pub mod format;
+pub mod import;
 pub mod init;
 pub mod manual;
 pub mod model;

@@ -9,10 +9,20 @@ use chrono::NaiveDate;
 use crate::format::source::{self, ScalarKind, Value};
 use crate::format::validate::{MAX_ID_CHARS, MAX_TITLE_CHARS, id_problem};
 
+/// The `status` line of a draft, with the advice on publishing it.
+pub const DRAFT_STATUS: &str =
+    "status: draft  # set to `published` when reviewed: its tasks then become GitHub issues";
+
 /// The id `aftercare new` proposes: the date, `-`, and a slug of the title, within 64
 /// characters (`2023-05-10-outage-caused-by-a-ddos-attack`).
 pub fn default_id(date: NaiveDate, title: &str) -> String {
-    let prefix = date.format("%Y-%m-%d").to_string();
+    id_for(Some(date), title)
+}
+
+/// An id from a title, after the date when there is one: a slug of the title within 64
+/// characters, cut at a word boundary; `incident` when the title has no letter or digit.
+pub fn id_for(date: Option<NaiveDate>, title: &str) -> String {
+    let prefix = date.map(|d| d.format("%Y-%m-%d").to_string());
     let mut slug = String::new();
     for c in title.chars() {
         if c.is_ascii_alphanumeric() {
@@ -21,7 +31,7 @@ pub fn default_id(date: NaiveDate, title: &str) -> String {
             slug.push('-');
         }
     }
-    let room = MAX_ID_CHARS - prefix.len() - 1;
+    let room = MAX_ID_CHARS - prefix.as_ref().map_or(0, |p| p.len() + 1);
     if slug.len() > room {
         // Cut at a word boundary when there is one.
         let cut = &slug[..room];
@@ -30,11 +40,13 @@ pub fn default_id(date: NaiveDate, title: &str) -> String {
             _ => cut.to_string(),
         };
     }
-    let slug = slug.trim_matches('-');
-    if slug.is_empty() {
-        format!("{prefix}-incident")
-    } else {
-        format!("{prefix}-{slug}")
+    let slug = match slug.trim_matches('-') {
+        "" => "incident",
+        s => s,
+    };
+    match prefix {
+        Some(p) => format!("{p}-{slug}"),
+        None => slug.to_string(),
     }
 }
 
@@ -89,7 +101,7 @@ pub fn skeleton(id: &str, title: &str, schema_reference: &str) -> String {
         "\
 {schema_line}id: {id}
 title: {title}
-status: draft  # set to `published` when reviewed: its tasks then become GitHub issues
+{draft_status}
 # severity: SEV2
 # service: the affected application
 # started: 2023-05-10T14:00:00Z  # a date-time, a date, or a time of day like 14:00 (UTC)
@@ -123,6 +135,7 @@ tasks: []
 #    labels: [database]
 ",
         schema_line = schema_line(schema_reference),
+        draft_status = DRAFT_STATUS,
         title = yaml_scalar(title)
     )
 }

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod import;
 pub mod init;
 pub mod man;
 pub mod new;

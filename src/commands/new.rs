@@ -38,22 +38,11 @@ pub fn run(args: NewArgs, _globals: &Globals) -> anyhow::Result<u8> {
     if let Some(problem) = crate::scaffold::problem(&id, &args.title) {
         anyhow::bail!("{problem}");
     }
-    let shown = |ext: &str| dir.join(format!("{id}.{ext}"));
-    for ext in ["yaml", "yml"] {
-        if root.join(shown(ext)).exists() {
-            anyhow::bail!(
-                "{} already exists; choose another id with --id",
-                shown(ext).display()
-            );
-        }
-    }
     let existing = crate::format::load_dir(&root, &dir);
-    if let Some(pm) = existing.postmortems.iter().find(|p| p.id == id) {
-        anyhow::bail!(
-            "{} already has the id `{id}`; choose another id with --id",
-            pm.file_display()
-        );
+    if let Some(taken) = id_taken(&root, &dir, &id, &existing.postmortems) {
+        anyhow::bail!("{taken}; choose another id with --id");
     }
+    let shown = |ext: &str| dir.join(format!("{id}.{ext}"));
     let full_dir = root.join(&dir);
     std::fs::create_dir_all(&full_dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -91,4 +80,24 @@ pub fn write_schema_if_missing(root: &std::path::Path) -> anyhow::Result<bool> {
     file.write_all(crate::schema::postmortem_schema_json().as_bytes())
         .with_context(|| format!("cannot write {name}"))?;
     Ok(true)
+}
+
+/// Why `id` cannot be used for a new file in `dir`: a file of that name with either extension
+/// exists, or a postmortem in `existing` already has the id.
+pub(crate) fn id_taken(
+    root: &std::path::Path,
+    dir: &std::path::Path,
+    id: &str,
+    existing: &[crate::model::Postmortem],
+) -> Option<String> {
+    for ext in ["yaml", "yml"] {
+        let shown = dir.join(format!("{id}.{ext}"));
+        if root.join(&shown).exists() {
+            return Some(format!("{} already exists", shown.display()));
+        }
+    }
+    existing
+        .iter()
+        .find(|p| p.id == id)
+        .map(|pm| format!("{} already has the id `{id}`", pm.file_display()))
 }

@@ -1,5 +1,6 @@
 //! Reports of the status: text, JSON and Markdown, behind one [`Report`] abstraction, plus the
-//! GitHub workflow annotations for overdue tasks.
+//! GitHub workflow annotations for overdue tasks. The report of `aftercare import` is in
+//! [`import`], with its own renderers picked the same way.
 //!
 //! A renderer is picked once ([`for_format`]) and turns a [`StatusReport`] into the text to
 //! print. Renderers are pure formatting: they never compute counts (that is
@@ -7,6 +8,7 @@
 //! string that came from a file or from GitHub is escaped for the format it is written into.
 
 pub mod annotations;
+pub mod import;
 pub mod json;
 pub mod markdown;
 pub mod remind;

@@ -10,6 +10,7 @@ mod examples;
 mod faults;
 mod gitlab;
 mod gitlab_emulator;
+mod import;
 mod init;
 mod malformed;
 mod manual;

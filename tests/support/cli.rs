@@ -133,6 +133,24 @@ impl Aftercare {
         Outcome::of(self.command.output().expect("the aftercare binary runs"))
     }
 
+    /// Runs to completion with `input` on standard input.
+    pub fn run_with_stdin(mut self, input: &[u8]) -> Outcome {
+        use std::io::Write as _;
+        let mut child = self
+            .command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the aftercare binary starts");
+        let mut stdin = child.stdin.take().expect("a standard input pipe");
+        // The binary may stop reading early (a document over the size limit): a closed pipe is
+        // then expected.
+        let _ = stdin.write_all(input);
+        drop(stdin);
+        Outcome::of(child.wait_with_output().expect("the aftercare binary runs"))
+    }
+
     /// Starts the binary and returns at once, its output captured, so that the test can kill
     /// it while it works.
     pub fn spawn(mut self) -> Running {
