@@ -35,7 +35,7 @@ pub struct ImportArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {
-    /// `FILE:LINE: section …` and `FILE:LINE: warning: …` lines, then a total.
+    /// `FILE:LINE: section ...` and `FILE:LINE: warning: ...` lines, then a total.
     Text,
     /// The same as one JSON document.
     Json,

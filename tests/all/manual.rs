@@ -140,6 +140,7 @@ fn each_command_has_a_manual_page_that_renders_without_warnings() {
         "init",
         "completions",
         "man",
+        "import",
     ];
     for command in commands {
         let out = Aftercare::new(dir.path()).args(["man", command]).run();
@@ -177,7 +178,7 @@ fn each_command_has_a_manual_page_that_renders_without_warnings() {
     assert_eq!(
         out.stderr,
         "error: there is no command `sink`; the commands are check, sync, status, remind, new, \
-         schema, init, completions, man\n"
+         schema, init, completions, man, import\n"
     );
     assert_eq!(out.code, 1);
 }
