@@ -121,6 +121,13 @@ case "$command" in
     publish status "$work/status.json" || { ((status != 0)) || status=1; }
     exit "$status"
     ;;
+  site)
+    status=0
+    "$bin" site ${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"} | tee "$work/site.out" || status=$?
+    closing="$(tail -n 1 "$work/site.out" || true)"
+    printf '### aftercare site\n\n%s\n' "${closing:-aftercare site wrote no page}" | summary
+    exit "$status"
+    ;;
   remind)
     flags=(--format json)
     if [[ "$dry_run" == true ]]; then
@@ -133,7 +140,7 @@ case "$command" in
     exit "$status"
     ;;
   *)
-    echo "::error title=aftercare::input command must be check, sync, status or remind, not '$(escape "$command")'"
+    echo "::error title=aftercare::input command must be check, sync, status, site or remind, not '$(escape "$command")'"
     exit 1
     ;;
 esac

@@ -1,8 +1,9 @@
 //! aftercare at scale: local speed and memory, GitHub requests next to their floor, and write
 //! pacing, printed as the Markdown tables of the README's "Performance" section.
 //!
-//! Run with `cargo bench --bench scale` (add a section name, `check`, `sync`, `import` or `pace`, after
-//! `--` to run only that one). It generates corpora with `examples/gen-corpus.rs` and runs the
+//! Run with `cargo bench --bench scale` (add a section name, `check`, `sync`, `gitlab`,
+//! `import`, `site` or `pace`, after `--` to run only that one). It generates corpora with
+//! `examples/gen-corpus.rs` and runs the
 //! built binary, measuring each child's wall time and peak memory exactly (`wait4`'s
 //! `ru_maxrss`, through a small launcher so that the bench's own memory is not counted); wall
 //! times are the median of several runs.
@@ -12,6 +13,10 @@
 //!   [`aftercare::plan::plan`] over an index in which every task already has its issue (time,
 //!   and the peak heap the planning allocates, counted by this bench's allocator). The time per
 //!   task shows whether growth is linear.
+//! - **site**: `aftercare site --offline` over 1,000 postmortems (10,000 tasks) through the
+//!   binary (load, render and write 1,001 pages), and the pages rendered in-process by
+//!   [`aftercare::report::site::render`] with every task's issue known, a third of them
+//!   closed, so that every page carries its states, links and burn-down.
 //! - **sync**: the binary against the GitHub emulator answering every request 20 ms late, with
 //!   `--write-interval-ms 0`: a first sync of 1,000 tasks; syncs with nothing to change over
 //!   5,000 tasks, with stale ETags, with a warm ETag cache and without a cache file; `status`
@@ -47,6 +52,7 @@ use std::time::{Duration, Instant};
 use aftercare::pacing::WritePacer;
 use aftercare::plan::issue_index::IssueIndex;
 use aftercare::plan::{Change, PlanInput, plan};
+use aftercare::report::site::{SiteInput, States};
 use aftercare::tracker::markdown::{self, Markdown};
 use aftercare::tracker::{IssueRef, IssueState, TrackedIssue};
 
@@ -278,6 +284,9 @@ fn main() {
     if wanted("check") {
         check_and_plan(&mut targets);
     }
+    if wanted("site") {
+        site(&mut targets);
+    }
     if wanted("sync") {
         sync_requests(&mut targets);
     }
@@ -458,57 +467,83 @@ fn check_and_plan(targets: &mut Targets) {
     }
 }
 
-/// Loads the corpus in `dir`, gives every task its issue, and times the plan over them.
-fn plan_measure(dir: &Path, tasks: usize) -> (Duration, usize) {
-    let loaded = aftercare::format::load_dir(dir, Path::new("postmortems"));
-    assert!(!loaded.has_errors());
+/// An index in which every task of `postmortems` has its issue, opened at the epoch plus its
+/// number of hours; every `closed_every`-th issue (none when 0) is closed a day after it was
+/// opened.
+fn every_task_has_an_issue(
+    postmortems: &[aftercare::model::Postmortem],
+    closed_every: usize,
+) -> IssueIndex {
     let labels = vec!["postmortem".to_string()];
-    let web = "https://github.com/acme/web";
-    let text = Markdown {
-        file_base: format!("{web}/blob/HEAD"),
-        max_title_chars: markdown::GITHUB_MAX_TITLE_CHARS,
-    };
-    let trust_rule = "a repository owner, member or collaborator";
+    let text = github_text();
     let first = plan(PlanInput {
-        postmortems: &loaded.postmortems,
+        postmortems,
         index: &IssueIndex::default(),
         labels: &labels,
         text: &text,
-        trust_rule,
+        trust_rule: TRUST_RULE,
     });
-    let created_at = chrono::DateTime::UNIX_EPOCH;
     let issues: Vec<TrackedIssue> = first
         .changes
         .into_iter()
         .enumerate()
         .map(|(n, change)| match change {
-            Change::Create { issue, .. } => TrackedIssue {
-                issue: IssueRef::numbered(n as u64 + 1, format!("{web}/issues/{}", n + 1)),
-                task: markdown::find_key(&issue.body),
-                trusted: true,
-                owned: markdown::find_owned(&issue.body),
-                removed_by_aftercare: false,
-                title: issue.title,
-                body: issue.body,
-                state: IssueState::Open,
-                labels: issue.labels,
-                assignees: issue.assignees,
-                author: "octocat".to_string(),
-                created_at,
-                updated_at: created_at,
-                closed_at: None,
-            },
+            Change::Create { issue, .. } => {
+                let created_at = chrono::DateTime::UNIX_EPOCH + chrono::Duration::hours(n as i64);
+                let closed = closed_every > 0 && n % closed_every == 0;
+                TrackedIssue {
+                    issue: IssueRef::numbered(n as u64 + 1, format!("{WEB}/issues/{}", n + 1)),
+                    task: markdown::find_key(&issue.body),
+                    trusted: true,
+                    owned: markdown::find_owned(&issue.body),
+                    removed_by_aftercare: false,
+                    title: issue.title,
+                    body: issue.body,
+                    state: if closed {
+                        IssueState::Done
+                    } else {
+                        IssueState::Open
+                    },
+                    labels: issue.labels,
+                    assignees: issue.assignees,
+                    author: "octocat".to_string(),
+                    created_at,
+                    updated_at: created_at,
+                    closed_at: closed.then(|| created_at + chrono::Duration::days(1)),
+                }
+            }
             other => panic!("a first plan only creates, not {}", other.action()),
         })
         .collect();
-    assert_eq!(issues.len(), tasks);
-    let index = IssueIndex::build(issues);
+    IssueIndex::build(issues)
+}
+
+/// The repository of the in-process plans.
+const WEB: &str = "https://github.com/acme/web";
+/// GitHub's trust rule, for the in-process plans.
+const TRUST_RULE: &str = "a repository owner, member or collaborator";
+
+/// GitHub's issue text for the in-process plans.
+fn github_text() -> Markdown {
+    Markdown {
+        file_base: format!("{WEB}/blob/HEAD"),
+        max_title_chars: markdown::GITHUB_MAX_TITLE_CHARS,
+    }
+}
+
+/// Loads the corpus in `dir`, gives every task its issue, and times the plan over them.
+fn plan_measure(dir: &Path, tasks: usize) -> (Duration, usize) {
+    let loaded = aftercare::format::load_dir(dir, Path::new("postmortems"));
+    assert!(!loaded.has_errors());
+    let labels = vec!["postmortem".to_string()];
+    let text = github_text();
+    let index = every_task_has_an_issue(&loaded.postmortems, 0);
     let input = PlanInput {
         postmortems: &loaded.postmortems,
         index: &index,
         labels: &labels,
         text: &text,
-        trust_rule,
+        trust_rule: TRUST_RULE,
     };
     let mut times = Vec::new();
     let mut heap = 0;
@@ -521,6 +556,90 @@ fn plan_measure(dir: &Path, tasks: usize) -> (Duration, usize) {
         assert_eq!(planned.changes.len(), tasks);
     }
     (median(times), heap)
+}
+
+/// `site --offline` through the binary and the pages rendered in-process, over 1,000
+/// postmortems.
+fn site(targets: &mut Targets) {
+    const TASKS: usize = 10_000;
+    println!("\n### `site`\n");
+    println!(
+        "1,000 postmortems with 10,000 tasks. `site --offline`: the binary (load, render, write \
+         1,001 pages), median of 5 runs. Render: `aftercare::report::site::render` in-process \
+         with every task's issue known (a third closed), median of 5 runs.\n"
+    );
+    println!("| Postmortems | Tasks | `site --offline` | peak memory | render | per page | HTML |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let dir = corpus(TASKS);
+    let pages = TASKS / TASKS_PER + 1;
+    let expected = format!("wrote {pages} pages to site (offline: task states unknown)\n");
+    let mut walls = Vec::new();
+    let mut peak_rss = 0;
+    for _ in 0..5 {
+        let out = run(dir.path(), &["site", "--offline"], &[]);
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, expected.as_str()),
+            "{}",
+            out.stderr
+        );
+        walls.push(out.wall);
+        peak_rss = peak_rss.max(out.peak_rss);
+    }
+    let offline = median(walls);
+
+    let loaded = aftercare::format::load_dir(dir.path(), Path::new("postmortems"));
+    assert!(!loaded.has_errors());
+    let index = every_task_has_an_issue(&loaded.postmortems, 3);
+    let now = chrono::Utc::now();
+    let status = aftercare::status::compute(
+        &loaded.postmortems,
+        &index,
+        &aftercare::status::StatusInputs {
+            repo: "acme/web",
+            slo: &std::collections::BTreeMap::new(),
+            today: now.date_naive(),
+            generated_at: now,
+            repo_url: Some("https://github.com/acme/web"),
+            require_evidence: false,
+            closed_by_merge: &std::collections::BTreeSet::new(),
+        },
+    );
+    let input = SiteInput {
+        postmortems: &loaded.postmortems,
+        status: &status,
+        states: States::Known,
+    };
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let rendered = aftercare::report::site::render(&input);
+        times.push(started.elapsed());
+        assert_eq!(rendered.len(), pages);
+        bytes = rendered.iter().map(|p| p.html.len()).sum::<usize>();
+    }
+    let render = median(times);
+    println!(
+        "| {} | {} | {} | {} | {} | {} | {} |",
+        thousands(TASKS / TASKS_PER),
+        thousands(TASKS),
+        short(offline),
+        mib(peak_rss),
+        short(render),
+        short(render / pages as u32),
+        mib(bytes as u64),
+    );
+    targets.judge(
+        "`site --offline` over 1,000 postmortems (load, render, write) under 1 s",
+        short(offline),
+        offline < Duration::from_secs(1),
+    );
+    targets.judge(
+        "rendering the pages of 1,000 postmortems with their states under 1 s",
+        short(render),
+        render < Duration::from_secs(1),
+    );
 }
 
 /// The requests of one run, counted from the emulator's log.

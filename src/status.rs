@@ -77,6 +77,13 @@ pub struct ItemStatus {
     pub due: Option<NaiveDate>,
     /// Open, and due before today.
     pub overdue: bool,
+    /// When the task's issue was opened. Not part of the JSON interface.
+    #[serde(skip)]
+    pub opened_at: Option<DateTime<Utc>>,
+    /// When the task's issue was last closed, while it is closed. Not part of the JSON
+    /// interface.
+    #[serde(skip)]
+    pub closed_at: Option<DateTime<Utc>>,
     /// The line of the task in its file, for annotations. Not part of the JSON interface.
     #[serde(skip)]
     pub line: usize,
@@ -351,6 +358,8 @@ fn incident_items(
                 priority: task.priority,
                 due,
                 overdue: state == TaskState::Open && due.is_some_and(|d| d < inputs.today),
+                opened_at: issue.map(|i| i.created_at),
+                closed_at: issue.and_then(|i| i.closed_at),
                 line: task.position.line,
             };
             counts.add_item(&item);
@@ -474,6 +483,7 @@ pub(crate) mod tests {
         author: &str,
         trusted_by_role: bool,
     ) -> TrackedIssue {
+        let closed = state == Gh::Closed;
         let state = match (state, reason) {
             (Gh::Open, _) => IssueState::Open,
             (Gh::Closed, Some(StateReason::NotPlanned)) => {
@@ -501,7 +511,7 @@ pub(crate) mod tests {
             removed_by_aftercare: false,
             created_at: at,
             updated_at: at,
-            closed_at: None,
+            closed_at: closed.then_some(at + chrono::Duration::days(1)),
         }
     }
 
@@ -529,6 +539,18 @@ pub(crate) mod tests {
                     priority,
                     due: due.map(date),
                     overdue,
+                    // Issues opened a day after the incident, an hour apart; the finished
+                    // ones closed ten days after they were opened.
+                    opened_at: issue.map(|n| {
+                        Utc.with_ymd_and_hms(2023, 5, 12, 0, 0, 0).unwrap()
+                            + chrono::Duration::hours(n as i64)
+                    }),
+                    closed_at: issue
+                        .filter(|_| matches!(state, TaskState::Done | TaskState::Dropped))
+                        .map(|n| {
+                            Utc.with_ymd_and_hms(2023, 5, 22, 0, 0, 0).unwrap()
+                                + chrono::Duration::hours(n as i64)
+                        }),
                     line,
                 }
             };
@@ -781,6 +803,27 @@ pub(crate) mod tests {
         );
         assert_eq!(report.incidents[0].items[2].due, Some(date("2023-06-08")));
         assert_eq!(report.incidents[0].items[2].line, 30);
+        // The issue's times come along for the burn-down: opened always, closed while closed.
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        type Times = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+        let times: Vec<Times> = report.incidents[0]
+            .items
+            .iter()
+            .map(|i| (i.opened_at, i.closed_at))
+            .collect();
+        let second = |n: i64| start + chrono::Duration::seconds(n);
+        let closed = |n: i64| second(n) + chrono::Duration::days(1);
+        assert_eq!(
+            times,
+            vec![
+                (Some(second(1)), Some(closed(1))),
+                (Some(second(2)), Some(closed(2))),
+                (Some(second(3)), None),
+                (Some(second(4)), None),
+                (None, None),
+                (Some(second(5)), Some(closed(5))),
+            ]
+        );
         assert_eq!(report.incidents[1].counts.percent(), 100.0);
         assert!(report.has_overdue_p1());
         let overdue: Vec<&str> = report.overdue().map(|(_, i)| i.id.as_str()).collect();

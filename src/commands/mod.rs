@@ -10,6 +10,7 @@ pub mod man;
 pub mod new;
 pub mod remind;
 pub mod schema;
+pub mod site;
 pub mod status;
 pub mod sync;
 

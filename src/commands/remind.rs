@@ -16,7 +16,7 @@ use chrono::{SubsecRound, Utc};
 use clap::{Args, ValueEnum};
 
 use super::Globals;
-use super::status::{load_valid, read_issues};
+use super::status::{load_postmortems, read_issues};
 use super::sync::DEFAULT_CACHE_FILE;
 use crate::config::Config;
 use crate::remind;
@@ -58,8 +58,7 @@ pub fn run(args: RemindArgs, globals: &Globals) -> anyhow::Result<u8> {
     let root = std::env::current_dir().context("cannot read the current directory")?;
     let env = |key: &str| std::env::var(key).ok();
     let config = Config::load(&root)?;
-    let dir = args.dir.clone().unwrap_or_else(|| config.dir.clone());
-    let loaded = load_valid(&root, &dir, "reminders would leave their tasks out")?;
+    let postmortems = load_postmortems(&root, &config, args.dir.as_deref(), "reminders")?;
     let target = connect::resolve(&config, args.repo.as_deref(), &env, &root)?;
     if let Some(missing) = target.missing_token() {
         bail!("remind needs a token: {missing}");
@@ -83,7 +82,7 @@ pub fn run(args: RemindArgs, globals: &Globals) -> anyhow::Result<u8> {
             let now = Utc::now().trunc_subsecs(0);
             let no_merges = BTreeSet::new();
             let report = status::compute(
-                &loaded.postmortems,
+                &postmortems,
                 &fetched.index,
                 &StatusInputs {
                     repo: &place,
@@ -97,7 +96,7 @@ pub fn run(args: RemindArgs, globals: &Globals) -> anyhow::Result<u8> {
                 },
             );
             let url = |file: &str| format!("{web_url}/blob/HEAD/{file}");
-            let owed = remind::due(&report, &loaded.postmortems, &fetched.index, &url);
+            let owed = remind::due(&report, &postmortems, &fetched.index, &url);
             let mut outcomes = Vec::with_capacity(owed.len());
             for reminder in &owed {
                 outcomes.push(send(&tracker, reminder, args.dry_run).await?);

@@ -78,51 +78,16 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
     let root = std::env::current_dir().context("cannot read the current directory")?;
     let env = |key: &str| std::env::var(key).ok();
     let config = Config::load(&root)?;
-    let dir = args.dir.clone().unwrap_or_else(|| config.dir.clone());
-    let loaded = load_valid(&root, &dir, "a status would leave their tasks out")?;
-    let target = connect::resolve(&config, args.repo.as_deref(), &env, &root)?;
-    if let (Target::GitLab(..), Some(missing)) = (&target, target.missing_token()) {
-        bail!("status needs a token: {missing}");
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let options = ConnectOptions {
-        verbose: globals.verbose,
-        cache_file: Some(root.join(&args.cache_file)),
-        ..ConnectOptions::default()
-    };
-    let (fetched, closed_by_merge) = runtime
-        .block_on(async {
-            // The clients must be built inside the runtime.
-            let tracker = target.connect(options)?;
-            let fetched = read_issues(&tracker, &config.labels, globals.verbose).await?;
-            let merged = if config.require_evidence {
-                merged_closes(&tracker, &loaded.postmortems, &fetched.index).await?
-            } else {
-                BTreeSet::new()
-            };
-            anyhow::Ok((fetched, merged))
-        })
-        .with_context(|| format!("cannot read the issues of {}", target.place()))?;
-
-    let now = Utc::now().trunc_subsecs(0);
-    let repo = target.place();
-    let repo_url = target.web_url();
-    let status = status::compute(
-        &loaded.postmortems,
-        &fetched.index,
-        &StatusInputs {
-            repo: &repo,
-            slo: &config.slo,
-            today: now.date_naive(),
-            generated_at: now,
-            repo_url: Some(&repo_url),
-            require_evidence: config.require_evidence,
-            closed_by_merge: &closed_by_merge,
-        },
-    );
+    let postmortems = load_postmortems(&root, &config, args.dir.as_deref(), "a status")?;
+    let status = read_status(
+        &root,
+        &config,
+        &postmortems,
+        args.repo.as_deref(),
+        &args.cache_file,
+        globals,
+        "status",
+    )?;
 
     // Everything that can fail on the user's files is prepared before anything is written.
     let readme_update = match &args.readme {
@@ -171,20 +136,84 @@ pub fn run(args: StatusArgs, globals: &Globals) -> anyhow::Result<u8> {
     Ok(crate::exit::OK)
 }
 
-/// The postmortems of `dir`, or the errors on standard error and a failure saying `why` a run
-/// with some left out would mislead.
-pub fn load_valid(root: &Path, dir: &Path, why: &str) -> anyhow::Result<crate::format::Loaded> {
+/// Loads the postmortems of `dir` (else the configured directory), printing every error and
+/// failing when there is one: `what` (`a status`, `the site`) would leave their tasks out.
+pub fn load_postmortems(
+    root: &Path,
+    config: &Config,
+    dir: Option<&Path>,
+    what: &str,
+) -> anyhow::Result<Vec<Postmortem>> {
+    let dir = dir.unwrap_or(&config.dir);
     let loaded = crate::format::load_dir(root, dir);
     if loaded.has_errors() {
         for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
             eprintln!("{d}");
         }
         bail!(
-            "{} in the postmortems; {why} (see `aftercare check`)",
+            "{} in the postmortems; {what} would leave their tasks out (see `aftercare check`)",
             plural(loaded.error_count(), "error", "errors")
         );
     }
-    Ok(loaded)
+    Ok(loaded.postmortems)
+}
+
+/// The status of the postmortems' tasks, read from the tracker as `status` reads it: the same
+/// tracker, repository, token, trust rules and cache (`cache_file`, relative to `root`), with a
+/// warning for every untrusted issue that was ignored. `what` (`status`, `site`) names the
+/// command in errors.
+pub fn read_status(
+    root: &Path,
+    config: &Config,
+    postmortems: &[Postmortem],
+    repo: Option<&str>,
+    cache_file: &Path,
+    globals: &Globals,
+    what: &str,
+) -> anyhow::Result<StatusReport> {
+    let env = |key: &str| std::env::var(key).ok();
+    let target = connect::resolve(config, repo, &env, root)?;
+    if let (Target::GitLab(..), Some(missing)) = (&target, target.missing_token()) {
+        bail!("{what} needs a token: {missing}");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let options = ConnectOptions {
+        verbose: globals.verbose,
+        cache_file: Some(root.join(cache_file)),
+        ..ConnectOptions::default()
+    };
+    let (fetched, closed_by_merge) = runtime
+        .block_on(async {
+            // The clients must be built inside the runtime.
+            let tracker = target.connect(options)?;
+            let fetched = read_issues(&tracker, &config.labels, globals.verbose).await?;
+            let merged = if config.require_evidence {
+                merged_closes(&tracker, postmortems, &fetched.index).await?
+            } else {
+                BTreeSet::new()
+            };
+            anyhow::Ok((fetched, merged))
+        })
+        .with_context(|| format!("cannot read the issues of {}", target.place()))?;
+    let now = Utc::now().trunc_subsecs(0);
+    let repo = target.place();
+    let repo_url = target.web_url();
+    Ok(status::compute(
+        postmortems,
+        &fetched.index,
+        &StatusInputs {
+            repo: &repo,
+            slo: &config.slo,
+            today: now.date_naive(),
+            generated_at: now,
+            repo_url: Some(&repo_url),
+            require_evidence: config.require_evidence,
+            closed_by_merge: &closed_by_merge,
+        },
+    ))
 }
 
 /// Lists the tracker's issues through the path shared with `sync`, keeping the tracker's
@@ -328,7 +357,7 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("{n} {one}")
     } else {

@@ -361,8 +361,12 @@ mod tests {
             "        uses: {REPOSITORY}@{COMMIT} # v{}\n",
             env!("CARGO_PKG_VERSION")
         );
-        // check, sync (dry run), sync, status and remind.
+        // check, sync (dry run), sync, status and remind; the site's step is a list item.
         assert_eq!(workflow.matches(&pinned).count(), 5, "{workflow}");
+        assert!(workflow.contains(&format!(
+            "- uses: {REPOSITORY}@{COMMIT} # v{}\n",
+            env!("CARGO_PKG_VERSION")
+        )));
     }
 
     #[test]
@@ -548,7 +552,7 @@ mod tests {
             workflow
                 .matches(&format!("uses: {REPOSITORY}@v{version}\n"))
                 .count(),
-            5
+            6
         );
         assert_eq!(
             workflow

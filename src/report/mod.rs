@@ -1,6 +1,7 @@
 //! Reports of the status: text, JSON and Markdown, behind one [`Report`] abstraction, plus the
-//! GitHub workflow annotations for overdue tasks. The report of `aftercare import` is in
-//! [`import`], with its own renderers picked the same way.
+//! GitHub workflow annotations for overdue tasks, and the web [`site`], which renders the
+//! postmortems themselves together with their status as pages. The report of `aftercare import`
+//! is in [`import`], with its own renderers picked the same way.
 //!
 //! A renderer is picked once ([`for_format`]) and turns a [`StatusReport`] into the text to
 //! print. Renderers are pure formatting: they never compute counts (that is
@@ -12,6 +13,7 @@ pub mod import;
 pub mod json;
 pub mod markdown;
 pub mod remind;
+pub mod site;
 pub mod sync;
 pub mod text;
 

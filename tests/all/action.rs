@@ -394,7 +394,8 @@ fn entrypoint_rejects_an_unknown_command() {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stdout,
-        "::error title=aftercare::input command must be check, sync, status or remind, not 'deploy'\n"
+        "::error title=aftercare::input command must be check, sync, status, site or remind, \
+         not 'deploy'\n"
     );
     assert_eq!(run.outputs, "");
     assert_eq!(run.summary, "");
@@ -424,7 +425,7 @@ fn entrypoint_escapes_an_input_it_quotes_in_an_annotation() {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stdout,
-        "::error title=aftercare::input command must be check, sync, status or remind, \
+        "::error title=aftercare::input command must be check, sync, status, site or remind, \
          not 'x%0A::add-mask::secret 100%25'\n"
     );
 }
@@ -673,6 +674,42 @@ fn check_annotates_an_invalid_postmortem_and_fails_the_step() {
         "### aftercare check\n\n3 errors in 6 files\n\n\
          Each problem is an annotation on its file and line.\n"
     );
+}
+
+#[test]
+fn site_writes_the_pages_and_says_so_in_the_summary() {
+    let workspace = copy_of_examples();
+    let run = Step::entrypoint(workspace.path())
+        .env("INPUT_COMMAND", "site")
+        .env("INPUT_ARGS", "--offline --out public")
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let line = "wrote 6 pages to public (offline: task states unknown)\n";
+    assert_eq!(run.stdout, line);
+    assert_eq!(run.summary, format!("### aftercare site\n\n{line}"));
+    assert_eq!(run.outputs, "");
+    assert!(workspace.path().join("public/index.html").is_file());
+}
+
+#[test]
+fn site_fails_the_step_when_the_postmortems_are_broken() {
+    let workspace = copy_of_examples();
+    fs::write(
+        workspace.path().join("postmortems/broken.yaml"),
+        "id: broken\n",
+    )
+    .expect("the broken postmortem is written");
+    let run = Step::entrypoint(workspace.path())
+        .env("INPUT_COMMAND", "site")
+        .env("INPUT_ARGS", "--offline")
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.summary,
+        "### aftercare site\n\naftercare site wrote no page\n"
+    );
+    assert!(!workspace.path().join("site").exists());
 }
 
 #[test]
@@ -1072,7 +1109,10 @@ fn postmortems_workflow_has_the_triggers_permissions_and_concurrency_it_promises
         "{}\n"
     );
     let jobs = &workflow["jobs"];
-    assert_eq!(keys(jobs), ["check", "remind", "status", "sync"]);
+    assert_eq!(
+        keys(jobs),
+        ["check", "pages", "remind", "site", "status", "sync"]
+    );
     let permissions = |job: &str| serde_yaml::to_string(&jobs[job]["permissions"]).expect("yaml");
     assert_eq!(permissions("check"), "contents: read\nissues: read\n");
     assert_eq!(permissions("sync"), "contents: read\nissues: write\n");
@@ -1082,6 +1122,35 @@ fn postmortems_workflow_has_the_triggers_permissions_and_concurrency_it_promises
         jobs["remind"]["if"].as_str(),
         Some("github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'")
     );
+    // The site is built with read access only; only the deployment may write to Pages.
+    assert_eq!(permissions("site"), "contents: read\nissues: read\n");
+    assert_eq!(permissions("pages"), "pages: write\nid-token: write\n");
+    assert_eq!(jobs["site"]["needs"].as_str(), Some("status"));
+    assert_eq!(
+        jobs["site"]["if"].as_str(),
+        Some("${{ !cancelled() && needs.status.result == 'success' }}")
+    );
+    assert_eq!(
+        jobs["site"]["steps"][1]["with"]["command"].as_str(),
+        Some("site")
+    );
+    assert_eq!(
+        jobs["site"]["steps"][2]["with"]["path"].as_str(),
+        Some("site")
+    );
+    assert_eq!(jobs["pages"]["needs"].as_str(), Some("site"));
+    assert_eq!(
+        jobs["pages"]["environment"]["name"].as_str(),
+        Some("github-pages")
+    );
+    let deploy: Vec<&str> = jobs["pages"]["steps"]
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["uses"].as_str())
+        .map(|u| u.split_once('@').map_or(u, |(name, _)| name))
+        .collect();
+    assert_eq!(deploy, ["actions/configure-pages", "actions/deploy-pages"]);
     assert_eq!(
         serde_yaml::to_string(&jobs["sync"]["concurrency"]).expect("yaml"),
         "group: aftercare-sync\ncancel-in-progress: false\n"
@@ -1094,7 +1163,7 @@ fn postmortems_workflow_has_the_triggers_permissions_and_concurrency_it_promises
         "{status_if}"
     );
     // Only the status job pushes, so only its checkout keeps credentials.
-    for job in ["check", "sync", "status", "remind"] {
+    for job in ["check", "sync", "status", "site", "remind"] {
         let checkout = &jobs[job]["steps"][0];
         assert!(
             checkout["uses"]
@@ -1142,7 +1211,7 @@ fn every_third_party_action_is_pinned_to_a_full_commit() {
             pinned += 1;
         }
     }
-    assert_eq!(pinned, 12);
+    assert_eq!(pinned, 16);
 }
 
 #[test]

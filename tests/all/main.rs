@@ -2,6 +2,7 @@
 //! command or component through its public surface: the built binary, or the emulator.
 
 mod action;
+mod browser;
 mod check;
 mod corpus;
 mod emulator;
@@ -18,6 +19,7 @@ mod new;
 mod pipe;
 mod precommit;
 mod remind;
+mod site;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;

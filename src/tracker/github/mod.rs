@@ -113,7 +113,8 @@ struct CachedResponse {
     link: Option<String>,
 }
 
-const CACHE_VERSION: u32 = 2;
+/// Version 3 keeps `closed_at` in cached listings; older caches lack it and are dropped.
+const CACHE_VERSION: u32 = 3;
 
 impl GitHub {
     /// Builds the client and reads the cache file. Makes no request.
