@@ -128,8 +128,19 @@ case "$command" in
     printf '### aftercare site\n\n%s\n' "${closing:-aftercare site wrote no page}" | summary
     exit "$status"
     ;;
+  remind)
+    flags=(--format json)
+    if [[ "$dry_run" == true ]]; then
+      flags+=(--dry-run)
+    fi
+    status=0
+    "$bin" remind "${flags[@]}" ${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"} >"$work/remind.json" || status=$?
+    cat "$work/remind.json"
+    publish remind "$work/remind.json" || { ((status != 0)) || status=1; }
+    exit "$status"
+    ;;
   *)
-    echo "::error title=aftercare::input command must be check, sync, status or site, not '$(escape "$command")'"
+    echo "::error title=aftercare::input command must be check, sync, status, site or remind, not '$(escape "$command")'"
     exit 1
     ;;
 esac

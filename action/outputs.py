@@ -1,10 +1,10 @@
 """Turns aftercare's JSON output into GitHub Actions step outputs and a job summary.
 
-Usage: outputs.py (sync|status) JSON DRY_RUN OUTPUTS_FILE SUMMARY_FILE
+Usage: outputs.py (sync|status|remind) JSON DRY_RUN OUTPUTS_FILE SUMMARY_FILE
 
 Writes KEY=VALUE lines to OUTPUTS_FILE (created, updated, closed, reopened, unchanged for
-sync; tasks, done, percent, overdue for status) and, for sync, a Markdown summary of the
-changes to SUMMARY_FILE, and prints sync's warnings and errors as annotations. It only reads
+sync; tasks, done, percent, overdue for status; reminded, already_reminded for remind) and,
+for sync and remind, a Markdown summary to SUMMARY_FILE, and prints sync's warnings and errors as annotations. It only reads
 what the CLI printed: it must not compute counts of its own, so the numbers in a workflow are
 always the CLI's.
 """
@@ -15,6 +15,7 @@ import sys
 
 SYNC_FIELDS = ("created", "updated", "closed", "reopened", "unchanged")
 STATUS_FIELDS = ("tasks", "done", "percent", "overdue")
+REMIND_FIELDS = ("reminded", "already_reminded")
 
 
 def value(raw):
@@ -44,11 +45,16 @@ def annotation(level, message):
     return f"::{level} title=aftercare sync::{data}"
 
 
-def sync(doc, dry_run):
-    counts = doc.get("summary")
+def count_lines(doc, command, key, fields):
+    """The KEY=VALUE lines of `fields` in the object `key` of a command's JSON."""
+    counts = doc.get(key)
     if not isinstance(counts, dict):
-        raise SystemExit("aftercare sync printed JSON without a summary object")
-    lines = [f"{name}={value(counts.get(name, 0))}" for name in SYNC_FIELDS]
+        raise SystemExit(f"aftercare {command} printed JSON without a {key} object")
+    return [f"{name}={value(counts.get(name, 0))}" for name in fields], counts
+
+
+def sync(doc, dry_run):
+    lines, counts = count_lines(doc, "sync", "summary", SYNC_FIELDS)
     heading = "aftercare sync (dry run: nothing was changed)" if dry_run else "aftercare sync"
     repo = doc.get("repo")
     md = [f"### {heading}", ""]
@@ -88,14 +94,30 @@ def sync(doc, dry_run):
 
 
 def status(doc):
-    totals = doc.get("totals")
-    if not isinstance(totals, dict):
-        raise SystemExit("aftercare status printed JSON without a totals object")
-    return [f"{name}={value(totals.get(name, 0))}" for name in STATUS_FIELDS], "", []
+    lines, _ = count_lines(doc, "status", "totals", STATUS_FIELDS)
+    return lines, "", []
+
+
+def remind(doc, dry_run):
+    lines, _ = count_lines(doc, "remind", "summary", REMIND_FIELDS)
+    heading = "aftercare remind (dry run: nothing was commented)" if dry_run else "aftercare remind"
+    md = [f"### {heading}", ""]
+    reminders = [r for r in doc.get("reminders") or [] if isinstance(r, dict)]
+    if not reminders:
+        md.append("No overdue tasks.")
+    else:
+        md += ["| action | issue | task | overdue since |", "|---|---:|---|---|"]
+        for r in reminders:
+            key = cell(r.get("key", "")).replace("`", "")
+            md.append(
+                f"| {cell(r.get('action', ''))} | {cell(r.get('ref', ''))} | `{key}` "
+                f"| {cell(r.get('overdue_since', ''))} |"
+            )
+    return lines, "\n".join(md) + "\n", []
 
 
 def main(argv):
-    if len(argv) != 6 or argv[1] not in ("sync", "status"):
+    if len(argv) != 6 or argv[1] not in ("sync", "status", "remind"):
         raise SystemExit(__doc__)
     command, json_path, dry_run, outputs_path, summary_path = argv[1:]
     with open(json_path, encoding="utf-8") as f:
@@ -107,6 +129,8 @@ def main(argv):
         raise SystemExit(f"aftercare {command} printed JSON that is not an object")
     if command == "sync":
         lines, md, commands = sync(doc, dry_run == "true")
+    elif command == "remind":
+        lines, md, commands = remind(doc, dry_run == "true")
     else:
         lines, md, commands = status(doc)
     with open(outputs_path, "w", encoding="utf-8") as f:

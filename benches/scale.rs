@@ -616,6 +616,8 @@ fn site(targets: &mut Targets) {
             today: now.date_naive(),
             generated_at: now,
             repo_url: Some("https://github.com/acme/web"),
+            require_evidence: false,
+            closed_by_merge: &std::collections::BTreeSet::new(),
         },
     );
     let input = SiteInput {

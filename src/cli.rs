@@ -32,6 +32,8 @@ pub enum Command {
     Status(commands::status::StatusArgs),
     /// Write the postmortems as a static web site, with the tasks' states from the issues.
     Site(commands::site::SiteArgs),
+    /// Comment once on each open, overdue task's issue, mentioning its owner.
+    Remind(commands::remind::RemindArgs),
     /// Write a skeleton postmortem.
     New(commands::new::NewArgs),
     /// Print the JSON Schema of the postmortem format.
@@ -56,6 +58,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sync(args) => commands::sync::run(args, &globals),
         Command::Status(args) => commands::status::run(args, &globals),
         Command::Site(args) => commands::site::run(args, &globals),
+        Command::Remind(args) => commands::remind::run(args, &globals),
         Command::New(args) => commands::new::run(args, &globals),
         Command::Schema(args) => commands::schema::run(args, &globals),
         Command::Init(args) => commands::init::run(args, &globals),

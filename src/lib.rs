@@ -32,6 +32,7 @@ pub mod model;
 pub mod pacing;
 pub mod plan;
 pub mod readme;
+pub mod remind;
 pub mod report;
 pub mod scaffold;
 pub mod schema;

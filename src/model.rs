@@ -163,6 +163,8 @@ pub struct Task {
     pub owner: Option<String>,
     pub due: Option<NaiveDate>,
     pub labels: Vec<String>,
+    /// Evidence that the task is done: a URL or `#N`.
+    pub verified_by: Option<String>,
     /// Where the task starts in its file (the `- id:` line).
     pub position: Position,
 }
@@ -189,6 +191,9 @@ pub struct Postmortem {
     pub lessons: Option<String>,
     pub measures: Vec<Measure>,
     pub tasks: Vec<Task>,
+    /// The postmortems this incident cites (`related`), each with where it is written. The
+    /// loader holds that each names a postmortem of the directory.
+    pub related: Vec<(String, Position)>,
 }
 
 impl Postmortem {
@@ -229,6 +234,7 @@ impl Postmortem {
             lessons: None,
             measures: vec![],
             tasks,
+            related: vec![],
         }
     }
 

@@ -7,12 +7,12 @@
 //! and types here must not change. This module does no I/O and does not format anything for
 //! people; that is [`crate::report`]'s job.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
-use crate::model::{Postmortem, PostmortemStatus, Priority, Task};
+use crate::model::{Postmortem, PostmortemStatus, Priority, Task, TaskKey};
 use crate::plan::issue_index::IssueIndex;
 use crate::tracker::{IssueState, TrackedIssue};
 
@@ -28,6 +28,9 @@ pub enum TaskState {
     Open,
     /// There is no issue for the task yet: sync has not run since it was written.
     Missing,
+    /// The issue is closed as done, but evidence is required (`require_evidence`) and there is
+    /// none: no `verified_by` on the task and no merged pull request that closed the issue.
+    Unverified,
 }
 
 impl TaskState {
@@ -49,6 +52,7 @@ impl TaskState {
             TaskState::Dropped => "dropped",
             TaskState::Open => "open",
             TaskState::Missing => "missing",
+            TaskState::Unverified => "unverified",
         }
     }
 }
@@ -93,6 +97,7 @@ pub struct Counts {
     pub open: usize,
     pub dropped: usize,
     pub missing: usize,
+    pub unverified: usize,
     pub overdue: usize,
 }
 
@@ -104,6 +109,7 @@ impl Counts {
             TaskState::Dropped => self.dropped += 1,
             TaskState::Open => self.open += 1,
             TaskState::Missing => self.missing += 1,
+            TaskState::Unverified => self.unverified += 1,
         }
         if item.overdue {
             self.overdue += 1;
@@ -116,6 +122,7 @@ impl Counts {
         self.open += other.open;
         self.dropped += other.dropped;
         self.missing += other.missing;
+        self.unverified += other.unverified;
         self.overdue += other.overdue;
     }
 
@@ -124,7 +131,7 @@ impl Counts {
         self.tasks.saturating_sub(self.dropped)
     }
 
-    /// done / (tasks − dropped) × 100, rounded to one decimal; 100 when nothing is left to do.
+    /// done / (tasks − dropped) × 100 (unverified tasks are planned but not done), rounded to one decimal; 100 when nothing is left to do.
     pub fn percent(&self) -> f64 {
         let planned = self.planned();
         if planned == 0 {
@@ -143,6 +150,25 @@ pub struct IncidentStatus {
     pub file: String,
     pub counts: Counts,
     pub items: Vec<ItemStatus>,
+    /// The incidents this one cites (`related`), in the order the postmortem lists them.
+    pub related: Vec<RelatedStatus>,
+}
+
+impl IncidentStatus {
+    /// How many of the cited incidents still have follow-ups to do.
+    pub fn related_with_open_follow_ups(&self) -> usize {
+        self.related.iter().filter(|r| r.open > 0).count()
+    }
+}
+
+/// An incident another one cites, with how far its follow-ups are.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelatedStatus {
+    pub id: String,
+    pub title: String,
+    /// Its tasks still to do: neither done nor dropped (whether or not they have an issue).
+    pub open: usize,
+    pub done: usize,
 }
 
 impl Serialize for IncidentStatus {
@@ -157,9 +183,11 @@ impl Serialize for IncidentStatus {
             open: usize,
             dropped: usize,
             missing: usize,
+            unverified: usize,
             overdue: usize,
             percent: f64,
             items: &'a [ItemStatus],
+            related: &'a [RelatedStatus],
         }
         let c = &self.counts;
         Json {
@@ -171,9 +199,11 @@ impl Serialize for IncidentStatus {
             open: c.open,
             dropped: c.dropped,
             missing: c.missing,
+            unverified: c.unverified,
             overdue: c.overdue,
             percent: c.percent(),
             items: &self.items,
+            related: &self.related,
         }
         .serialize(serializer)
     }
@@ -197,6 +227,7 @@ impl Serialize for Totals {
             open: usize,
             dropped: usize,
             missing: usize,
+            unverified: usize,
             overdue: usize,
             percent: f64,
         }
@@ -208,6 +239,7 @@ impl Serialize for Totals {
             open: c.open,
             dropped: c.dropped,
             missing: c.missing,
+            unverified: c.unverified,
             overdue: c.overdue,
             percent: c.percent(),
         }
@@ -263,6 +295,11 @@ pub struct StatusInputs<'a> {
     pub generated_at: DateTime<Utc>,
     /// The repository's web page, when known.
     pub repo_url: Option<&'a str>,
+    /// Whether a task closed as done needs evidence to count as done (`require_evidence`).
+    pub require_evidence: bool,
+    /// The tasks whose issue a merged pull request closed, as the tracker tells (asked only
+    /// when evidence is required).
+    pub closed_by_merge: &'a BTreeSet<TaskKey>,
 }
 
 /// The due date of a task: its own `due`, else the incident's end (or start) date plus the SLO
@@ -281,6 +318,57 @@ pub fn due_date(
         .checked_add_days(Days::new(u64::from(*days)))
 }
 
+/// Whether a task closed as done shows it: its own `verified_by`, or a merged pull request
+/// that closed its issue.
+fn has_evidence(task: &Task, key: &TaskKey, inputs: &StatusInputs) -> bool {
+    task.verified_by.is_some() || inputs.closed_by_merge.contains(key)
+}
+
+/// The status of each task of one postmortem, and their counts.
+fn incident_items(
+    postmortem: &Postmortem,
+    index: &IssueIndex,
+    inputs: &StatusInputs,
+) -> (Counts, Vec<ItemStatus>) {
+    let mut counts = Counts::default();
+    let items = postmortem
+        .tasks
+        .iter()
+        .map(|task| {
+            let key = postmortem.key_of(task);
+            let issue = index.get(&key);
+            let state = match TaskState::of(issue) {
+                TaskState::Done if inputs.require_evidence && !has_evidence(task, &key, inputs) => {
+                    TaskState::Unverified
+                }
+                state => state,
+            };
+            let due = due_date(postmortem, task, inputs.slo);
+            let item = ItemStatus {
+                id: task.id.clone(),
+                title: task.title.clone(),
+                state,
+                issue: issue.and_then(|i| i.issue.number),
+                reference: issue.map(|i| i.issue.display.clone()),
+                url: issue.map(|i| i.issue.url.clone()),
+                owner: task
+                    .owner
+                    .clone()
+                    .or_else(|| issue.and_then(|i| i.assignees.first().cloned())),
+                priority: task.priority,
+                due,
+                overdue: state == TaskState::Open && due.is_some_and(|d| d < inputs.today),
+                opened_at: issue.map(|i| i.created_at),
+                closed_at: issue.and_then(|i| i.closed_at),
+                line: task.position.line,
+            };
+            counts.add_item(&item);
+            item
+        })
+        .collect();
+    (counts, items)
+}
+
 /// Computes the status of every task of the published postmortems. Drafts are left out: they
 /// are never synced, so they have no issues to report on.
 pub fn compute(
@@ -290,48 +378,37 @@ pub fn compute(
 ) -> StatusReport {
     let mut totals = Totals::default();
     let mut incidents = Vec::new();
-    for postmortem in postmortems
+    let of_all: Vec<(&Postmortem, Counts, Vec<ItemStatus>)> = postmortems
         .iter()
-        .filter(|p| p.status == PostmortemStatus::Published)
-    {
-        let mut counts = Counts::default();
-        let items: Vec<ItemStatus> = postmortem
-            .tasks
+        .map(|postmortem| {
+            let (counts, items) = incident_items(postmortem, index, inputs);
+            (postmortem, counts, items)
+        })
+        .collect();
+    for (postmortem, counts, items) in &of_all {
+        if postmortem.status != PostmortemStatus::Published {
+            continue;
+        }
+        let related = postmortem
+            .related
             .iter()
-            .map(|task| {
-                let issue = index.get(&postmortem.key_of(task));
-                let state = TaskState::of(issue);
-                let due = due_date(postmortem, task, inputs.slo);
-                let item = ItemStatus {
-                    id: task.id.clone(),
-                    title: task.title.clone(),
-                    state,
-                    issue: issue.and_then(|i| i.issue.number),
-                    reference: issue.map(|i| i.issue.display.clone()),
-                    url: issue.map(|i| i.issue.url.clone()),
-                    owner: task
-                        .owner
-                        .clone()
-                        .or_else(|| issue.and_then(|i| i.assignees.first().cloned())),
-                    priority: task.priority,
-                    due,
-                    overdue: state == TaskState::Open && due.is_some_and(|d| d < inputs.today),
-                    opened_at: issue.map(|i| i.created_at),
-                    closed_at: issue.and_then(|i| i.closed_at),
-                    line: task.position.line,
-                };
-                counts.add_item(&item);
-                item
+            .filter_map(|(id, _)| of_all.iter().find(|(p, _, _)| p.id == *id))
+            .map(|(p, c, _)| RelatedStatus {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                open: c.planned() - c.done,
+                done: c.done,
             })
             .collect();
         totals.postmortems += 1;
-        totals.counts.add(&counts);
+        totals.counts.add(counts);
         incidents.push(IncidentStatus {
             id: postmortem.id.clone(),
             title: postmortem.title.clone(),
             file: postmortem.file_display(),
-            counts,
-            items,
+            counts: *counts,
+            items: items.clone(),
+            related,
         });
     }
     StatusReport {
@@ -386,6 +463,7 @@ pub(crate) mod tests {
             owner: None,
             due: due.map(date),
             labels: vec![],
+            verified_by: None,
             position: Position { line, column: 5 },
         }
     }
@@ -538,6 +616,7 @@ pub(crate) mod tests {
             file: "postmortems/2023-05-10-ddos.yaml".to_string(),
             counts: counts(&ddos_items),
             items: ddos_items,
+            related: vec![],
         };
         let dns = IncidentStatus {
             id: "2023-07-02-dns".to_string(),
@@ -545,6 +624,12 @@ pub(crate) mod tests {
             file: "postmortems/2023-07-02-dns.yaml".to_string(),
             counts: counts(&dns_items),
             items: dns_items,
+            related: vec![RelatedStatus {
+                id: ddos.id.clone(),
+                title: ddos.title.clone(),
+                open: 2,
+                done: 1,
+            }],
         };
         let mut totals = Totals {
             postmortems: 2,
@@ -561,6 +646,24 @@ pub(crate) mod tests {
         }
     }
 
+    /// [`sample_report`] with evidence required and the done task of the first incident
+    /// closed without any.
+    pub(crate) fn sample_report_with_unverified() -> StatusReport {
+        let mut report = sample_report();
+        let incident = &mut report.incidents[0];
+        let item = incident
+            .items
+            .iter_mut()
+            .find(|i| i.state == TaskState::Done)
+            .expect("a done task");
+        item.state = TaskState::Unverified;
+        for counts in [&mut incident.counts, &mut report.totals.counts] {
+            counts.done -= 1;
+            counts.unverified += 1;
+        }
+        report
+    }
+
     fn inputs<'a>(slo: &'a BTreeMap<Priority, u32>, today: &str) -> StatusInputs<'a> {
         StatusInputs {
             repo: "acme/web",
@@ -568,8 +671,12 @@ pub(crate) mod tests {
             today: date(today),
             generated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             repo_url: None,
+            require_evidence: false,
+            closed_by_merge: &NO_MERGES,
         }
     }
+
+    static NO_MERGES: BTreeSet<TaskKey> = BTreeSet::new();
 
     #[test]
     fn task_state_follows_issue_state_and_reason() {
@@ -673,6 +780,7 @@ pub(crate) mod tests {
                 open: 2,
                 dropped: 2,
                 missing: 1,
+                unverified: 0,
                 overdue: 1
             }
         );
@@ -741,20 +849,117 @@ pub(crate) mod tests {
             serde_json::json!({
                 "repo": "acme/web",
                 "generated_at": "2026-01-01T00:00:00Z",
-                "totals": {"postmortems": 1, "tasks": 2, "done": 0, "open": 1, "dropped": 0, "missing": 1, "overdue": 1, "percent": 0.0},
+                "totals": {"postmortems": 1, "tasks": 2, "done": 0, "open": 1, "dropped": 0, "missing": 1, "unverified": 0, "overdue": 1, "percent": 0.0},
                 "incidents": [{
                     "id": "ddos", "title": "Incident ddos", "file": "postmortems/ddos.yaml",
-                    "tasks": 2, "done": 0, "open": 1, "dropped": 0, "missing": 1, "overdue": 1, "percent": 0.0,
+                    "tasks": 2, "done": 0, "open": 1, "dropped": 0, "missing": 1, "unverified": 0, "overdue": 1, "percent": 0.0,
                     "items": [
                         {"id": "evaluate-waf", "title": "Task evaluate-waf", "state": "open", "issue": 12, "ref": "#12",
                          "url": "https://github.com/acme/web/issues/12", "owner": "octocat", "priority": "P1",
                          "due": "2023-06-07", "overdue": true},
                         {"id": "b", "title": "Task b", "state": "missing", "issue": null, "ref": null, "url": null,
                          "owner": null, "priority": null, "due": null, "overdue": false}
-                    ]
+                    ],
+                    "related": []
                 }]
             })
         );
+    }
+
+    #[test]
+    fn with_evidence_required_a_completed_issue_is_done_only_with_verified_by_or_a_merged_close() {
+        let slo = BTreeMap::new();
+        let mut proven = task("proven", None, None, 1);
+        proven.verified_by = Some("#7".to_string());
+        let pm = postmortem(
+            "pm",
+            None,
+            vec![
+                proven,
+                task("merged", None, None, 2),
+                task("bare", None, None, 3),
+                task("open", None, None, 4),
+            ],
+        );
+        let index = IssueIndex::build(vec![
+            bot_issue(1, "pm/proven", Gh::Closed, Some(StateReason::Completed)),
+            bot_issue(2, "pm/merged", Gh::Closed, Some(StateReason::Completed)),
+            bot_issue(3, "pm/bare", Gh::Closed, None),
+            bot_issue(4, "pm/open", Gh::Open, None),
+        ]);
+        let merged = BTreeSet::from([TaskKey::new("pm", "merged")]);
+        let required = StatusInputs {
+            require_evidence: true,
+            closed_by_merge: &merged,
+            ..inputs(&slo, "2024-01-01")
+        };
+        let report = compute(std::slice::from_ref(&pm), &index, &required);
+        let states: Vec<TaskState> = report.incidents[0].items.iter().map(|i| i.state).collect();
+        assert_eq!(
+            states,
+            [
+                TaskState::Done,
+                TaskState::Done,
+                TaskState::Unverified,
+                TaskState::Open
+            ]
+        );
+        let totals = serde_json::to_value(report.totals).unwrap();
+        assert_eq!(
+            totals,
+            serde_json::json!({"postmortems": 1, "tasks": 4, "done": 2, "open": 1, "dropped": 0,
+                               "missing": 0, "unverified": 1, "overdue": 0, "percent": 50.0})
+        );
+        assert_eq!(report.incidents[0].counts.unverified, 1);
+        // Without the setting, every completed issue is done.
+        let report = compute(&[pm], &index, &inputs(&slo, "2024-01-01"));
+        assert_eq!(report.totals.counts.done, 3);
+        assert_eq!(report.totals.counts.unverified, 0);
+    }
+
+    #[test]
+    fn related_incidents_carry_their_own_open_and_done_counts() {
+        let slo = BTreeMap::new();
+        let earlier = postmortem(
+            "earlier",
+            None,
+            vec![
+                task("a", None, None, 1),
+                task("b", None, None, 2),
+                task("c", None, None, 3),
+                task("d", None, None, 4),
+            ],
+        );
+        let mut draft = postmortem("draft", None, vec![task("x", None, None, 5)]);
+        draft.status = PostmortemStatus::Draft;
+        let finished = postmortem("finished", None, vec![task("y", None, None, 6)]);
+        let mut again = postmortem("again", None, vec![task("z", None, None, 7)]);
+        let at = Position { line: 3, column: 5 };
+        again.related = ["earlier", "draft", "finished"]
+            .map(|id| (id.to_string(), at))
+            .to_vec();
+        let index = IssueIndex::build(vec![
+            bot_issue(1, "earlier/a", Gh::Closed, Some(StateReason::Completed)),
+            bot_issue(2, "earlier/b", Gh::Open, None),
+            bot_issue(3, "earlier/c", Gh::Closed, Some(StateReason::NotPlanned)),
+            bot_issue(4, "finished/y", Gh::Closed, Some(StateReason::Completed)),
+        ]);
+        let report = compute(
+            &[earlier, draft, finished, again],
+            &index,
+            &inputs(&slo, "2024-01-01"),
+        );
+        let again = &report.incidents[2];
+        assert_eq!(
+            serde_json::to_value(&again.related).unwrap(),
+            serde_json::json!([
+                {"id": "earlier", "title": "Incident earlier", "open": 2, "done": 1},
+                {"id": "draft", "title": "Incident draft", "open": 1, "done": 0},
+                {"id": "finished", "title": "Incident finished", "open": 0, "done": 1}
+            ])
+        );
+        assert_eq!(again.related_with_open_follow_ups(), 2);
+        assert_eq!(report.incidents[0].related, vec![]);
     }
 
     #[test]

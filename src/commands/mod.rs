@@ -8,6 +8,7 @@ pub mod import;
 pub mod init;
 pub mod man;
 pub mod new;
+pub mod remind;
 pub mod schema;
 pub mod site;
 pub mod status;

@@ -50,6 +50,7 @@ pub fn run(args: SiteArgs, globals: &Globals) -> anyhow::Result<u8> {
     let postmortems = load_postmortems(&root, &config, args.dir.as_deref(), "the site")?;
     let (status, states) = if args.offline {
         let now = Utc::now().trunc_subsecs(0);
+        let no_merges = std::collections::BTreeSet::new();
         let report = status::compute(
             &postmortems,
             &IssueIndex::default(),
@@ -63,6 +64,9 @@ pub fn run(args: SiteArgs, globals: &Globals) -> anyhow::Result<u8> {
                 today: now.date_naive(),
                 generated_at: now,
                 repo_url: None,
+                // Offline, nothing tells done from unverified.
+                require_evidence: false,
+                closed_by_merge: &no_merges,
             },
         );
         (report, States::Unknown)

@@ -5,6 +5,7 @@
 //! and writes what was asked for (report on standard output, badge, README section, job
 //! summary, annotations). Decisions about states, dates and counts are not made here.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,13 +18,14 @@ use super::Globals;
 use super::sync::DEFAULT_CACHE_FILE;
 use crate::badge::{self, Badge};
 use crate::config::Config;
-use crate::model::Postmortem;
+use crate::model::{Postmortem, PostmortemStatus, TaskKey};
+use crate::plan::issue_index::IssueIndex;
 use crate::plan::issue_index::{Fetched, fetch};
 use crate::readme::{self, BadgeImage};
 use crate::report::{self, Format, annotations, markdown};
 use crate::status::{self, StatusInputs, StatusReport};
 use crate::tracker::connect::{self, Target};
-use crate::tracker::{ConnectOptions, Tracker};
+use crate::tracker::{ConnectOptions, IssueState, Tracker};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -203,11 +205,17 @@ pub fn read_status(
         full,
         ..ConnectOptions::default()
     };
-    let fetched = runtime
+    let (fetched, closed_by_merge) = runtime
         .block_on(async {
             // The clients must be built inside the runtime.
             let tracker = target.connect(options)?;
-            read_issues(&tracker, &config.labels, globals.verbose).await
+            let fetched = read_issues(&tracker, &config.labels, globals.verbose).await?;
+            let merged = if config.require_evidence {
+                merged_closes(&tracker, postmortems, &fetched.index).await?
+            } else {
+                BTreeSet::new()
+            };
+            anyhow::Ok((fetched, merged))
         })
         .with_context(|| format!("cannot read the issues of {}", target.place()))?;
     let now = Utc::now().trunc_subsecs(0);
@@ -222,6 +230,8 @@ pub fn read_status(
             today: now.date_naive(),
             generated_at: now,
             repo_url: Some(&repo_url),
+            require_evidence: config.require_evidence,
+            closed_by_merge: &closed_by_merge,
         },
     ))
 }
@@ -256,6 +266,32 @@ pub async fn read_issues<T: Tracker>(
         );
     }
     Ok(fetched)
+}
+
+/// The tasks of published postmortems whose issue is closed as done without a `verified_by`
+/// and that a merged pull request closed, as the tracker tells. Only these issues are asked
+/// about, and only when evidence is required, so other runs make no more requests.
+async fn merged_closes<T: Tracker>(
+    tracker: &T,
+    postmortems: &[Postmortem],
+    index: &IssueIndex,
+) -> anyhow::Result<BTreeSet<TaskKey>> {
+    let mut merged = BTreeSet::new();
+    for postmortem in postmortems
+        .iter()
+        .filter(|p| p.status == PostmortemStatus::Published)
+    {
+        for task in postmortem.tasks.iter().filter(|t| t.verified_by.is_none()) {
+            let key = postmortem.key_of(task);
+            let Some(issue) = index.get(&key).filter(|i| i.state == IssueState::Done) else {
+                continue;
+            };
+            if tracker.closed_by_merge(&issue.issue).await? == Some(true) {
+                merged.insert(key);
+            }
+        }
+    }
+    Ok(merged)
 }
 
 /// Reads the README and renders its new text; fails when its markers are missing.

@@ -21,7 +21,15 @@ pub use tracker::{GitLabConfig, JiraConfig, JiraDeployment, TrackerConfig};
 /// The configuration file's name, at the repository root.
 pub const FILE_NAME: &str = "aftercare.yml";
 
-const KEYS: &[&str] = &["repo", "dir", "labels", "slo", "tracker", "full_every"];
+const KEYS: &[&str] = &[
+    "repo",
+    "dir",
+    "labels",
+    "slo",
+    "tracker",
+    "full_every",
+    "require_evidence",
+];
 const PRIORITIES: &[(&str, Priority)] = &[
     ("P1", Priority::P1),
     ("P2", Priority::P2),
@@ -46,6 +54,9 @@ pub struct Config {
     /// runs read only what changed since the last one (deleted and transferred issues show only
     /// in a complete listing).
     pub full_every: Duration,
+    /// Whether an issue closed as completed counts as done only with evidence: the task's
+    /// `verified_by`, or a merged pull request that closed it.
+    pub require_evidence: bool,
 }
 
 /// `full_every` when the file does not set it: a day.
@@ -60,6 +71,7 @@ impl Default for Config {
             slo: BTreeMap::new(),
             tracker: TrackerConfig::GitHub,
             full_every: DEFAULT_FULL_EVERY,
+            require_evidence: false,
         }
     }
 }
@@ -131,6 +143,9 @@ impl Config {
                             labels(value).map(|l| config.labels = l)
                         }
                         "slo" => slo(value, &mut problems).map(|s| config.slo = s),
+                        "require_evidence" => {
+                            boolean(value, "require_evidence").map(|b| config.require_evidence = b)
+                        }
                         "tracker" => {
                             if let Some(t) = tracker::parse(value, &mut problems) {
                                 config.tracker = t;
@@ -176,6 +191,19 @@ fn string(value: &Node, key: &str) -> Result<Option<String>, Problem> {
         _ => Err((
             value.position,
             format!("expected a string for `{key}`, found {}", value.describe()),
+        )),
+    }
+}
+
+fn boolean(value: &Node, key: &str) -> Result<bool, Problem> {
+    match &value.value {
+        Value::Scalar(s) if s.kind == ScalarKind::Bool => Ok(s.text.eq_ignore_ascii_case("true")),
+        _ => Err((
+            value.position,
+            format!(
+                "expected `true` or `false` for `{key}`, found {}",
+                value.describe()
+            ),
         )),
     }
 }
@@ -340,6 +368,20 @@ mod tests {
         assert_eq!(config.labels, vec!["postmortem", "incident"]);
         assert_eq!(config.slo_days(Priority::P1), Some(28));
         assert_eq!(config.slo_days(Priority::P3), Some(84));
+    }
+
+    #[test]
+    fn require_evidence_is_a_boolean_and_off_by_default() {
+        assert!(!Config::default().require_evidence);
+        let config = Config::parse(b"require_evidence: true\n").expect("valid");
+        assert!(config.require_evidence);
+        assert_eq!(
+            Config::parse(b"require_evidence: yes\n"),
+            Err(vec![(
+                at(1, 19),
+                "expected `true` or `false` for `require_evidence`, found a string".to_string()
+            )])
+        );
     }
 
     #[test]

@@ -107,6 +107,7 @@ pub fn load_dir(root: &Path, dir: &Path) -> Loaded {
     names.sort();
 
     let mut ids: Vec<(String, String, Position)> = Vec::new();
+    let mut files: Vec<validate::Validated> = Vec::new();
     for name in names {
         let path = full_dir.join(&name);
         let file = shown(root, &path);
@@ -140,11 +141,45 @@ pub fn load_dir(root: &Path, dir: &Path) -> Loaded {
                 ids.push((id.clone(), file_shown.clone(), *position));
             }
         }
+        files.push(validated);
+    }
+    let known: Vec<&str> = ids.iter().map(|(id, _, _)| id.as_str()).collect();
+    for mut validated in files {
+        unknown_related(&mut validated, &known);
         validated.diagnostics.sort_by_key(|d| d.position);
         loaded.diagnostics.append(&mut validated.diagnostics);
         loaded.postmortems.extend(validated.postmortem);
     }
     loaded
+}
+
+/// An error for each `related` id of the file that names no postmortem of the directory; the
+/// postmortem is then left out, as with any error.
+fn unknown_related(validated: &mut validate::Validated, known: &[&str]) {
+    let Some(postmortem) = &validated.postmortem else {
+        return;
+    };
+    let file = postmortem.file_display();
+    let unknown: Vec<Diagnostic> = postmortem
+        .related
+        .iter()
+        .filter(|(id, _)| !known.contains(&id.as_str()))
+        .map(|(id, position)| {
+            let message = match validate::suggest(id, known.iter().copied()) {
+                Some(close) => {
+                    format!("unknown related postmortem `{id}`, did you mean `{close}`?")
+                }
+                None => format!(
+                    "unknown related postmortem `{id}`: no postmortem in the directory has this id"
+                ),
+            };
+            Diagnostic::error(file.clone(), *position, message)
+        })
+        .collect();
+    if !unknown.is_empty() {
+        validated.postmortem = None;
+        validated.diagnostics.extend(unknown);
+    }
 }
 
 /// A warning when the file's schema line names a path that does not exist beside the file (a

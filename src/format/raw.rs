@@ -16,6 +16,8 @@ pub const ID_PATTERN: &str = "^[a-z0-9][a-z0-9-]*$";
 pub const TIME_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$|^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$";
 /// The pattern of a date.
 pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+/// The pattern of evidence: an `http(s)` URL or `#N`.
+pub const EVIDENCE_PATTERN: &str = r"^(https?://[^\s]+|#[0-9]+)$";
 /// The pattern of a GitHub login.
 pub const LOGIN_PATTERN: &str = "^[A-Za-z0-9](-?[A-Za-z0-9])*$";
 
@@ -66,6 +68,10 @@ pub struct RawPostmortem {
     pub measures: Option<Vec<RawMeasure>>,
     /// The corrective tasks; every task becomes one GitHub issue.
     pub tasks: Option<Vec<RawTask>>,
+    /// The ids of earlier postmortems this incident cites (each must name a postmortem in the
+    /// directory); `status` shows how many of their follow-ups are still open.
+    #[schemars(inner(regex(pattern = ID_PATTERN), length(min = 1, max = 64)))]
+    pub related: Option<Vec<String>>,
 }
 
 /// What the incident did to its users.
@@ -140,6 +146,11 @@ pub struct RawTask {
     /// each, as GitHub allows).
     #[schemars(inner(length(min = 1, max = 50)))]
     pub labels: Option<Vec<String>>,
+    /// Evidence that the task is done: the URL of a pull request or document, or `#N` (a pull
+    /// request of the repository). With `require_evidence: true` in `aftercare.yml`, a task
+    /// closed as completed counts as done only with this or a merged closing pull request.
+    #[schemars(regex(pattern = EVIDENCE_PATTERN))]
+    pub verified_by: Option<String>,
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ pub(crate) const POSTMORTEM_FIELDS: &[&str] = &[
     "lessons",
     "measures",
     "tasks",
+    "related",
 ];
 pub(crate) const POSTMORTEM_REQUIRED: &[&str] = &["id", "title", "impact", "root_cause"];
 pub(crate) const IMPACT_FIELDS: &[&str] = &["summary", "users_affected_percent"];
@@ -53,6 +54,7 @@ pub(crate) const TASK_FIELDS: &[&str] = &[
     "owner",
     "due",
     "labels",
+    "verified_by",
 ];
 pub(crate) const TASK_REQUIRED: &[&str] = &["id", "title"];
 
@@ -480,6 +482,8 @@ pub fn validate(file: &str, path: PathBuf, root: &Node) -> Validated {
         .map(|items| tasks(&mut c, items, &measures))
         .unwrap_or_default();
 
+    let related = related(&mut c, &fields);
+
     if status == PostmortemStatus::Published && tasks.is_empty() && c.errors == 0 {
         let at = fields
             .get("tasks")
@@ -512,6 +516,7 @@ pub fn validate(file: &str, path: PathBuf, root: &Node) -> Validated {
                 lessons,
                 measures: measures.into_iter().map(|(m, _)| m).collect(),
                 tasks,
+                related,
             });
         }
     }
@@ -713,6 +718,7 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
         });
         let due = due(c, &fields);
         let labels = labels(c, &fields);
+        let verified_by = verified_by(c, &fields);
         let Some((id, position)) = id else { continue };
         if let Some(first) = first_at.get(&id) {
             let first = first.line;
@@ -734,6 +740,7 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
                 owner,
                 due,
                 labels,
+                verified_by,
                 position: fields.position,
             });
         }
@@ -766,6 +773,60 @@ fn due(c: &mut Checker, fields: &Fields) -> Option<chrono::NaiveDate> {
             None
         }
     }
+}
+
+/// `verified_by`: an `http(s)` URL without white space, or `#N`.
+fn verified_by(c: &mut Checker, fields: &Fields) -> Option<String> {
+    let (text, position) = c.text(fields, "verified_by")?;
+    let text = text.trim().to_string();
+    let url = (text.starts_with("https://") || text.starts_with("http://"))
+        && text.len() > "https://".len()
+        && !text.chars().any(|ch| ch.is_whitespace() || ch.is_control());
+    let number = text
+        .strip_prefix('#')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if url || number {
+        Some(text)
+    } else {
+        c.error(
+            position,
+            format!(
+                "invalid `verified_by` `{}`: expected the URL of a pull request or document \
+                 (`https://…`) or `#N`",
+                excerpt(&text)
+            ),
+        );
+        None
+    }
+}
+
+/// The ids of `related`, each well formed and listed once, with where it is written. Whether
+/// each names a postmortem is checked by the loader, which sees the whole directory.
+fn related(c: &mut Checker, fields: &Fields) -> Vec<(String, Position)> {
+    let mut out: Vec<(String, Position)> = Vec::new();
+    for item in c.list(fields, "related").unwrap_or_default() {
+        match &item.value {
+            Value::Scalar(s) if s.kind == ScalarKind::String => match id_problem(&s.text) {
+                Some(problem) => c.error(
+                    item.position,
+                    format!("related postmortem id `{}` {problem}", excerpt(&s.text)),
+                ),
+                None if out.iter().any(|(id, _)| *id == s.text) => c.warning(
+                    item.position,
+                    format!("`{}` is listed twice in `related`", s.text),
+                ),
+                None => out.push((s.text.clone(), item.position)),
+            },
+            _ => c.error(
+                item.position,
+                format!(
+                    "expected a postmortem id for `related`, found {}",
+                    item.describe()
+                ),
+            ),
+        }
+    }
+    out
 }
 
 fn labels(c: &mut Checker, fields: &Fields) -> Vec<String> {

@@ -361,7 +361,8 @@ mod tests {
             "        uses: {REPOSITORY}@{COMMIT} # v{}\n",
             env!("CARGO_PKG_VERSION")
         );
-        assert_eq!(workflow.matches(&pinned).count(), 4, "{workflow}");
+        // check, sync (dry run), sync, status and remind; the site's step is a list item.
+        assert_eq!(workflow.matches(&pinned).count(), 5, "{workflow}");
         assert!(workflow.contains(&format!(
             "- uses: {REPOSITORY}@{COMMIT} # v{}\n",
             env!("CARGO_PKG_VERSION")
@@ -551,7 +552,7 @@ mod tests {
             workflow
                 .matches(&format!("uses: {REPOSITORY}@v{version}\n"))
                 .count(),
-            5
+            6
         );
         assert_eq!(
             workflow

@@ -473,6 +473,7 @@ mod tests {
             owner: Some("alice".into()),
             due: None,
             labels: vec!["security".into()],
+            verified_by: None,
             position: Default::default(),
         }
     }

@@ -33,7 +33,7 @@ mod tests {
         assert_eq!(
             value["totals"],
             serde_json::json!({"postmortems": 2, "tasks": 6, "done": 2, "open": 2, "dropped": 1,
-                               "missing": 1, "overdue": 2, "percent": 40.0})
+                               "missing": 1, "unverified": 0, "overdue": 2, "percent": 40.0})
         );
         let keys: Vec<&str> = value["incidents"][0]["items"][0]
             .as_object()

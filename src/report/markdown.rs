@@ -33,6 +33,13 @@ impl Report for MarkdownReport {
                 url_destination(&format!("{repo_url}/blob/HEAD/{}", incident.file))
             };
             out.push_str(&incident_table(status, &link, true));
+            let notes = super::related_notes(status);
+            if !notes.is_empty() {
+                out.push('\n');
+                for note in notes {
+                    let _ = writeln!(out, "- {}", escape_text(&note));
+                }
+            }
         }
         out.push('\n');
         let overdue: Vec<_> = status.overdue().collect();
@@ -66,6 +73,9 @@ impl Report for MarkdownReport {
         if let Some(note) = super::missing_note(totals.missing) {
             let _ = writeln!(out, "\n{note}");
         }
+        if let Some(note) = super::unverified_note(status) {
+            let _ = writeln!(out, "\n{}", escape_text(&note));
+        }
         out
     }
 }
@@ -79,12 +89,28 @@ pub fn incident_table(
     details: bool,
 ) -> String {
     let mut out = String::new();
-    if details {
-        out.push_str("| Incident | Done | Progress | Open | Dropped | Missing | Overdue |\n");
-        out.push_str("| --- | ---: | --- | ---: | ---: | ---: | ---: |\n");
+    // Unverified tasks exist only where evidence is required: the column shows only then.
+    let unverified = status.totals.counts.unverified > 0;
+    let (extra_header, extra_rule) = if unverified {
+        (" Unverified |", " ---: |")
     } else {
-        out.push_str("| Incident | Done | Progress | Overdue |\n");
-        out.push_str("| --- | ---: | --- | ---: |\n");
+        ("", "")
+    };
+    if details {
+        let _ = writeln!(
+            out,
+            "| Incident | Done | Progress | Open | Dropped | Missing |{extra_header} Overdue |"
+        );
+        let _ = writeln!(
+            out,
+            "| --- | ---: | --- | ---: | ---: | ---: |{extra_rule} ---: |"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "| Incident | Done | Progress |{extra_header} Overdue |"
+        );
+        let _ = writeln!(out, "| --- | ---: | --- |{extra_rule} ---: |");
     }
     let rows = status
         .incidents
@@ -100,10 +126,15 @@ pub fn incident_table(
         .chain([("**Total**".to_string(), &status.totals.counts)]);
     for (name, c) in rows {
         let bar = progress_bar(c.percent());
+        let extra = if unverified {
+            format!(" {} |", c.unverified)
+        } else {
+            String::new()
+        };
         if details {
             let _ = writeln!(
                 out,
-                "| {name} | {}/{} | {bar} | {} | {} | {} | {} |",
+                "| {name} | {}/{} | {bar} | {} | {} | {} |{extra} {} |",
                 c.done,
                 c.planned(),
                 c.open,
@@ -114,7 +145,7 @@ pub fn incident_table(
         } else {
             let _ = writeln!(
                 out,
-                "| {name} | {}/{} | {bar} | {} |",
+                "| {name} | {}/{} | {bar} |{extra} {} |",
                 c.done,
                 c.planned(),
                 c.overdue
@@ -205,6 +236,8 @@ mod tests {
 | DNS &lt;b&gt;outage&lt;/b&gt; \\| \\[x\\]\\(y\\) | 1/2 | ▓▓▓▓▓░░░░░ 50% | 1 | 0 | 0 | 1 |
 | **Total** | 2/5 | ▓▓▓▓░░░░░░ 40% | 2 | 1 | 1 | 2 |
 
+- 2023-07-02-dns cites 1 incident\\(s\\) with open follow-ups: 2023-05-10-ddos \\(2 open\\)
+
 #### Overdue tasks (2)
 
 | Task | Incident | Priority | Due | Issue | Owner |
@@ -215,6 +248,29 @@ mod tests {
 1 task has no issue yet: run `aftercare sync` to create it.
 ";
         assert_eq!(MarkdownReport.render(&sample_report()), expected);
+    }
+
+    #[test]
+    fn unverified_tasks_get_a_column_and_a_note_only_when_there_are_some() {
+        let out = MarkdownReport.render(&crate::status::tests::sample_report_with_unverified());
+        let expected_table = "\
+| Incident | Done | Progress | Open | Dropped | Missing | Unverified | Overdue |
+| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |
+| DDoS on the web tier | 0/3 | ░░░░░░░░░░ 0% | 1 | 1 | 1 | 1 | 1 |
+| DNS &lt;b&gt;outage&lt;/b&gt; \\| \\[x\\]\\(y\\) | 1/2 | ▓▓▓▓▓░░░░░ 50% | 1 | 0 | 0 | 0 | 1 |
+| **Total** | 1/5 | ▓▓░░░░░░░░ 20% | 2 | 1 | 1 | 1 | 2 |
+";
+        assert!(out.contains(expected_table), "{out}");
+        assert!(
+            out.ends_with(
+                "\n1 task is closed as completed without evidence, so not counted as done: \
+                 2023-05-10-ddos/pool \\(\\#13\\). Give it \\`verified\\_by\\`, or close it \
+                 with a merged pull request.\n"
+            ),
+            "{out}"
+        );
+        let plain = MarkdownReport.render(&sample_report());
+        assert!(!plain.contains("Unverified") && !plain.contains("evidence"));
     }
 
     #[test]

@@ -12,11 +12,12 @@ pub mod annotations;
 pub mod import;
 pub mod json;
 pub mod markdown;
+pub mod remind;
 pub mod site;
 pub mod sync;
 pub mod text;
 
-use crate::status::StatusReport;
+use crate::status::{IncidentStatus, StatusReport};
 
 /// The formats `status --format` offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,55 @@ pub fn missing_note(missing: usize) -> Option<String> {
             "{n} tasks have no issue yet: run `aftercare sync` to create them."
         )),
     }
+}
+
+/// The note about tasks closed as completed without the evidence `require_evidence` asks
+/// for, naming each (`pm/task`, and its issue), when there are any.
+pub fn unverified_note(status: &StatusReport) -> Option<String> {
+    let tasks: Vec<String> = status
+        .incidents
+        .iter()
+        .flat_map(|incident| incident.items.iter().map(move |item| (incident, item)))
+        .filter(|(_, item)| item.state == crate::status::TaskState::Unverified)
+        .map(|(incident, item)| match &item.reference {
+            Some(reference) => format!("{}/{} ({reference})", incident.id, item.id),
+            None => format!("{}/{}", incident.id, item.id),
+        })
+        .collect();
+    let (count, verb) = match tasks.len() {
+        0 => return None,
+        1 => ("1 task is".to_string(), "it"),
+        n => (format!("{n} tasks are"), "them"),
+    };
+    Some(format!(
+        "{count} closed as completed without evidence, so not counted as done: {}. Give {verb} \
+         `verified_by`, or close {verb} with a merged pull request.",
+        tasks.join(", ")
+    ))
+}
+
+/// The lines that say which incidents cite earlier incidents whose follow-ups are still open:
+/// `2023-07-02-dns cites 1 incident(s) with open follow-ups: 2023-05-10-ddos (2 open)`. Ids
+/// match `[a-z0-9-]`, so they are safe in every format.
+pub fn related_notes(status: &StatusReport) -> Vec<String> {
+    status.incidents.iter().filter_map(related_note).collect()
+}
+
+fn related_note(incident: &IncidentStatus) -> Option<String> {
+    let cited: Vec<String> = incident
+        .related
+        .iter()
+        .filter(|r| r.open > 0)
+        .map(|r| format!("{} ({} open)", r.id, r.open))
+        .collect();
+    (!cited.is_empty()).then(|| {
+        format!(
+            "{} cites {} incident(s) with open follow-ups: {}",
+            incident.id,
+            cited.len(),
+            cited.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]

@@ -20,9 +20,13 @@ impl Report for TextReport {
     fn render(&self, status: &StatusReport) -> String {
         let mut out = String::new();
         let totals = &status.totals.counts;
+        let unverified = match totals.unverified {
+            0 => String::new(),
+            n => format!(", {n} unverified"),
+        };
         let _ = writeln!(
             out,
-            "Corrective actions in {}: {} of {} done ({}), {} overdue",
+            "Corrective actions in {}: {} of {} done ({}){unverified}, {} overdue",
             terminal_safe(&status.repo),
             totals.done,
             totals.planned(),
@@ -53,6 +57,13 @@ impl Report for TextReport {
             {
                 let title = incident.map(|i| terminal_safe(&i.title));
                 write_row(&mut out, r, &widths, title.as_deref());
+            }
+            let notes = super::related_notes(status);
+            if !notes.is_empty() {
+                out.push('\n');
+                for note in notes {
+                    let _ = writeln!(out, "{note}");
+                }
             }
         }
 
@@ -96,6 +107,9 @@ impl Report for TextReport {
         }
         if let Some(note) = super::missing_note(totals.missing) {
             let _ = writeln!(out, "\n{note}");
+        }
+        if let Some(note) = super::unverified_note(status) {
+            let _ = writeln!(out, "\n{}", terminal_safe(&note));
         }
         out
     }
@@ -160,6 +174,8 @@ INCIDENT         TASKS  DONE  OPEN  DROPPED  MISSING  OVERDUE  PERCENT  TITLE
 2023-07-02-dns       2     1     1        0        0        1      50%  DNS <b>outage</b> | [x](y)
 total                6     2     2        1        1        2      40%
 
+2023-07-02-dns cites 1 incident(s) with open follow-ups: 2023-05-10-ddos (2 open)
+
 Overdue tasks (2):
   2023-05-10-ddos/waf   P1  due 2023-06-07  #12  octocat  Task waf
   2023-07-02-dns/cache  P3  due 2023-08-01  #21  -        <script>&\"'| ] ( [x](javascript:alert(1))
@@ -167,6 +183,25 @@ Overdue tasks (2):
 1 task has no issue yet: run `aftercare sync` to create it.
 ";
         assert_eq!(TextReport.render(&sample_report()), expected);
+    }
+
+    #[test]
+    fn unverified_tasks_are_counted_in_the_summary_and_named_in_a_note() {
+        let out = TextReport.render(&crate::status::tests::sample_report_with_unverified());
+        assert!(
+            out.starts_with(
+                "Corrective actions in acme/web: 1 of 5 done (20%), 1 unverified, 2 overdue\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.ends_with(
+                "\n1 task is closed as completed without evidence, so not counted as done: \
+                 2023-05-10-ddos/pool (#13). Give it `verified_by`, or close it with a merged \
+                 pull request.\n"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ use crate::tracker::gitlab::{self, GitLab};
 use crate::tracker::jira::{self, Jira};
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::{
-    ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, TrackedIssue,
-    Tracker, TrackerError,
+    ConnectOptions, Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats,
+    TrackedIssue, Tracker, TrackerError,
 };
 
 /// Where the issues are, and with which token, before any request.
@@ -187,6 +187,14 @@ impl Tracker for AnyTracker {
 
     async fn comment(&self, issue: &IssueRef, body: &str) -> Result<(), TrackerError> {
         each!(self, t => t.comment(issue, body).await)
+    }
+
+    async fn comments(&self, issue: &IssueRef) -> Result<Vec<IssueComment>, TrackerError> {
+        each!(self, t => t.comments(issue).await)
+    }
+
+    async fn closed_by_merge(&self, issue: &IssueRef) -> Result<Option<bool>, TrackerError> {
+        each!(self, t => t.closed_by_merge(issue).await)
     }
 
     async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {

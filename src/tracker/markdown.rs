@@ -214,6 +214,7 @@ mod tests {
             owner: Some("alice".into()),
             due: NaiveDate::from_ymd_opt(2023, 6, 1),
             labels: vec!["security".into()],
+            verified_by: None,
             position: Default::default(),
         }
     }

@@ -124,6 +124,16 @@ pub struct TrackedIssue {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+/// A comment on an issue, as the core needs it (reminders look for their own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueComment {
+    /// The login (username) of the comment's author.
+    pub author: String,
+    /// Whether the author may speak for aftercare, by the tracker's rule for issue authors.
+    pub trusted: bool,
+    pub body: String,
+}
+
 /// Who the token belongs to, as far as trust is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -341,6 +351,28 @@ pub trait Tracker: Sync {
         issue: &IssueRef,
         body: &str,
     ) -> impl Future<Output = Result<(), TrackerError>> + Send;
+    /// The comments of an issue, oldest first. Trackers that cannot read them yet say so.
+    fn comments(
+        &self,
+        issue: &IssueRef,
+    ) -> impl Future<Output = Result<Vec<IssueComment>, TrackerError>> + Send {
+        let _ = issue;
+        let message = format!(
+            "aftercare cannot read the comments of {} issues yet, so it cannot remind there",
+            self.name()
+        );
+        std::future::ready(Err(TrackerError::Other(anyhow::anyhow!(message))))
+    }
+    /// Whether a merged pull request closed the issue (on GitHub: a `closed` event with a
+    /// commit, or a connected pull request that is merged); `None` when the tracker cannot
+    /// tell, so that only a task's own `verified_by` counts as evidence there.
+    fn closed_by_merge(
+        &self,
+        issue: &IssueRef,
+    ) -> impl Future<Output = Result<Option<bool>, TrackerError>> + Send {
+        let _ = issue;
+        std::future::ready(Ok(None))
+    }
     /// After a create whose outcome is unknown: the issue the syncing identity made for `key`,
     /// if the tracker has one.
     fn find_created(

@@ -394,8 +394,8 @@ fn entrypoint_rejects_an_unknown_command() {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stdout,
-        "::error title=aftercare::input command must be check, sync, status or site, not \
-         'deploy'\n"
+        "::error title=aftercare::input command must be check, sync, status, site or remind, \
+         not 'deploy'\n"
     );
     assert_eq!(run.outputs, "");
     assert_eq!(run.summary, "");
@@ -425,7 +425,7 @@ fn entrypoint_escapes_an_input_it_quotes_in_an_annotation() {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stdout,
-        "::error title=aftercare::input command must be check, sync, status or site, \
+        "::error title=aftercare::input command must be check, sync, status, site or remind, \
          not 'x%0A::add-mask::secret 100%25'\n"
     );
 }
@@ -819,6 +819,46 @@ async fn status_sets_the_outputs_and_rewrites_the_readme_and_badge() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remind_comments_once_and_sets_the_outputs_and_summary() {
+    let gh = Emulator::start().await;
+    let workspace = tempfile::tempdir().expect("a workspace");
+    fs::create_dir(workspace.path().join("postmortems")).expect("postmortems/");
+    fs::write(
+        workspace.path().join("postmortems/2023-05-10-ddos.yaml"),
+        "id: 2023-05-10-ddos\ntitle: DDoS\nimpact: {summary: Slow}\nroot_cause: No limits\n\
+         tasks:\n  - {id: waf, title: Evaluate a WAF, owner: octocat, due: 2020-01-01}\n  \
+         - {id: drill, title: Run a drill, due: 2999-01-01}\n",
+    )
+    .expect("the postmortem is written");
+    let synced = sync_step(workspace.path(), &gh, "push", "false")
+        .run_async()
+        .await;
+    assert_eq!(synced.code, 0, "{synced:?}");
+    let remind = |dry_run: &'static str| {
+        on_emulator(Step::entrypoint(workspace.path()), &gh, "schedule")
+            .env("INPUT_COMMAND", "remind")
+            .env("INPUT_DRY_RUN", dry_run)
+            .env("INPUT_ARGS", "--write-interval-ms 0")
+            .run_async()
+    };
+    let dry = remind("true").await;
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert_eq!(dry.outputs, "reminded=1\nalready_reminded=0\n");
+    let first = remind("false").await;
+    assert_eq!(first.code, 0, "{first:?}");
+    assert_eq!(first.outputs, "reminded=1\nalready_reminded=0\n");
+    assert_eq!(
+        first.summary,
+        "### aftercare remind\n\n| action | issue | task | overdue since |\n|---|---:|---|---|\n\
+         | remind | #1 | `2023-05-10-ddos/waf` | 2020-01-02 |\n"
+    );
+    let second = remind("false").await;
+    assert_eq!(second.outputs, "reminded=0\nalready_reminded=1\n");
+    assert_eq!(gh.issue(1).expect("the issue").comments.len(), 1);
+    assert_eq!(gh.issue(2).expect("the issue").comments.len(), 0);
+}
+
 /// Runs git in `dir` as a test fixture author, and fails the test when git fails.
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -1023,11 +1063,13 @@ fn action_yml_passes_inputs_to_its_scripts_only_through_the_environment() {
     assert_eq!(
         outputs,
         [
+            "already_reminded",
             "closed",
             "created",
             "done",
             "overdue",
             "percent",
+            "reminded",
             "reopened",
             "tasks",
             "unchanged",
@@ -1067,11 +1109,19 @@ fn postmortems_workflow_has_the_triggers_permissions_and_concurrency_it_promises
         "{}\n"
     );
     let jobs = &workflow["jobs"];
-    assert_eq!(keys(jobs), ["check", "pages", "site", "status", "sync"]);
+    assert_eq!(
+        keys(jobs),
+        ["check", "pages", "remind", "site", "status", "sync"]
+    );
     let permissions = |job: &str| serde_yaml::to_string(&jobs[job]["permissions"]).expect("yaml");
     assert_eq!(permissions("check"), "contents: read\nissues: read\n");
     assert_eq!(permissions("sync"), "contents: read\nissues: write\n");
     assert_eq!(permissions("status"), "contents: write\nissues: read\n");
+    assert_eq!(permissions("remind"), "contents: read\nissues: write\n");
+    assert_eq!(
+        jobs["remind"]["if"].as_str(),
+        Some("github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'")
+    );
     // The site is built with read access only; only the deployment may write to Pages.
     assert_eq!(permissions("site"), "contents: read\nissues: read\n");
     assert_eq!(permissions("pages"), "pages: write\nid-token: write\n");
@@ -1113,7 +1163,7 @@ fn postmortems_workflow_has_the_triggers_permissions_and_concurrency_it_promises
         "{status_if}"
     );
     // Only the status job pushes, so only its checkout keeps credentials.
-    for job in ["check", "sync", "status", "site"] {
+    for job in ["check", "sync", "status", "site", "remind"] {
         let checkout = &jobs[job]["steps"][0];
         assert!(
             checkout["uses"]
@@ -1161,7 +1211,7 @@ fn every_third_party_action_is_pinned_to_a_full_commit() {
             pinned += 1;
         }
     }
-    assert_eq!(pinned, 15);
+    assert_eq!(pinned, 16);
 }
 
 #[test]

@@ -117,6 +117,20 @@ fn a_postmortem_id_used_by_two_files_is_an_error_in_the_second() {
 }
 
 #[test]
+fn a_related_id_that_names_no_postmortem_is_an_error_at_its_place() {
+    assert_check(
+        "unknown-related",
+        1,
+        "postmortems/b.yaml:6:26: error: unknown related postmortem `2023-05-01-db`, did you \
+         mean `2023-05-10-db`?\n\
+         postmortems/b.yaml:6:41: error: unknown related postmortem `2022-01-01-cache`: no \
+         postmortem in the directory has this id\n\
+         postmortems/b.yaml:6:59: warning: `2023-05-10-db` is listed twice in `related`\n\
+         2 errors, 1 warning in 2 files\n",
+    );
+}
+
+#[test]
 fn duplicate_task_ids_in_a_file_are_errors() {
     assert_check(
         "duplicate-task-id",

@@ -416,6 +416,73 @@ fn starts_blocking_for_tests_that_are_not_async() {
     let _ = Account::outsider("x");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timelines_and_comment_lists_match_githubs_openapi_description() {
+    use crate::support::emulator::contract;
+
+    let Some(doc) = contract::description_from_env("AFTERCARE_OPENAPI_MORE") else {
+        return;
+    };
+    let gh = Emulator::start().await;
+    let issue = gh.seed_issue(OWNER_TOKEN, "Fix it", "", &["postmortem"]);
+    gh.seed_comment(COLLAB_TOKEN, issue, "on it");
+    gh.close_issue(issue, "completed");
+    gh.reopen_issue(issue);
+    let pr = gh.seed_pull_request(COLLAB_TOKEN, "The fix", "Fixes #1", &[]);
+    let commit = gh.merge_pull_request(pr, &[issue]);
+
+    let timeline = get(&gh, "/repos/acme/web/issues/1/timeline", OWNER_TOKEN).await;
+    assert_eq!(timeline.status, 200);
+    let events: Vec<(&str, Value)> = timeline
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["event"].as_str().unwrap(), e["commit_id"].clone()))
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            ("commented", Value::Null),
+            ("closed", Value::Null),
+            ("reopened", Value::Null),
+            ("cross-referenced", Value::Null),
+            ("closed", json!(commit)),
+        ]
+    );
+    let source = &timeline.body[3]["source"]["issue"];
+    assert_eq!(
+        (
+            source["number"].clone(),
+            source["pull_request"]["merged_at"].is_string()
+        ),
+        (json!(pr), true)
+    );
+    let comments = get(&gh, "/repos/acme/web/issues/1/comments", OWNER_TOKEN).await;
+    assert_eq!(comments.status, 200);
+    assert_eq!(comments.body[0]["body"], "on it");
+
+    let mut failures = Vec::new();
+    for (template, answer) in [
+        (
+            "/repos/{owner}/{repo}/issues/{issue_number}/timeline",
+            &timeline,
+        ),
+        (
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            &comments,
+        ),
+    ] {
+        let schema = contract::response_schema(&doc, "get", template, 200)
+            .expect("a documented answer")
+            .expect("a schema");
+        for problem in contract::check(&doc, schema, &answer.body) {
+            failures.push(format!("GET {template}: {problem}"));
+        }
+    }
+    assert_eq!(failures, Vec::<String>::new());
+}
+
 /// One request of the contract test: method and path template of the operation, then the
 /// concrete path, token, body and extra headers.
 type Drive = (

@@ -6,6 +6,7 @@ mod browser;
 mod check;
 mod corpus;
 mod emulator;
+mod evidence;
 mod examples;
 mod faults;
 mod gitlab;
@@ -19,6 +20,7 @@ mod manual;
 mod new;
 mod pipe;
 mod precommit;
+mod remind;
 mod site;
 mod status;
 #[path = "../support/mod.rs"]

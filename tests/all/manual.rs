@@ -135,6 +135,7 @@ fn each_command_has_a_manual_page_that_renders_without_warnings() {
         "sync",
         "status",
         "site",
+        "remind",
         "new",
         "schema",
         "init",
@@ -177,8 +178,8 @@ fn each_command_has_a_manual_page_that_renders_without_warnings() {
     let out = Aftercare::new(dir.path()).args(["man", "sink"]).run();
     assert_eq!(
         out.stderr,
-        "error: there is no command `sink`; the commands are check, sync, status, site, new, \
-         schema, init, completions, man, import\n"
+        "error: there is no command `sink`; the commands are check, sync, status, site, remind, \
+         new, schema, init, completions, man, import\n"
     );
     assert_eq!(out.code, 1);
 }

@@ -62,6 +62,7 @@ started: 2024-03-09
 impact:
   summary: Names did not resolve.
 root_cause: A bad TTL.
+related: [2023-05-10-ddos]
 tasks:
   - id: ttl
     title: Lower the TTL
@@ -220,12 +221,12 @@ async fn json_counts_every_state_after_closing_reopening_and_an_outsiders_look_a
         "repo": "acme/web",
         "generated_at": "fixed",
         "totals": {"postmortems": 2, "tasks": 10, "done": 2, "open": 5, "dropped": 2,
-                   "missing": 1, "overdue": 3, "percent": 25.0},
+                   "missing": 1, "unverified": 0, "overdue": 3, "percent": 25.0},
         "incidents": [
             {
                 "id": ddos, "title": "DDoS on the web tier",
                 "file": "postmortems/2023-05-10-ddos.yaml",
-                "tasks": 8, "done": 1, "open": 4, "dropped": 2, "missing": 1, "overdue": 2,
+                "tasks": 8, "done": 1, "open": 4, "dropped": 2, "missing": 1, "unverified": 0, "overdue": 2,
                 "percent": 16.7,
                 "items": [
                     item("evaluate-waf", "Evaluate a WAF", "open", Some(n(ddos, "evaluate-waf")),
@@ -244,12 +245,13 @@ async fn json_counts_every_state_after_closing_reopening_and_an_outsiders_look_a
                          Some("P1"), Some("2999-01-01"), false),
                     item("new-task", "Add an alert", "missing", None, None, Some("P1"),
                          Some("2020-01-01"), false),
-                ]
+                ],
+                "related": []
             },
             {
                 "id": "2024-03-09-dns", "title": "DNS <b>outage</b> | [x](y)",
                 "file": "postmortems/2024-03-09-dns.yaml",
-                "tasks": 2, "done": 1, "open": 1, "dropped": 0, "missing": 0, "overdue": 1,
+                "tasks": 2, "done": 1, "open": 1, "dropped": 0, "missing": 0, "unverified": 0, "overdue": 1,
                 "percent": 50.0,
                 "items": [
                     item("ttl", "Lower the TTL", "done", Some(n("2024-03-09-dns", "ttl")), None,
@@ -257,6 +259,9 @@ async fn json_counts_every_state_after_closing_reopening_and_an_outsiders_look_a
                     item("cache", "<script>&\"'| ] ( [x](javascript:alert(1))", "open",
                          Some(n("2024-03-09-dns", "cache")), None, Some("P2"),
                          Some("2020-01-01"), true),
+                ],
+                "related": [
+                    {"id": ddos, "title": "DDoS on the web tier", "open": 5, "done": 1}
                 ]
             }
         ]
@@ -299,6 +304,8 @@ INCIDENT         TASKS  DONE  OPEN  DROPPED  MISSING  OVERDUE  PERCENT  TITLE
 2023-05-10-ddos      7     1     4        2        0        2      20%  DDoS on the web tier
 2024-03-09-dns       2     1     1        0        0        1      50%  DNS <b>outage</b> | [x](y)
 total                9     2     5        2        0        3    28.6%
+
+2024-03-09-dns cites 1 incident(s) with open follow-ups: 2023-05-10-ddos (4 open)
 
 Overdue tasks (3):
   2023-05-10-ddos/evaluate-waf  P1  due 2023-06-07  #{waf}  octocat  Evaluate a WAF
@@ -459,7 +466,7 @@ async fn github_actions_gets_a_job_summary_and_annotations_at_the_task_lines() {
          ::warning file=postmortems/2023-05-10-ddos.yaml,line=15,title=Overdue corrective task::\
          Raise the database pool size (2023-05-10-ddos/pool-size, P1) was due 2023-06-08 and is \
          still open: #{pool} https://github.com/acme/web/issues/{pool}\n\
-         ::warning file=postmortems/2024-03-09-dns.yaml,line=11,title=Overdue corrective task::\
+         ::warning file=postmortems/2024-03-09-dns.yaml,line=12,title=Overdue corrective task::\
          <script>&\"'| ] ( [x](javascript:alert(1)) (2024-03-09-dns/cache, P2) was due \
          2020-01-01 and is still open: #{cache} https://github.com/acme/web/issues/{cache}\n"
     );
@@ -539,7 +546,7 @@ async fn status_of_5000_tasks_costs_the_pages_of_issues_plus_two_requests() {
     assert_eq!(
         report["totals"],
         json!({"postmortems": 50, "tasks": 5000, "done": 500, "open": 4500, "dropped": 0,
-               "missing": 0, "overdue": 4500, "percent": 10.0})
+               "missing": 0, "unverified": 0, "overdue": 4500, "percent": 10.0})
     );
     let requests = gh.requests();
     assert_eq!(
@@ -614,6 +621,6 @@ fn big_fixture() -> tempfile::TempDir {
 }
 
 fn big_totals() -> Value {
-    json!({"postmortems": 1, "tasks": 120, "done": 1, "open": 119, "dropped": 0, "missing": 0,
+    json!({"postmortems": 1, "tasks": 120, "done": 1, "open": 119, "dropped": 0, "missing": 0, "unverified": 0,
            "overdue": 0, "percent": 0.8})
 }

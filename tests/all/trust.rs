@@ -174,7 +174,7 @@ async fn outsiders_look_alikes_never_count_and_are_never_touched_while_a_collabo
     );
     assert_eq!(
         report["totals"],
-        json!({"postmortems": 1, "tasks": 3, "done": 1, "open": 2, "dropped": 0, "missing": 0,
+        json!({"postmortems": 1, "tasks": 3, "done": 1, "open": 2, "dropped": 0, "missing": 0, "unverified": 0,
                "overdue": 0, "percent": 33.3})
     );
     assert_eq!(
@@ -219,7 +219,7 @@ async fn outsiders_look_alikes_never_count_and_are_never_touched_while_a_collabo
     let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     assert_eq!(
         report["totals"],
-        json!({"postmortems": 1, "tasks": 2, "done": 1, "open": 1, "dropped": 0, "missing": 0,
+        json!({"postmortems": 1, "tasks": 2, "done": 1, "open": 1, "dropped": 0, "missing": 0, "unverified": 0,
                "overdue": 0, "percent": 50.0})
     );
 }

@@ -64,6 +64,8 @@ pub enum Shown {
     Open,
     Overdue,
     Missing,
+    /// Closed as completed without the evidence `require_evidence` asks for.
+    Unverified,
     Unknown,
 }
 
@@ -76,6 +78,7 @@ impl Shown {
             (States::Known, TaskState::Open) if item.overdue => Shown::Overdue,
             (States::Known, TaskState::Open) => Shown::Open,
             (States::Known, TaskState::Missing) => Shown::Missing,
+            (States::Known, TaskState::Unverified) => Shown::Unverified,
         }
     }
 
@@ -86,6 +89,7 @@ impl Shown {
             Shown::Open => "open",
             Shown::Overdue => "overdue",
             Shown::Missing => "missing",
+            Shown::Unverified => "unverified",
             Shown::Unknown => "unknown",
         }
     }

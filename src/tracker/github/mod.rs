@@ -62,11 +62,11 @@ use crate::tracker::retry::{
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
-    Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange, TrackedIssue,
-    Tracker, TrackerError,
+    Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange,
+    TrackedIssue, Tracker, TrackerError,
 };
 use target::{RepoName, Target};
-use wire::{RawIssue, compact};
+use wire::{RawComment, RawIssue, TimelineEvent, compact};
 
 /// GitHub's advice for a secondary limit without `retry-after`.
 const SECONDARY_DEFAULT_WAIT: Duration = Duration::from_secs(60);
@@ -542,6 +542,16 @@ impl GitHub {
         lock(&self.login).clone().unwrap_or_default()
     }
 
+    /// The path of the page after `answer`'s, if there is one on this server.
+    fn next_page(&self, answer: &Answer) -> Result<Option<String>, TrackerError> {
+        match answer.next_link() {
+            Some(url) => Ok(Some(self.relative(&url).ok_or_else(|| {
+                anyhow!("GitHub's next page is on another server ({url}); not following it")
+            })?)),
+            None => Ok(None),
+        }
+    }
+
     fn issue_path(&self, issue: &IssueRef) -> String {
         format!("{}/issues/{}", self.repo_path(), issue.id)
     }
@@ -686,6 +696,38 @@ impl Tracker for GitHub {
         Ok(())
     }
 
+    async fn comments(&self, issue: &IssueRef) -> Result<Vec<IssueComment>, TrackerError> {
+        let login = self.syncing_login();
+        let mut comments = Vec::new();
+        let mut path = format!("{}/comments?per_page=100", self.issue_path(issue));
+        loop {
+            let answer = self.request(http::Method::GET, &path, None, true).await?;
+            let page: Vec<RawComment> = serde_json::from_str(&answer.body)
+                .with_context(|| format!("cannot read the comments of issue {issue}"))?;
+            comments.extend(page.into_iter().map(|c| c.into_comment(&login)));
+            match self.next_page(&answer)? {
+                Some(next) => path = next,
+                None => return Ok(comments),
+            }
+        }
+    }
+
+    async fn closed_by_merge(&self, issue: &IssueRef) -> Result<Option<bool>, TrackerError> {
+        let mut path = format!("{}/timeline?per_page=100", self.issue_path(issue));
+        loop {
+            let answer = self.request(http::Method::GET, &path, None, true).await?;
+            let events: Vec<TimelineEvent> = serde_json::from_str(&answer.body)
+                .with_context(|| format!("cannot read the timeline of issue {issue}"))?;
+            if events.iter().any(TimelineEvent::closed_by_merge) {
+                return Ok(Some(true));
+            }
+            match self.next_page(&answer)? {
+                Some(next) => path = next,
+                None => return Ok(Some(false)),
+            }
+        }
+    }
+
     async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {
         listing::find_created(self, key, &self.syncing_login()).await
     }
@@ -767,12 +809,7 @@ impl Pages for GitHub {
                 serde_json::from_value(item).context("cannot read an issue in the list")?;
             issues.push(raw.into_tracked(&login));
         }
-        let next = match answer.next_link() {
-            Some(url) => Some(self.relative(&url).ok_or_else(|| {
-                anyhow!("GitHub's next page is on another server ({url}); not following it")
-            })?),
-            None => None,
-        };
+        let next = self.next_page(&answer)?;
         Ok(IssuePage { issues, next })
     }
 }

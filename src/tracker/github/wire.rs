@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::tracker::markdown;
-use crate::tracker::{IssueRef, IssueState, TrackedIssue};
+use crate::tracker::{IssueComment, IssueRef, IssueState, TrackedIssue};
 
 /// An issue as GitHub sends it, read leniently: unknown fields are ignored and unknown values
 /// of `state_reason` or `author_association` do not fail the read.
@@ -32,6 +32,83 @@ pub struct RawIssue {
     html_url: Option<String>,
     #[serde(default)]
     closed_at: Option<DateTime<Utc>>,
+}
+
+/// Whether an author may speak for aftercare: the syncing identity (`login`, empty without a
+/// token), or the repository's owner, a member or a collaborator.
+fn trusted(login: &str, author: &str, association: Option<&str>) -> bool {
+    (!login.is_empty() && author == login)
+        || matches!(association, Some("OWNER" | "MEMBER" | "COLLABORATOR"))
+}
+
+/// A comment as GitHub sends it, read leniently.
+#[derive(Debug, Deserialize)]
+pub struct RawComment {
+    user: Option<RawUser>,
+    body: Option<String>,
+    author_association: Option<String>,
+}
+
+impl RawComment {
+    /// The comment in the core's terms, trusted by the rule of issue authors.
+    pub fn into_comment(self, login: &str) -> IssueComment {
+        let author = self.user.map(|u| u.login).unwrap_or_default();
+        IssueComment {
+            trusted: trusted(login, &author, self.author_association.as_deref()),
+            author,
+            body: self.body.unwrap_or_default(),
+        }
+    }
+}
+
+/// One event of an issue's timeline (`GET …/issues/{n}/timeline`), read leniently: only what
+/// tells whether a merged pull request closed the issue.
+#[derive(Debug, Deserialize)]
+pub struct TimelineEvent {
+    #[serde(default)]
+    event: Option<String>,
+    /// The commit that closed the issue, on a `closed` event: set when a merged pull request
+    /// (or a pushed commit) closed it.
+    #[serde(default)]
+    commit_id: Option<String>,
+    /// What referenced the issue, on a `cross-referenced` event.
+    #[serde(default)]
+    source: Option<TimelineSource>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TimelineSource {
+    #[serde(default)]
+    issue: Option<SourceIssue>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SourceIssue {
+    #[serde(default)]
+    pull_request: Option<PullRequestMark>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PullRequestMark {
+    #[serde(default)]
+    merged_at: Option<DateTime<Utc>>,
+}
+
+impl TimelineEvent {
+    /// A `closed` event with the commit that closed the issue, or a pull request connected to
+    /// the issue that is merged.
+    pub fn closed_by_merge(&self) -> bool {
+        match self.event.as_deref() {
+            Some("closed") => self.commit_id.as_deref().is_some_and(|c| !c.is_empty()),
+            Some("cross-referenced") => self
+                .source
+                .as_ref()
+                .and_then(|s| s.issue.as_ref())
+                .and_then(|i| i.pull_request.as_ref())
+                .is_some_and(|p| p.merged_at.is_some()),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,11 +137,7 @@ impl RawIssue {
             _ => IssueState::Done,
         };
         let author = self.user.map(|u| u.login).unwrap_or_default();
-        let trusted = (!login.is_empty() && author == login)
-            || matches!(
-                self.author_association.as_deref(),
-                Some("OWNER" | "MEMBER" | "COLLABORATOR")
-            );
+        let trusted = trusted(login, &author, self.author_association.as_deref());
         let body = self.body.unwrap_or_default();
         TrackedIssue {
             issue: IssueRef::numbered(self.number, self.html_url.unwrap_or_default()),
@@ -149,6 +222,32 @@ pub fn compact(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closing_commit_or_a_merged_connected_pull_request_is_a_merged_close() {
+        let merged = |json: &str| {
+            serde_json::from_str::<TimelineEvent>(json)
+                .unwrap()
+                .closed_by_merge()
+        };
+        assert!(merged(r#"{"event":"closed","commit_id":"6dcb09b5b5"}"#));
+        assert!(!merged(r#"{"event":"closed","commit_id":null}"#));
+        assert!(!merged(
+            r#"{"event":"referenced","commit_id":"6dcb09b5b5"}"#
+        ));
+        assert!(merged(
+            r#"{"event":"cross-referenced","source":{"type":"issue","issue":{"number":9,
+                "pull_request":{"url":"u","merged_at":"2024-01-02T00:00:00Z"}}}}"#
+        ));
+        assert!(!merged(
+            r#"{"event":"cross-referenced","source":{"type":"issue","issue":{"number":9,
+                "pull_request":{"url":"u","merged_at":null}}}}"#
+        ));
+        assert!(!merged(
+            r#"{"event":"cross-referenced","source":{"type":"issue","issue":{"number":9}}}"#
+        ));
+        assert!(!merged(r#"{"event":"commented","body":"closed by #9"}"#));
+    }
 
     #[test]
     fn issues_read_leniently() {

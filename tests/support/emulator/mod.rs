@@ -326,12 +326,31 @@ impl Emulator {
         );
     }
 
+    /// Merges pull request `pr`, which closes each issue of `closes` as completed with the
+    /// merge commit (as `Fixes #N` in its description would). Returns the commit id.
+    pub fn merge_pull_request(&self, pr: u64, closes: &[u64]) -> String {
+        let owner = self.account(OWNER_TOKEN);
+        let mut inner = self.shared.lock();
+        inner.repo.merge_pull_request(&owner, pr, closes)
+    }
+
     /// Reopens an issue (its `state_reason` becomes "reopened").
     pub fn reopen_issue(&self, number: u64) {
         self.edit(
             number,
             IssueChange {
                 open: Some(true),
+                ..IssueChange::default()
+            },
+        );
+    }
+
+    /// Replaces the assignees of an issue, as a person would.
+    pub fn set_issue_assignees(&self, number: u64, assignees: &[&str]) {
+        self.edit(
+            number,
+            IssueChange {
+                assignees: Some(assignees.iter().map(|a| a.to_string()).collect()),
                 ..IssueChange::default()
             },
         );

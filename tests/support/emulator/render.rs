@@ -7,7 +7,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::state::{Comment, Issue, Label, Milestone, OWNER_LOGIN, REPO_ID, REPO_NAME, Repo, User};
+use super::state::{
+    Comment, Event, EventKind, Issue, Label, Milestone, OWNER_LOGIN, REPO_ID, REPO_NAME, Repo, User,
+};
 use crate::support::http::query::encode_segment;
 
 /// GitHub's timestamp format: `2011-04-22T13:33:48Z`.
@@ -232,7 +234,7 @@ impl Renderer<'_> {
                         "html_url": html_url,
                         "diff_url": format!("{html_url}.diff"),
                         "patch_url": format!("{html_url}.patch"),
-                        "merged_at": null,
+                        "merged_at": issue.merged_at.map(time),
                     }
                 }),
             );
@@ -259,6 +261,50 @@ impl Renderer<'_> {
             "reactions": Renderer::reactions(&url),
             "performed_via_github_app": null,
         })
+    }
+
+    /// One event of `GET …/issues/{n}/timeline`: a `closed` or `reopened` state change (with
+    /// the closing commit, if any), or a `cross-referenced` event naming the pull request.
+    pub fn timeline_event(&self, event: &Event) -> Value {
+        let actor = self.user_by_login(&event.actor);
+        let at = time(event.created_at);
+        match &event.kind {
+            EventKind::CrossReferenced { source } => {
+                let source = self
+                    .repo
+                    .issues
+                    .iter()
+                    .find(|i| i.number == *source)
+                    .map(|i| self.issue(i));
+                json!({
+                    "event": "cross-referenced",
+                    "actor": actor,
+                    "created_at": at,
+                    "updated_at": at,
+                    "source": {"type": "issue", "issue": source},
+                })
+            }
+            EventKind::Closed { .. } | EventKind::Reopened => {
+                let (name, commit) = match &event.kind {
+                    EventKind::Closed { commit_id } => ("closed", commit_id.clone()),
+                    _ => ("reopened", None),
+                };
+                let commit_url = commit
+                    .as_ref()
+                    .map(|c| format!("{}/commits/{c}", self.repo_url()));
+                json!({
+                    "id": event.id,
+                    "node_id": format!("SCE_lADO{:08}", event.id),
+                    "url": format!("{}/issues/events/{}", self.repo_url(), event.id),
+                    "actor": actor,
+                    "event": name,
+                    "commit_id": commit,
+                    "commit_url": commit_url,
+                    "created_at": at,
+                    "performed_via_github_app": null,
+                })
+            }
+        }
     }
 
     /// `GET /repos/acme/web`, with the caller's permissions.

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::render::Renderer;
+use super::render::{Renderer, merge};
 use super::state::{Account, Invalid, IssueChange, OWNER_LOGIN, REPO_ID, REPO_NAME, Repo};
 use crate::support::http::query::{Query, encode_segment};
 pub use crate::support::http::reply::Reply;
@@ -144,6 +144,10 @@ fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
         ["issues", n, "comments"] => match (n.parse::<u64>(), method) {
             (Ok(n), "GET") => list_comments(repo, req, n),
             (Ok(n), "POST") => create_comment(repo, req, n),
+            _ => not_found(),
+        },
+        ["issues", n, "timeline"] => match (n.parse::<u64>(), method) {
+            (Ok(n), "GET") => list_timeline(repo, req, n),
             _ => not_found(),
         },
         ["issues", n, "labels"] => match (n.parse::<u64>(), method) {
@@ -570,6 +574,32 @@ fn list_comments(repo: &Repo, req: &Request, number: u64) -> Reply {
         repo,
     };
     paginate(&issue.comments, req, |c| r.comment(issue, c))
+}
+
+/// The timeline: the issue's events and its comments (`commented`), oldest first.
+fn list_timeline(repo: &Repo, req: &Request, number: u64) -> Reply {
+    let Some(issue) = repo.issue(number) else {
+        return not_found();
+    };
+    let r = Renderer {
+        base: req.base,
+        repo,
+    };
+    let mut entries: Vec<(DateTime<Utc>, u64, Value)> = issue
+        .events
+        .iter()
+        .map(|e| (e.created_at, e.id, r.timeline_event(e)))
+        .collect();
+    for c in &issue.comments {
+        let mut comment = r.comment(issue, c);
+        merge(
+            &mut comment,
+            json!({"event": "commented", "actor": r.user_by_login(&c.author)}),
+        );
+        entries.push((c.created_at, c.id, comment));
+    }
+    entries.sort_by_key(|(at, id, _)| (*at, *id));
+    paginate(&entries, req, |(_, _, v)| v.clone())
 }
 
 fn create_comment(repo: &mut Repo, req: &Request, number: u64) -> Reply {

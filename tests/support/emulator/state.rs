@@ -97,6 +97,32 @@ pub struct Issue {
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by: Option<String>,
+    /// When a pull request was merged; always `None` for an issue.
+    pub merged_at: Option<DateTime<Utc>>,
+    /// The issue's timeline events, oldest first (comments are listed from `comments`).
+    pub events: Vec<Event>,
+}
+
+/// One event of an issue's timeline.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: u64,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// Closed; `commit_id` is the commit that closed it (a merged pull request's merge commit).
+    Closed {
+        commit_id: Option<String>,
+    },
+    Reopened,
+    /// Pull request `source` referenced the issue.
+    CrossReferenced {
+        source: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +206,9 @@ pub struct IssueChange {
     pub labels: Option<Vec<String>>,
     pub assignees: Option<Vec<String>>,
     pub milestone: Option<Option<u64>>,
+    /// The commit that closes the issue, when closing it (GitHub sets it when a merged pull
+    /// request or a pushed commit closes an issue).
+    pub closing_commit: Option<String>,
 }
 
 impl Repo {
@@ -523,8 +552,45 @@ impl Repo {
             updated_at: now,
             closed_at: None,
             closed_by: None,
+            merged_at: None,
+            events: Vec::new(),
         });
         Ok(number)
+    }
+
+    /// Merges pull request `pr` as `actor`, closing each issue in `closes` with the merge
+    /// commit, as GitHub does for a pull request that says `Fixes #N`: the pull request gets
+    /// `merged_at`, each issue a `cross-referenced` event naming it and a `closed` event with
+    /// the commit. Returns the merge commit's id.
+    pub fn merge_pull_request(&mut self, actor: &Account, pr: u64, closes: &[u64]) -> String {
+        let now = self.tick();
+        let commit = format!("{:040x}", 0xa11ce_u64 * 1_000 + pr);
+        let pull = self.issue_mut(pr).expect("a pull request");
+        assert!(pull.is_pull_request, "#{pr} is not a pull request");
+        pull.merged_at = Some(now);
+        pull.open = false;
+        pull.closed_at = Some(now);
+        for &number in closes {
+            let id = self.fresh_id();
+            self.issue_mut(number)
+                .expect("an issue the pull request closes")
+                .events
+                .push(Event {
+                    id,
+                    actor: actor.login.clone(),
+                    created_at: now,
+                    kind: EventKind::CrossReferenced { source: pr },
+                });
+            let change = IssueChange {
+                open: Some(false),
+                state_reason: Some(Some("completed".to_string())),
+                closing_commit: Some(commit.clone()),
+                ..IssueChange::default()
+            };
+            self.update_issue(actor, number, change)
+                .expect("a valid close");
+        }
+        commit
     }
 
     /// Applies `change` to issue `number` as `actor`; `Ok(false)` when the issue does not exist.
@@ -570,6 +636,7 @@ impl Repo {
             change.milestone = None;
         }
         let now = self.stamp_for(number);
+        let event_id = self.fresh_id();
         let Some(issue) = self.issue_mut(number) else {
             return Ok(false);
         };
@@ -589,6 +656,12 @@ impl Repo {
                 issue.state_reason = Some("reopened".to_string());
                 issue.closed_at = None;
                 issue.closed_by = None;
+                issue.events.push(Event {
+                    id: event_id,
+                    actor: actor.login.clone(),
+                    created_at: now,
+                    kind: EventKind::Reopened,
+                });
             } else {
                 let reason = change
                     .state_reason
@@ -598,6 +671,14 @@ impl Repo {
                 issue.state_reason = Some(reason);
                 issue.closed_at = Some(now);
                 issue.closed_by = Some(actor.login.clone());
+                issue.events.push(Event {
+                    id: event_id,
+                    actor: actor.login.clone(),
+                    created_at: now,
+                    kind: EventKind::Closed {
+                        commit_id: change.closing_commit.clone(),
+                    },
+                });
             }
         }
         if let Some(labels) = change.labels.filter(|l| *l != issue.labels) {
