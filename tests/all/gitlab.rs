@@ -423,3 +423,109 @@ fn dry_run_without_a_token_plans_against_an_empty_project_without_a_request() {
     );
     assert!(gl.requests().is_empty());
 }
+
+/// The GitLab CI jobs `init` writes (and the README shows), run line by line as a GitLab runner
+/// runs their `script`, with GitLab CI's variables and the project's token as a CI/CD variable:
+/// the merge request check, the sync on the default branch, the scheduled status and pages.
+#[test]
+fn the_gitlab_ci_jobs_run_with_gitlab_cis_variables() {
+    let gl = GitLab::start_blocking();
+    let dir = copy_of_examples();
+    let root = dir.path();
+    let config = root.join("aftercare.yml");
+    let mut text = std::fs::read_to_string(&config).expect("aftercare.yml");
+    text.push_str("\ntracker:\n  kind: gitlab\n");
+    std::fs::write(&config, text).expect("aftercare.yml is written");
+    std::fs::write(
+        root.join("README.md"),
+        "# Ops\n\n<!-- aftercare:status:start -->\n<!-- aftercare:status:end -->\n",
+    )
+    .expect("the README is written");
+
+    let project_url = format!("{}/{PROJECT_PATH}", gl.url());
+    let server_host = gl.url().trim_start_matches("http://").to_string();
+    let bin = Path::new(env!("CARGO_BIN_EXE_aftercare"))
+        .parent()
+        .expect("the binary's directory")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let jobs: serde_yaml::Value =
+        serde_yaml::from_str(&aftercare::init::gitlab_jobs("postmortems")).expect("YAML");
+    let run_job = |job: &str| -> Vec<std::process::Output> {
+        let script = jobs[job]["script"].as_sequence().expect("a script");
+        script
+            .iter()
+            .filter_map(|line| line.as_str())
+            .filter(|line| line.starts_with("aftercare "))
+            .map(|line| {
+                let mut command = std::process::Command::new("bash");
+                command.args(["-c", line]).current_dir(root);
+                crate::support::cli::remove_ambient_environment(&mut command);
+                command
+                    .env("PATH", &path)
+                    .env("NO_COLOR", "1")
+                    .env("CI", "true")
+                    .env("GITLAB_CI", "true")
+                    .env("CI_SERVER_URL", gl.url())
+                    .env("CI_SERVER_HOST", &server_host)
+                    .env("CI_PROJECT_PATH", PROJECT_PATH)
+                    .env("CI_PROJECT_URL", &project_url)
+                    .env("CI_DEFAULT_BRANCH", "main")
+                    .env("CI_COMMIT_BRANCH", "main")
+                    .env("CI_JOB_TOKEN", "job-token-of-this-pipeline")
+                    .env("GITLAB_TOKEN", OWNER_TOKEN);
+                command.output().expect("bash runs the job's line")
+            })
+            .collect()
+    };
+    let ok = |outs: &[std::process::Output], job: &str| {
+        assert!(!outs.is_empty(), "{job} runs aftercare");
+        for out in outs {
+            assert!(
+                out.status.success(),
+                "{job}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+
+    let check = run_job("aftercare-check");
+    ok(&check, "aftercare-check");
+    assert_eq!(
+        std::fs::read_to_string(root.join("gl-code-quality-report.json")).unwrap(),
+        "[]\n"
+    );
+
+    let sync = run_job("aftercare-sync");
+    ok(&sync, "aftercare-sync");
+    let issues = gl.issues();
+    assert_eq!(issues.len(), 34);
+    assert!(
+        issues.iter().all(|i| i
+            .description
+            .contains(&format!("]({project_url}/-/blob/main/postmortems/"))),
+        "links go to the postmortem in the project's web UI on the default branch"
+    );
+    gl.close_issue(issues[0].iid);
+
+    let status = run_job("aftercare-status");
+    ok(&status, "aftercare-status");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains("![corrective actions: 1/34 done](.gitlab/aftercare-badge.svg)"),
+        "{readme}"
+    );
+    assert!(root.join(".gitlab/aftercare-badge.json").is_file());
+
+    let pages = run_job("pages");
+    ok(&pages, "pages");
+    let index = std::fs::read_to_string(root.join("public/index.html")).expect("the site");
+    assert!(index.contains("1 of 34"), "the site shows the closed issue");
+    let writes = gl.requests().iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes, 34, "only sync wrote, one issue per task");
+}
