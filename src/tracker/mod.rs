@@ -14,6 +14,7 @@
 //! - [`markdown`]: the issue text GitHub and GitLab share (Markdown with hidden notes);
 //! - [`snapshot`]: the last complete view of a tracker's issues, for incremental listings.
 
+pub mod cache_file;
 pub mod connect;
 pub mod github;
 pub mod gitlab;

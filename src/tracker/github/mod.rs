@@ -54,6 +54,7 @@ use sha2::{Digest, Sha256};
 use crate::model::TaskKey;
 use crate::pacing::{self, WaitCause, WritePacer};
 pub use crate::tracker::ConnectOptions;
+use crate::tracker::cache_file;
 use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
 use crate::tracker::markdown::{self, Markdown};
 pub use crate::tracker::retry::MAX_RETRY_AFTER;
@@ -162,7 +163,7 @@ impl GitHub {
             format!("{:x}", Sha256::digest(secret.unwrap_or_default()))
         };
         let cache = match &options.cache_file {
-            Some(path) => read_cache(path),
+            Some(path) => cache_file::read(path, |c: &CacheFile| c.version == CACHE_VERSION),
             None => CacheFile::default(),
         };
         Ok(GitHub {
@@ -202,18 +203,9 @@ impl GitHub {
         let Some(path) = &self.cache_file else {
             return Ok(());
         };
-        let text = {
-            let mut cache = lock(&self.cache);
-            cache.version = CACHE_VERSION;
-            serde_json::to_string(&*cache).context("cannot encode the cache")?
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+        let mut cache = lock(&self.cache);
+        cache.version = CACHE_VERSION;
+        cache_file::write(path, &*cache)
     }
 
     fn repo_path(&self) -> String {
@@ -921,28 +913,6 @@ fn next_link(link: &str) -> Option<String> {
 fn short_error(err: &octocrab::Error) -> String {
     let text = err.to_string();
     text.lines().next().unwrap_or("transport error").to_string()
-}
-
-fn read_cache(path: &std::path::Path) -> CacheFile {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return CacheFile::default(),
-        Err(err) => {
-            eprintln!("warning: ignoring the cache file {}: {err}", path.display());
-            return CacheFile::default();
-        }
-    };
-    match serde_json::from_str::<CacheFile>(&text) {
-        Ok(cache) if cache.version == CACHE_VERSION => cache,
-        Ok(_) => CacheFile::default(),
-        Err(err) => {
-            eprintln!(
-                "warning: ignoring the cache file {}: it is not valid ({err})",
-                path.display()
-            );
-            CacheFile::default()
-        }
-    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::GitLabConfig;
 use crate::model::TaskKey;
 use crate::pacing::{WritePacer, WriteWindow};
+use crate::tracker::cache_file;
 use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::retry::{
@@ -172,7 +173,14 @@ impl GitLab {
             .build()
             .context("cannot set up the GitLab client")?;
         let cache_file = options.cache_file.map(|p| p.with_extension("gitlab.json"));
-        let cache = cache_file.as_deref().map(read_cache).unwrap_or_default();
+        let cache = cache_file
+            .as_deref()
+            .map(|path| {
+                cache_file::read(path, |c: &CacheFile| {
+                    c.version == CACHE_VERSION && c.tracker == "gitlab"
+                })
+            })
+            .unwrap_or_default();
         let incremental = Incremental::new(
             cache_file.as_deref().map(snapshot_path),
             options.full_every,
@@ -525,19 +533,10 @@ impl GitLab {
         let Some(path) = &self.cache_file else {
             return Ok(());
         };
-        let text = {
-            let mut cache = lock(&self.cache);
-            cache.version = CACHE_VERSION;
-            cache.tracker = "gitlab".into();
-            serde_json::to_string(&*cache).context("cannot encode the cache")?
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+        let mut cache = lock(&self.cache);
+        cache.version = CACHE_VERSION;
+        cache.tracker = "gitlab".into();
+        cache_file::write(path, &*cache)
     }
 }
 
@@ -790,22 +789,5 @@ fn short_error(err: &reqwest::Error) -> String {
         "cannot connect".to_string()
     } else {
         "the connection failed".to_string()
-    }
-}
-
-fn read_cache(path: &std::path::Path) -> CacheFile {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return CacheFile::default();
-    };
-    match serde_json::from_str::<CacheFile>(&text) {
-        Ok(cache) if cache.version == CACHE_VERSION && cache.tracker == "gitlab" => cache,
-        Ok(_) => CacheFile::default(),
-        Err(err) => {
-            eprintln!(
-                "warning: ignoring the cache file {}: it is not valid ({err})",
-                path.display()
-            );
-            CacheFile::default()
-        }
     }
 }

@@ -56,6 +56,7 @@ use serde_json::{Value, json};
 
 use crate::config::JiraDeployment;
 use crate::model::TaskKey;
+use crate::tracker::cache_file;
 use crate::tracker::retry::{
     MAX_ATTEMPTS, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock, without_secret,
 };
@@ -189,7 +190,7 @@ impl Jira {
             .build()
             .context("cannot set up the Jira client")?;
         let cache = match &options.cache_file {
-            Some(path) => read_cache(path),
+            Some(path) => cache_file::read(path, |c: &CacheFile| c.version == CACHE_VERSION),
             None => CacheFile::default(),
         };
         let place = cache_key(target);
@@ -985,7 +986,7 @@ impl Jira {
         let Some(path) = &self.cache_file else {
             return Ok(());
         };
-        let text = {
+        {
             let written: Vec<Written> = lock(&self.run).written.values().cloned().collect();
             let mut cache = lock(&self.cache);
             cache.version = CACHE_VERSION;
@@ -995,15 +996,8 @@ impl Jira {
                 cache.written.insert(cache_key(&self.target), written);
             }
 
-            serde_json::to_string(&*cache).context("cannot encode the cache")?
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            cache_file::write(path, &*cache)?;
         }
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
         self.compact_journal()
     }
 }
@@ -1373,28 +1367,6 @@ fn short_error(err: &reqwest::Error) -> String {
         "transport error"
     };
     kind.to_string()
-}
-
-fn read_cache(path: &std::path::Path) -> CacheFile {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return CacheFile::default(),
-        Err(err) => {
-            eprintln!("warning: ignoring the cache file {}: {err}", path.display());
-            return CacheFile::default();
-        }
-    };
-    match serde_json::from_str::<CacheFile>(&text) {
-        Ok(cache) if cache.version == CACHE_VERSION => cache,
-        Ok(_) => CacheFile::default(),
-        Err(err) => {
-            eprintln!(
-                "warning: ignoring the cache file {}: it is not valid ({err})",
-                path.display()
-            );
-            CacheFile::default()
-        }
-    }
 }
 
 #[cfg(test)]
