@@ -73,14 +73,20 @@ impl WritePacer {
         }
     }
 
-    /// GitHub's pace: at least `interval` apart and within [`GITHUB_WINDOWS`]. A zero interval
+    /// A tracker's pace: at least `interval` apart and within its `windows`. A zero interval
     /// switches pacing off entirely: no interval and no window.
-    pub fn github(interval: Duration) -> WritePacer {
+    pub fn tracker(interval: Duration, windows: &[WriteWindow]) -> WritePacer {
         if interval.is_zero() {
             WritePacer::new(Duration::ZERO, &[])
         } else {
-            WritePacer::new(interval, &GITHUB_WINDOWS)
+            WritePacer::new(interval, windows)
         }
+    }
+
+    /// GitHub's pace: at least `interval` apart and within [`GITHUB_WINDOWS`]; a zero interval
+    /// switches pacing off entirely.
+    pub fn github(interval: Duration) -> WritePacer {
+        WritePacer::tracker(interval, &GITHUB_WINDOWS)
     }
 
     /// How long a write at `now` must wait; `None` when it may go at once.
@@ -315,6 +321,29 @@ mod tests {
             pacer.record(t0);
         }
         assert_eq!(pacer.wait(t0), None);
+    }
+
+    /// Regression: GitLab's pacer kept its 60-a-minute window at `--write-interval-ms 0`, so a
+    /// first sync of 5,000 tasks against a GitLab without limits took over 80 minutes.
+    #[test]
+    fn a_zero_interval_switches_any_trackers_windows_off() {
+        let t0 = Instant::now();
+        let minute = [WriteWindow {
+            max: 60,
+            length: Duration::from_secs(60),
+        }];
+        let mut off = WritePacer::tracker(Duration::ZERO, &minute);
+        let mut on = WritePacer::tracker(Duration::from_millis(1), &minute);
+        for i in 0..60u32 {
+            off.record(t0 + i * Duration::from_millis(1));
+            on.record(t0 + i * Duration::from_millis(1));
+        }
+        let now = t0 + Duration::from_millis(60);
+        assert_eq!(off.wait(now), None);
+        assert_eq!(
+            on.wait(now).map(|w| w.duration),
+            Some(Duration::from_secs(60) - Duration::from_millis(60))
+        );
     }
 
     #[test]

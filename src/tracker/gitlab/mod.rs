@@ -203,7 +203,7 @@ impl GitLab {
             incremental,
             members: Mutex::new(HashMap::new()),
             user_ids: Mutex::new(HashMap::new()),
-            pacer: Mutex::new(WritePacer::new(options.write_interval, &GITLAB_WINDOWS)),
+            pacer: Mutex::new(WritePacer::tracker(options.write_interval, &GITLAB_WINDOWS)),
             stats: Mutex::new(RequestStats::default()),
             waiting: Mutex::new(WaitAllowance::new(MAX_TOTAL_WAIT)),
             saved: AtomicBool::new(false),
