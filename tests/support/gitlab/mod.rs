@@ -477,6 +477,13 @@ impl GitLab {
         self.shared.lock().max_counted = records;
     }
 
+    /// Stamps every change at least `step` after the one before, as a sync paced at one write
+    /// a `step` does, even when the test writes faster (the bench's first sync of thousands).
+    pub fn set_clock_step(&self, step: Duration) {
+        let step = chrono::Duration::from_std(step).unwrap_or(chrono::Duration::milliseconds(1));
+        self.with_instance(|i, _| i.clock_step = step);
+    }
+
     /// At most `limit` requests per token in any span of `window` (gitlab.com: 2,000 a
     /// minute); forgets the requests counted so far.
     pub fn set_request_limit(&self, limit: u32, window: Duration) {

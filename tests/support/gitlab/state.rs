@@ -127,6 +127,8 @@ pub struct Instance {
     next_issue_id: u64,
     next_note_id: u64,
     last_stamp: DateTime<Utc>,
+    /// The least time between two changes' stamps (1 ms, GitLab's resolution, by default).
+    pub clock_step: Duration,
 }
 
 impl Instance {
@@ -140,16 +142,17 @@ impl Instance {
             next_issue_id: 1_001,
             next_note_id: 5_001,
             last_stamp: DateTime::<Utc>::MIN_UTC,
+            clock_step: Duration::milliseconds(1),
         }
     }
 
-    /// The time of a change: now to the millisecond, and always after the previous change,
-    /// so that `updated_at` moves on every change as GitLab's does.
+    /// The time of a change: now to the millisecond, and always at least `clock_step` after the
+    /// previous change, so that `updated_at` moves on every change as GitLab's does.
     pub fn tick(&mut self) -> DateTime<Utc> {
         let now = Utc::now()
             .duration_trunc(Duration::milliseconds(1))
             .unwrap_or_else(|_| Utc::now());
-        let stamp = now.max(self.last_stamp + Duration::milliseconds(1));
+        let stamp = now.max(self.last_stamp + self.clock_step);
         self.last_stamp = stamp;
         stamp
     }
