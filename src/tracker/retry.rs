@@ -51,6 +51,39 @@ pub fn backoff(attempt: u32) -> Duration {
     FIRST_BACKOFF * 2u32.saturating_pow(attempt.saturating_sub(1).min(6))
 }
 
+/// What to do after an attempt that got no answer or a server error.
+#[derive(Debug)]
+pub enum AfterFailure {
+    /// Wait this long, then send again.
+    Retry(Duration),
+    /// Stop with this error.
+    Stop(crate::tracker::TrackerError),
+}
+
+/// The rule for an attempt (`attempt`, from 1) of `what` that failed with `err` without a
+/// refusal: a request that is not safe to send again has an unknown outcome; one that is safe
+/// is sent again after [`backoff`] while attempts and the run's waiting allowance last, and is
+/// then unavailable.
+pub fn after_failure(
+    err: anyhow::Error,
+    what: String,
+    attempt: u32,
+    safe_to_resend: bool,
+    waiting: &WaitAllowance,
+) -> AfterFailure {
+    use crate::tracker::TrackerError;
+    if !safe_to_resend {
+        return AfterFailure::Stop(TrackerError::OutcomeUnknown { what, source: err });
+    }
+    let wait = backoff(attempt);
+    if attempt >= MAX_ATTEMPTS || !waiting.allows(wait) {
+        return AfterFailure::Stop(TrackerError::Unavailable(
+            err.context(format!("{what} failed {attempt} times")),
+        ));
+    }
+    AfterFailure::Retry(wait)
+}
+
 /// `message` with every occurrence of the token replaced, for error messages that quote it.
 pub fn without_secret(message: String, token: Option<&secrecy::SecretString>) -> String {
     match token.map(|t| t.expose_secret()).filter(|t| !t.is_empty()) {
@@ -87,5 +120,30 @@ mod tests {
         // ...after which not even the shortest backoff is waited for.
         assert!(waiting.allows(Duration::ZERO));
         assert!(!waiting.allows(backoff(1)));
+    }
+
+    #[test]
+    fn a_failure_is_retried_while_safe_and_allowed_else_it_stops() {
+        let err = || anyhow::anyhow!("no answer");
+        let waiting = WaitAllowance::new(MAX_TOTAL_WAIT);
+        assert!(matches!(
+            after_failure(err(), "POST /x".into(), 1, false, &waiting),
+            AfterFailure::Stop(crate::tracker::TrackerError::OutcomeUnknown { .. })
+        ));
+        assert!(matches!(
+            after_failure(err(), "GET /x".into(), 2, true, &waiting),
+            AfterFailure::Retry(d) if d == backoff(2)
+        ));
+        let AfterFailure::Stop(stop) =
+            after_failure(err(), "GET /x".into(), MAX_ATTEMPTS, true, &waiting)
+        else {
+            panic!("the last attempt stops")
+        };
+        assert_eq!(format!("{stop:#}"), "GET /x failed 6 times: no answer");
+        let spent = WaitAllowance::new(Duration::ZERO);
+        assert!(matches!(
+            after_failure(err(), "GET /x".into(), 1, true, &spent),
+            AfterFailure::Stop(crate::tracker::TrackerError::Unavailable(_))
+        ));
     }
 }

@@ -59,7 +59,8 @@ use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
 use crate::tracker::markdown::{self, Markdown};
 pub use crate::tracker::retry::MAX_RETRY_AFTER;
 use crate::tracker::retry::{
-    MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock, without_secret,
+    self, AfterFailure, MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock,
+    without_secret,
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
@@ -367,18 +368,17 @@ impl GitHub {
                 Ok(answer) => answer,
                 Err(err) => {
                     let err = anyhow::Error::new(err).context("no answer from GitHub");
-                    if !safe_to_resend {
-                        return Err(TrackerError::OutcomeUnknown {
-                            what: what(),
-                            source: err,
-                        });
+                    let next = retry::after_failure(
+                        err,
+                        what(),
+                        attempt,
+                        safe_to_resend,
+                        &lock(&self.waiting),
+                    );
+                    match next {
+                        AfterFailure::Retry(wait) => self.wait(wait, "no answer").await,
+                        AfterFailure::Stop(err) => return Err(err),
                     }
-                    if attempt >= MAX_ATTEMPTS || !self.may_wait(backoff(attempt)) {
-                        return Err(TrackerError::Unavailable(
-                            err.context(format!("{} failed {attempt} times", what())),
-                        ));
-                    }
-                    self.wait(backoff(attempt), "no answer").await;
                     continue;
                 }
             };
@@ -464,19 +464,18 @@ impl GitHub {
             }
             if answer.status >= 500 {
                 let err = anyhow!("GitHub answered {} {}", answer.status, message);
-                if !safe_to_resend {
-                    return Err(TrackerError::OutcomeUnknown {
-                        what: what(),
-                        source: err,
-                    });
+                let next = retry::after_failure(
+                    err,
+                    what(),
+                    attempt,
+                    safe_to_resend,
+                    &lock(&self.waiting),
+                );
+                match next {
+                    AfterFailure::Retry(wait) => self.wait(wait, "server error").await,
+                    AfterFailure::Stop(err) => return Err(err),
                 }
-                if attempt < MAX_ATTEMPTS && self.may_wait(backoff(attempt)) {
-                    self.wait(backoff(attempt), "server error").await;
-                    continue;
-                }
-                return Err(TrackerError::Unavailable(
-                    err.context(format!("{} failed {attempt} times", what())),
-                ));
+                continue;
             }
             return Err(self.refusal(&method, &answer, message));
         }

@@ -49,8 +49,8 @@ use crate::tracker::cache_file;
 use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::retry::{
-    MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock,
-    without_secret,
+    self, AfterFailure, MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_RETRY_AFTER, MAX_TOTAL_WAIT,
+    WaitAllowance, backoff, lock, without_secret,
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
@@ -328,18 +328,17 @@ impl GitLab {
                 Ok(answer) => answer,
                 Err(err) => {
                     let err = anyhow::Error::new(err).context("no answer from GitLab");
-                    if !safe_to_resend {
-                        return Err(TrackerError::OutcomeUnknown {
-                            what: what(),
-                            source: err,
-                        });
+                    let next = retry::after_failure(
+                        err,
+                        what(),
+                        attempt,
+                        safe_to_resend,
+                        &lock(&self.waiting),
+                    );
+                    match next {
+                        AfterFailure::Retry(wait) => self.wait(wait, "no answer").await,
+                        AfterFailure::Stop(err) => return Err(err),
                     }
-                    if attempt >= MAX_ATTEMPTS || !self.may_wait(backoff(attempt)) {
-                        return Err(TrackerError::Unavailable(
-                            err.context(format!("{} failed {attempt} times", what())),
-                        ));
-                    }
-                    self.wait(backoff(attempt), "no answer").await;
                     continue;
                 }
             };
@@ -380,19 +379,18 @@ impl GitLab {
             }
             if answer.status >= 500 {
                 let err = anyhow!("GitLab answered {} {}", answer.status, message);
-                if !safe_to_resend {
-                    return Err(TrackerError::OutcomeUnknown {
-                        what: what(),
-                        source: err,
-                    });
+                let next = retry::after_failure(
+                    err,
+                    what(),
+                    attempt,
+                    safe_to_resend,
+                    &lock(&self.waiting),
+                );
+                match next {
+                    AfterFailure::Retry(wait) => self.wait(wait, "server error").await,
+                    AfterFailure::Stop(err) => return Err(err),
                 }
-                if attempt < MAX_ATTEMPTS && self.may_wait(backoff(attempt)) {
-                    self.wait(backoff(attempt), "server error").await;
-                    continue;
-                }
-                return Err(TrackerError::Unavailable(
-                    err.context(format!("{} failed {attempt} times", what())),
-                ));
+                continue;
             }
             return Err(self.refusal(&method, &answer, message));
         }

@@ -58,7 +58,8 @@ use crate::config::JiraDeployment;
 use crate::model::TaskKey;
 use crate::tracker::cache_file;
 use crate::tracker::retry::{
-    MAX_ATTEMPTS, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock, without_secret,
+    self, AfterFailure, MAX_ATTEMPTS, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff,
+    lock, without_secret,
 };
 use crate::tracker::{
     ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, Owned, RequestStats,
@@ -341,18 +342,17 @@ impl Jira {
                 Ok(answer) => answer,
                 Err(err) => {
                     let err = anyhow!("no answer from Jira: {}", short_error(&err));
-                    if !safe_to_resend {
-                        return Err(TrackerError::OutcomeUnknown {
-                            what: what(),
-                            source: err,
-                        });
+                    let next = retry::after_failure(
+                        err,
+                        what(),
+                        attempt,
+                        safe_to_resend,
+                        &lock(&self.waiting),
+                    );
+                    match next {
+                        AfterFailure::Retry(wait) => self.wait(wait, "no answer").await,
+                        AfterFailure::Stop(err) => return Err(err),
                     }
-                    if attempt >= MAX_ATTEMPTS || !self.may_wait(backoff(attempt)) {
-                        return Err(TrackerError::Unavailable(
-                            err.context(format!("{} failed {attempt} times", what())),
-                        ));
-                    }
-                    self.wait(backoff(attempt), "no answer").await;
                     continue;
                 }
             };
@@ -374,19 +374,18 @@ impl Jira {
             }
             if answer.status >= 500 {
                 let err = anyhow!("Jira answered {} {}", answer.status, self.message(&answer));
-                if !safe_to_resend {
-                    return Err(TrackerError::OutcomeUnknown {
-                        what: what(),
-                        source: err,
-                    });
+                let next = retry::after_failure(
+                    err,
+                    what(),
+                    attempt,
+                    safe_to_resend,
+                    &lock(&self.waiting),
+                );
+                match next {
+                    AfterFailure::Retry(wait) => self.wait(wait, "server error").await,
+                    AfterFailure::Stop(err) => return Err(err),
                 }
-                if attempt < MAX_ATTEMPTS && self.may_wait(backoff(attempt)) {
-                    self.wait(backoff(attempt), "server error").await;
-                    continue;
-                }
-                return Err(TrackerError::Unavailable(
-                    err.context(format!("{} failed {attempt} times", what())),
-                ));
+                continue;
             }
             return Ok(answer);
         }
