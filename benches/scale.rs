@@ -491,12 +491,15 @@ fn every_task_has_an_issue(
 ) -> IssueIndex {
     let labels = vec!["postmortem".to_string()];
     let text = github_text();
+    let routes = aftercare::plan::route::Routes::single("acme/web");
     let first = plan(PlanInput {
         postmortems,
         index: &IssueIndex::default(),
         labels: &labels,
         text: &text,
         trust_rule: TRUST_RULE,
+        routes: &routes,
+        unreadable: &[],
     });
     let issues: Vec<TrackedIssue> = first
         .changes
@@ -553,12 +556,15 @@ fn plan_measure(dir: &Path, tasks: usize) -> (Duration, usize) {
     let labels = vec!["postmortem".to_string()];
     let text = github_text();
     let index = every_task_has_an_issue(&loaded.postmortems, 0);
+    let routes = aftercare::plan::route::Routes::single("acme/web");
     let input = PlanInput {
         postmortems: &loaded.postmortems,
         index: &index,
         labels: &labels,
         text: &text,
         trust_rule: TRUST_RULE,
+        routes: &routes,
+        unreadable: &[],
     };
     let mut times = Vec::new();
     let mut heap = 0;
@@ -612,6 +618,7 @@ fn site(targets: &mut Targets) {
         &index,
         &aftercare::status::StatusInputs {
             repo: "acme/web",
+            routes: &aftercare::plan::route::Routes::single("acme/web"),
             slo: &std::collections::BTreeMap::new(),
             today: now.date_naive(),
             generated_at: now,

@@ -165,6 +165,9 @@ pub struct Task {
     pub labels: Vec<String>,
     /// Evidence that the task is done: a URL or `#N`.
     pub verified_by: Option<String>,
+    /// Where the task's issue lives when not where its postmortem's do (`repo`), with where
+    /// it is written.
+    pub repo: Option<(String, Position)>,
     /// Where the task starts in its file (the `- id:` line).
     pub position: Position,
 }
@@ -194,6 +197,9 @@ pub struct Postmortem {
     /// The postmortems this incident cites (`related`), each with where it is written. The
     /// loader holds that each names a postmortem of the directory.
     pub related: Vec<(String, Position)>,
+    /// Where the tasks' issues live when not in the configured repository (`repo`), with where
+    /// it is written.
+    pub repo: Option<(String, Position)>,
 }
 
 impl Postmortem {
@@ -235,6 +241,7 @@ impl Postmortem {
             measures: vec![],
             tasks,
             related: vec![],
+            repo: None,
         }
     }
 

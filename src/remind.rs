@@ -48,7 +48,9 @@ pub fn due(
         .overdue()
         .filter_map(|(incident, item)| {
             let key = TaskKey::new(&incident.id, &item.id);
-            let issue = index.get(&key)?;
+            // The issue the report counted: in the task's place, once a sync moved it.
+            let issue =
+                (index.all(&key).iter()).find(|i| Some(&i.issue.url) == item.url.as_ref())?;
             let due = item.due?;
             let owner = postmortems
                 .iter()
@@ -146,6 +148,7 @@ mod tests {
             &index,
             &StatusInputs {
                 repo: "acme/web",
+                routes: &crate::plan::route::Routes::single("acme/web"),
                 slo: &slo,
                 today: date("2024-02-01"),
                 generated_at: Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap(),

@@ -14,6 +14,7 @@ use serde::{Serialize, Serializer};
 
 use crate::model::{Postmortem, PostmortemStatus, Priority, Task, TaskKey};
 use crate::plan::issue_index::IssueIndex;
+use crate::plan::route::Routes;
 use crate::tracker::{IssueState, TrackedIssue};
 
 /// Where a task stands, read from its issue.
@@ -70,6 +71,9 @@ pub struct ItemStatus {
     pub reference: Option<String>,
     /// The issue's page, when the task has an issue.
     pub url: Option<String>,
+    /// The repository or project the task's issue lives in (its `repo`, else the configured
+    /// one).
+    pub repo: String,
     /// The task's owner, else the first assignee of its issue.
     pub owner: Option<String>,
     pub priority: Option<Priority>,
@@ -300,6 +304,8 @@ pub struct StatusInputs<'a> {
     /// The tasks whose issue a merged pull request closed, as the tracker tells (asked only
     /// when evidence is required).
     pub closed_by_merge: &'a BTreeSet<TaskKey>,
+    /// Where each task's issue lives.
+    pub routes: &'a Routes,
 }
 
 /// The due date of a task: its own `due`, else the incident's end (or start) date plus the SLO
@@ -336,7 +342,8 @@ fn incident_items(
         .iter()
         .map(|task| {
             let key = postmortem.key_of(task);
-            let issue = index.get(&key);
+            let place = inputs.routes.place_of(&key);
+            let issue = index.get_in(&key, place);
             let state = match TaskState::of(issue) {
                 TaskState::Done if inputs.require_evidence && !has_evidence(task, &key, inputs) => {
                     TaskState::Unverified
@@ -351,6 +358,7 @@ fn incident_items(
                 issue: issue.and_then(|i| i.issue.number),
                 reference: issue.map(|i| i.issue.display.clone()),
                 url: issue.map(|i| i.issue.url.clone()),
+                repo: inputs.routes.name(place).to_string(),
                 owner: task
                     .owner
                     .clone()
@@ -464,6 +472,7 @@ pub(crate) mod tests {
             due: due.map(date),
             labels: vec![],
             verified_by: None,
+            repo: None,
             position: Position { line, column: 5 },
         }
     }
@@ -535,6 +544,7 @@ pub(crate) mod tests {
                     issue,
                     reference: issue.map(|n| format!("#{n}")),
                     url: issue.map(|n| format!("https://github.com/acme/web/issues/{n}")),
+                    repo: "acme/web".to_string(),
                     owner: (id == "waf").then(|| "octocat".to_string()),
                     priority,
                     due: due.map(date),
@@ -667,6 +677,7 @@ pub(crate) mod tests {
     fn inputs<'a>(slo: &'a BTreeMap<Priority, u32>, today: &str) -> StatusInputs<'a> {
         StatusInputs {
             repo: "acme/web",
+            routes: Box::leak(Box::new(Routes::single("acme/web"))),
             slo,
             today: date(today),
             generated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
@@ -855,10 +866,10 @@ pub(crate) mod tests {
                     "tasks": 2, "done": 0, "open": 1, "dropped": 0, "missing": 1, "unverified": 0, "overdue": 1, "percent": 0.0,
                     "items": [
                         {"id": "evaluate-waf", "title": "Task evaluate-waf", "state": "open", "issue": 12, "ref": "#12",
-                         "url": "https://github.com/acme/web/issues/12", "owner": "octocat", "priority": "P1",
+                         "url": "https://github.com/acme/web/issues/12", "repo": "acme/web", "owner": "octocat", "priority": "P1",
                          "due": "2023-06-07", "overdue": true},
                         {"id": "b", "title": "Task b", "state": "missing", "issue": null, "ref": null, "url": null,
-                         "owner": null, "priority": null, "due": null, "overdue": false}
+                         "repo": "acme/web", "owner": null, "priority": null, "due": null, "overdue": false}
                     ],
                     "related": []
                 }]

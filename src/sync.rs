@@ -12,9 +12,12 @@
 //! decides nothing about what should change (that is [`crate::plan`]) and prints nothing (that
 //! is the command's job).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::model::TaskKey;
+use crate::plan::route::is_in;
 use crate::plan::{Change, Plan, Summary};
 use crate::tracker::{IssueEdit, IssueRef, NewIssue, TrackedIssue, Tracker, TrackerError};
 
@@ -62,8 +65,21 @@ pub async fn apply<T: Tracker>(
     let mut out = Applied::default();
     let total = plan.writes();
     let mut written = 0usize;
+    let mut made: BTreeMap<TaskKey, IssueRef> = BTreeMap::new();
+    // Places (other than the configured one) that refused a write: their later changes are
+    // not sent, and every other place goes on.
+    let mut refused: Vec<(String, String)> = Vec::new();
     for change in &plan.changes {
-        let result = apply_one(tracker, change, on_event).await;
+        let place = change_place(change);
+        if let Some((_, why)) = refused.iter().find(|(p, _)| is_in(Some(p), place)) {
+            out.failed += 1;
+            on_event(Event::Failed {
+                change,
+                error: format!("not sent: {why}"),
+            });
+            continue;
+        }
+        let result = apply_one(tracker, change, &made, on_event).await;
         match result {
             Ok(issue) => {
                 if change.is_write() {
@@ -71,7 +87,19 @@ pub async fn apply<T: Tracker>(
                 }
                 out.summary.add(change);
                 let issue = issue.map(|i| i.issue).or(change.issue().cloned());
+                if let (Change::Create { key, .. }, Some(issue)) = (change, &issue) {
+                    made.insert(key.clone(), issue.clone());
+                }
                 on_event(Event::Applied { change, issue });
+            }
+            Err(TrackerError::Refused(err)) if place.is_some() => {
+                let why = format!("{} refused: {err:#}", place.unwrap_or_default());
+                out.failed += 1;
+                on_event(Event::Failed {
+                    change,
+                    error: why.clone(),
+                });
+                refused.push((place.unwrap_or_default().to_string(), why));
             }
             Err(TrackerError::BudgetSpent { tracker, reset }) => {
                 out.stopped = Some(budget_message(tracker, written, total, reset, Utc::now()));
@@ -148,14 +176,53 @@ fn stop_message(
     )
 }
 
-/// Applies one change; the issue the tracker returned, if a write returned one.
+/// The place a change writes to (`None`: the configured repository).
+fn change_place(change: &Change) -> Option<&str> {
+    match change {
+        Change::Create { issue, .. } => issue.place.as_deref(),
+        other => other.issue().and_then(|i| i.place.as_deref()),
+    }
+}
+
+/// The comment on an issue closed because its task moved: where the work goes on.
+pub fn moved_comment(key: &TaskKey, to: &IssueRef, place: &str) -> String {
+    format!(
+        "Moved by aftercare: task `{}` of postmortem `{}` is now tracked in {place}, as {}: {}. \
+         This issue is closed as not planned; the work goes on there.",
+        key.task(),
+        key.postmortem(),
+        to.display,
+        to.url
+    )
+}
+
+/// Applies one change; the issue the tracker returned, if a write returned one. `made` holds
+/// the issues this run created, by task.
 async fn apply_one<T: Tracker>(
     tracker: &T,
     change: &Change,
+    made: &BTreeMap<TaskKey, IssueRef>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Option<TrackedIssue>, TrackerError> {
     match change {
         Change::Unchanged { .. } => Ok(None),
+        Change::Move {
+            key,
+            issue: target,
+            to_name: place,
+            kept,
+            edit,
+            ..
+        } => {
+            let Some(new) = kept.as_ref().or(made.get(key)) else {
+                return Err(TrackerError::Other(anyhow::anyhow!(
+                    "left open: the task's issue in {place} was not created, so there is \
+                     nothing to link to yet; the next sync moves it"
+                )));
+            };
+            let comment = moved_comment(key, new, place);
+            edit_then_comment(tracker, target, edit, &comment, on_event).await
+        }
         Change::Create { key, issue } => create(tracker, key, issue, on_event).await.map(Some),
         Change::Update { issue, edit, .. } => edit_issue(tracker, issue, edit, on_event).await,
         Change::Close {
@@ -175,21 +242,30 @@ async fn apply_one<T: Tracker>(
             edit,
             comment,
             ..
-        } => {
-            let issue = edit_issue(tracker, target, edit, on_event).await?;
-            // (`issue` is `None` when nothing but assignees was to change, or when the
-            // tracker's answer does not describe the issue.)
-            match tracker.comment(target, comment).await {
-                Ok(()) => {}
-                // Sending it again could post it twice; a missing comment is the lesser harm.
-                Err(TrackerError::OutcomeUnknown { source, .. }) => on_event(Event::Warning(
-                    format!("the comment on issue {target} may not have been posted: {source:#}"),
-                )),
-                Err(err) => return Err(err),
-            }
-            Ok(issue)
-        }
+        } => edit_then_comment(tracker, target, edit, comment, on_event).await,
     }
+}
+
+/// Edits an issue (closing or reopening it), then comments why.
+async fn edit_then_comment<T: Tracker>(
+    tracker: &T,
+    target: &IssueRef,
+    edit: &IssueEdit,
+    comment: &str,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Option<TrackedIssue>, TrackerError> {
+    let issue = edit_issue(tracker, target, edit, on_event).await?;
+    // (`issue` is `None` when nothing but assignees was to change, or when the tracker's
+    // answer does not describe the issue.)
+    match tracker.comment(target, comment).await {
+        Ok(()) => {}
+        // Sending it again could post it twice; a missing comment is the lesser harm.
+        Err(TrackerError::OutcomeUnknown { source, .. }) => on_event(Event::Warning(format!(
+            "the comment on issue {target} may not have been posted: {source:#}"
+        ))),
+        Err(err) => return Err(err),
+    }
+    Ok(issue)
 }
 
 /// Edits an issue; when the owner cannot be assigned, edits without assignees and warns.

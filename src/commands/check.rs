@@ -15,6 +15,8 @@ use crate::config::{Config, TrackerConfig};
 use crate::diagnostics::{Counts, Diagnostic, ReportFormat, reporter};
 use crate::exit;
 use crate::format::Loaded;
+use crate::plan::route;
+use crate::tracker::connect;
 use crate::tracker::jira::labels;
 
 #[derive(Debug, Args)]
@@ -64,6 +66,15 @@ pub fn run(args: CheckArgs, _globals: &Globals) -> anyhow::Result<u8> {
     let mut loaded = crate::format::load_dir(&root, &dir);
     if matches!(config.tracker, TrackerConfig::Jira(_)) {
         jira_label_problems(&root, &mut loaded);
+    }
+    // A `repo` must name a place the configured tracker knows how to reach.
+    let kind = connect::Kind::of(&config.tracker);
+    let places = route::problems(&loaded.postmortems, &|p| connect::place_problem(kind, p));
+    if !places.is_empty() {
+        loaded.diagnostics.extend(places);
+        loaded
+            .diagnostics
+            .sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
     }
     crate::stdout::print(&report.render(&loaded.diagnostics, loaded.counts()));
     Ok(if loaded.has_errors() {

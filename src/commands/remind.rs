@@ -19,6 +19,7 @@ use super::Globals;
 use super::status::{load_postmortems, read_issues};
 use super::sync::DEFAULT_CACHE_FILE;
 use crate::config::Config;
+use crate::plan::route::Routes;
 use crate::remind;
 use crate::report::remind::{Action, Outcome};
 use crate::status::{self, StatusInputs};
@@ -73,13 +74,15 @@ pub fn run(args: RemindArgs, globals: &Globals) -> anyhow::Result<u8> {
         write_interval: Duration::from_millis(args.write_interval_ms),
         full_every: config.full_every,
         full: false,
+        pacer: None,
     };
     let place = target.place();
     let web_url = target.web_url();
+    let routes = Routes::new(&place, &postmortems);
     let outcomes = runtime
         .block_on(async {
             // The clients must be built inside the runtime.
-            let tracker = target.connect(options)?;
+            let tracker = target.connect_fleet(options, routes.clone())?;
             let fetched = read_issues(&tracker, &config.labels, globals.verbose).await?;
             let now = Utc::now().trunc_subsecs(0);
             let no_merges = BTreeSet::new();
@@ -88,6 +91,7 @@ pub fn run(args: RemindArgs, globals: &Globals) -> anyhow::Result<u8> {
                 &fetched.index,
                 &StatusInputs {
                     repo: &place,
+                    routes: &routes,
                     slo: &config.slo,
                     today: now.date_naive(),
                     generated_at: now,

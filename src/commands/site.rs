@@ -51,15 +51,18 @@ pub fn run(args: SiteArgs, globals: &Globals) -> anyhow::Result<u8> {
     let (status, states) = if args.offline {
         let now = Utc::now().trunc_subsecs(0);
         let no_merges = std::collections::BTreeSet::new();
+        let repo = args
+            .repo
+            .as_deref()
+            .or(config.repo.as_deref())
+            .unwrap_or("");
+        let routes = crate::plan::route::Routes::new(repo, &postmortems);
         let report = status::compute(
             &postmortems,
             &IssueIndex::default(),
             &StatusInputs {
-                repo: args
-                    .repo
-                    .as_deref()
-                    .or(config.repo.as_deref())
-                    .unwrap_or(""),
+                repo,
+                routes: &routes,
                 slo: &config.slo,
                 today: now.date_naive(),
                 generated_at: now,

@@ -21,10 +21,12 @@ use crate::config::Config;
 use crate::model::{Postmortem, PostmortemStatus, TaskKey};
 use crate::plan::issue_index::IssueIndex;
 use crate::plan::issue_index::{Fetched, fetch};
+use crate::plan::route::Routes;
 use crate::readme::{self, BadgeImage};
 use crate::report::{self, Format, annotations, markdown};
 use crate::status::{self, StatusInputs, StatusReport};
 use crate::tracker::connect::{self, Target};
+use crate::tracker::fleet::Fleet;
 use crate::tracker::{ConnectOptions, IssueState, Tracker};
 
 #[derive(Debug, Args)]
@@ -205,27 +207,29 @@ pub fn read_status(
         full,
         ..ConnectOptions::default()
     };
-    let (fetched, closed_by_merge) = runtime
-        .block_on(async {
-            // The clients must be built inside the runtime.
-            let tracker = target.connect(options)?;
-            let fetched = read_issues(&tracker, &config.labels, globals.verbose).await?;
-            let merged = if config.require_evidence {
-                merged_closes(&tracker, postmortems, &fetched.index).await?
-            } else {
-                BTreeSet::new()
-            };
-            anyhow::Ok((fetched, merged))
-        })
-        .with_context(|| format!("cannot read the issues of {}", target.place()))?;
-    let now = Utc::now().trunc_subsecs(0);
     let repo = target.place();
+    let routes = Routes::new(&repo, postmortems);
+    let (fetched, closed_by_merge) = runtime.block_on(async {
+        // The clients must be built inside the runtime.
+        let tracker = target.connect_fleet(options, routes.clone())?;
+        let fetched = read_issues(&tracker, &config.labels, globals.verbose).await?;
+        let merged = if config.require_evidence {
+            merged_closes(&tracker, postmortems, &fetched.index)
+                .await
+                .with_context(|| format!("cannot read the issues of {repo}"))?
+        } else {
+            BTreeSet::new()
+        };
+        anyhow::Ok((fetched, merged))
+    })?;
+    let now = Utc::now().trunc_subsecs(0);
     let repo_url = target.web_url();
     Ok(status::compute(
         postmortems,
         &fetched.index,
         &StatusInputs {
             repo: &repo,
+            routes: &routes,
             slo: &config.slo,
             today: now.date_naive(),
             generated_at: now,
@@ -241,7 +245,7 @@ pub fn read_status(
 /// and warns
 /// about look-alikes whose authors the tracker does not trust.
 pub async fn read_issues<T: Tracker>(
-    tracker: &T,
+    tracker: &Fleet<T>,
     labels: &[String],
     verbose: u8,
 ) -> anyhow::Result<Fetched> {
@@ -272,7 +276,7 @@ pub async fn read_issues<T: Tracker>(
 /// and that a merged pull request closed, as the tracker tells. Only these issues are asked
 /// about, and only when evidence is required, so other runs make no more requests.
 async fn merged_closes<T: Tracker>(
-    tracker: &T,
+    tracker: &Fleet<T>,
     postmortems: &[Postmortem],
     index: &IssueIndex,
 ) -> anyhow::Result<BTreeSet<TaskKey>> {
@@ -283,7 +287,9 @@ async fn merged_closes<T: Tracker>(
     {
         for task in postmortem.tasks.iter().filter(|t| t.verified_by.is_none()) {
             let key = postmortem.key_of(task);
-            let Some(issue) = index.get(&key).filter(|i| i.state == IssueState::Done) else {
+            let place = tracker.routes().place_of(&key);
+            let found = index.get_in(&key, place);
+            let Some(issue) = found.filter(|i| i.state == IssueState::Done) else {
                 continue;
             };
             if tracker.closed_by_merge(&issue.issue).await? == Some(true) {

@@ -38,12 +38,14 @@ use crate::config::{Config, TrackerConfig};
 use crate::exit;
 use crate::format::Loaded;
 use crate::model::Postmortem;
-use crate::plan::issue_index::{IssueIndex, fetch};
+use crate::plan::issue_index::IssueIndex;
+use crate::plan::route::{self, Routes};
 use crate::plan::{Change, Plan, PlanInput, plan};
 pub use crate::report::sync::SyncFormat;
 use crate::report::sync::{Reporter, reporter};
 use crate::sync::{Event, apply};
 use crate::tracker::connect;
+use crate::tracker::fleet::Fleet;
 use crate::tracker::github::target as repo_target;
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::{ConnectOptions, IssueText, Tracker};
@@ -100,6 +102,9 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
     for diagnostic in &loaded.diagnostics {
         eprintln!("{diagnostic}");
     }
+    if route_problems(&loaded, &config) {
+        return Ok(exit::FAILURE);
+    }
     let env = |key: &str| std::env::var(key).ok();
     let mut reporter = reporter(args.format, globals.verbose, args.dry_run);
     let github_without_token =
@@ -127,7 +132,10 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
             "no token in GITHUB_TOKEN or GH_TOKEN: planning against an empty repository, \
              without contacting GitHub",
         );
-        let plan = offline_plan(&loaded, &config, &text);
+        let name = repo
+            .as_ref()
+            .map_or("OWNER/NAME".to_string(), |r| r.to_string());
+        let plan = offline_plan(&loaded, &config, &text, &name);
         return Ok(reporter.dry_run(repo.map(|r| r.to_string()).as_deref(), &plan));
     }
 
@@ -141,7 +149,7 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
             target.place(),
             target.tracker_name()
         ));
-        let plan = offline_plan(&loaded, &config, target.text().as_ref());
+        let plan = offline_plan(&loaded, &config, target.text().as_ref(), &target.place());
         return Ok(reporter.dry_run(Some(&target.place()), &plan));
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -154,6 +162,7 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
         write_interval: Duration::from_millis(args.write_interval_ms),
         full_every: config.full_every,
         full: args.full,
+        pacer: None,
     };
     let run = Run {
         loaded: &loaded,
@@ -164,9 +173,10 @@ pub fn run(args: SyncArgs, globals: &Globals) -> anyhow::Result<u8> {
         verbose: globals.verbose,
     };
     // The clients must be built inside the runtime.
+    let routes = Routes::new(&target.place(), &loaded.postmortems);
     runtime.block_on(async {
-        let tracker = target.connect(options)?;
-        sync_with(&tracker, &run, reporter.as_mut()).await
+        let fleet = target.connect_fleet(options, routes)?;
+        sync_with(&fleet, &run, reporter.as_mut()).await
     })
 }
 
@@ -179,14 +189,33 @@ pub fn cache_path(root: &Path, file: &Path) -> PathBuf {
     }
 }
 
+/// Prints an error for each `repo` the configured tracker cannot name; true if there was one.
+pub fn route_problems(loaded: &Loaded, config: &Config) -> bool {
+    let kind = connect::Kind::of(&config.tracker);
+    let problems = route::problems(&loaded.postmortems, &|p| connect::place_problem(kind, p));
+    for problem in &problems {
+        eprintln!("{problem}");
+    }
+    if !problems.is_empty() {
+        eprintln!(
+            "error: {} problem{} in the postmortems; nothing was synced",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
+    }
+    !problems.is_empty()
+}
+
 /// The plan against a tracker with no issues, made without any request.
-fn offline_plan(loaded: &Loaded, config: &Config, text: &dyn IssueText) -> Plan {
+fn offline_plan(loaded: &Loaded, config: &Config, text: &dyn IssueText, place: &str) -> Plan {
     plan(PlanInput {
         postmortems: &loaded.postmortems,
         index: &IssueIndex::default(),
         labels: &config.labels,
         text,
         trust_rule: "",
+        routes: &Routes::new(place, &loaded.postmortems),
+        unreadable: &[],
     })
 }
 
@@ -200,34 +229,57 @@ struct Run<'a> {
     verbose: u8,
 }
 
-/// Lists, plans and applies (or prints the plan) through `tracker`.
+/// Lists every place, plans and applies (or prints the plan) through the fleet. A place that
+/// cannot be read is an error naming it; the others still sync.
 async fn sync_with<T: Tracker>(
-    tracker: &T,
+    tracker: &Fleet<T>,
     run: &Run<'_>,
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<u8> {
     let place = tracker.place();
-    let fetched = fetch(tracker, &run.config.labels)
+    let identity = tracker
+        .identity()
         .await
+        .context("cannot tell who the token belongs to")
         .with_context(|| format!("cannot read the issues of {place}"))?;
+    let listing = tracker.list_each(&run.config.labels).await;
+    let routes = tracker.routes();
+    let mut unreadable = Vec::new();
+    for (failed, err) in listing.failed {
+        let name = routes.name(failed.as_deref()).to_string();
+        let err = anyhow::Error::from(err).context(format!("cannot read the issues of {name}"));
+        if unreadable.is_empty() && routes.others().is_empty() {
+            return Err(err);
+        }
+        reporter.error(&format!("{err:#}; its tasks were left alone"));
+        unreadable.push(failed);
+    }
+    let listed = listing.issues.len();
+    let index = IssueIndex::build(listing.issues);
     let plan = plan(PlanInput {
         postmortems: &run.loaded.postmortems,
-        index: &fetched.index,
+        index: &index,
         labels: &run.config.labels,
         text: tracker.text(),
         trust_rule: tracker.trust_rule(),
+        routes,
+        unreadable: &unreadable,
     });
     if run.verbose >= 2 {
         eprintln!(
-            "listed {} issues as {}; {} changes planned",
-            fetched.listed,
-            fetched.identity.login,
+            "listed {listed} issues as {}; {} changes planned",
+            identity.login,
             plan.writes()
         );
     }
     refuse_mass_close(&run.loaded.postmortems, run.loaded.files, run.dir, &plan)?;
     if run.dry_run {
-        return Ok(reporter.dry_run(Some(&place), &plan));
+        let code = reporter.dry_run(Some(&place), &plan);
+        return Ok(if unreadable.is_empty() {
+            code
+        } else {
+            exit::FAILURE
+        });
     }
     for warning in &plan.warnings {
         reporter.warning(warning);
@@ -243,6 +295,11 @@ async fn sync_with<T: Tracker>(
     progress.finish_and_clear();
     if applied.complete() {
         tracker.settle(&run.config.labels, plan.writes() > 0).await;
+        if unreadable.is_empty() {
+            if let Err(err) = tracker.remember(&index) {
+                reporter.warning(&format!("{err:#}"));
+            }
+        }
     }
     if let Err(err) = tracker.save() {
         reporter.warning(&format!("{err:#}"));
@@ -254,13 +311,18 @@ async fn sync_with<T: Tracker>(
             s.gets, s.not_modified, s.writes, s.retries
         );
     }
-    Ok(reporter.finish(
+    let code = reporter.finish(
         &place,
         &plan,
         applied.summary,
         applied.stopped.as_deref(),
         applied.failed,
-    ))
+    );
+    Ok(if unreadable.is_empty() {
+        code
+    } else {
+        exit::FAILURE
+    })
 }
 
 /// An empty or misplaced directory must not close every issue: with no postmortem at all,

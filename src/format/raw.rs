@@ -20,6 +20,9 @@ pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 pub const EVIDENCE_PATTERN: &str = r"^(https?://[^\s]+|#[0-9]+)$";
 /// The pattern of a GitHub login.
 pub const LOGIN_PATTERN: &str = "^[A-Za-z0-9](-?[A-Za-z0-9])*$";
+/// The pattern of a `repo`: a GitHub `owner/name`, a GitLab `group/subgroup/project` or a
+/// Jira project key.
+pub const PLACE_PATTERN: &str = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$";
 
 /// One incident postmortem: what happened, why, and the corrective tasks that follow from it.
 /// Every task of a published postmortem becomes exactly one GitHub issue.
@@ -72,6 +75,11 @@ pub struct RawPostmortem {
     /// directory); `status` shows how many of their follow-ups are still open.
     #[schemars(inner(regex(pattern = ID_PATTERN), length(min = 1, max = 64)))]
     pub related: Option<Vec<String>>,
+    /// Where this postmortem's tasks are tracked, when not in `aftercare.yml`'s repository: a
+    /// GitHub `owner/name`, a GitLab project path or a Jira project key. A task's own `repo`
+    /// overrides it.
+    #[schemars(regex(pattern = PLACE_PATTERN), length(min = 1, max = 255))]
+    pub repo: Option<String>,
 }
 
 /// What the incident did to its users.
@@ -151,6 +159,11 @@ pub struct RawTask {
     /// closed as completed counts as done only with this or a merged closing pull request.
     #[schemars(regex(pattern = EVIDENCE_PATTERN))]
     pub verified_by: Option<String>,
+    /// Where this task's issue lives, when not in its postmortem's or `aftercare.yml`'s
+    /// repository: a GitHub `owner/name`, a GitLab project path or a Jira project key. Moving
+    /// a task to another repository creates its issue there and closes the old one with a link.
+    #[schemars(regex(pattern = PLACE_PATTERN), length(min = 1, max = 255))]
+    pub repo: Option<String>,
 }
 
 #[cfg(test)]

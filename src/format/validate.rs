@@ -36,6 +36,7 @@ pub(crate) const POSTMORTEM_FIELDS: &[&str] = &[
     "measures",
     "tasks",
     "related",
+    "repo",
 ];
 pub(crate) const POSTMORTEM_REQUIRED: &[&str] = &["id", "title", "impact", "root_cause"];
 pub(crate) const IMPACT_FIELDS: &[&str] = &["summary", "users_affected_percent"];
@@ -55,6 +56,7 @@ pub(crate) const TASK_FIELDS: &[&str] = &[
     "due",
     "labels",
     "verified_by",
+    "repo",
 ];
 pub(crate) const TASK_REQUIRED: &[&str] = &["id", "title"];
 
@@ -483,6 +485,7 @@ pub fn validate(file: &str, path: PathBuf, root: &Node) -> Validated {
         .unwrap_or_default();
 
     let related = related(&mut c, &fields);
+    let repo = place(&mut c, &fields);
 
     if status == PostmortemStatus::Published && tasks.is_empty() && c.errors == 0 {
         let at = fields
@@ -517,6 +520,7 @@ pub fn validate(file: &str, path: PathBuf, root: &Node) -> Validated {
                 measures: measures.into_iter().map(|(m, _)| m).collect(),
                 tasks,
                 related,
+                repo,
             });
         }
     }
@@ -719,6 +723,7 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
         let due = due(c, &fields);
         let labels = labels(c, &fields);
         let verified_by = verified_by(c, &fields);
+        let repo = place(c, &fields);
         let Some((id, position)) = id else { continue };
         if let Some(first) = first_at.get(&id) {
             let first = first.line;
@@ -741,6 +746,7 @@ fn tasks(c: &mut Checker, items: &[Node], measures: &[(Measure, Position)]) -> V
                 due,
                 labels,
                 verified_by,
+                repo,
                 position: fields.position,
             });
         }
@@ -793,6 +799,35 @@ fn verified_by(c: &mut Checker, fields: &Fields) -> Option<String> {
             format!(
                 "invalid `verified_by` `{}`: expected the URL of a pull request or document \
                  (`https://…`) or `#N`",
+                excerpt(&text)
+            ),
+        );
+        None
+    }
+}
+
+/// `repo`: where the issues are tracked, in any tracker's form (`owner/name`, a GitLab project
+/// path, a Jira key). Whether it suits the configured tracker is checked with the
+/// configuration ([`crate::plan::route::problems`]).
+fn place(c: &mut Checker, fields: &Fields) -> Option<(String, Position)> {
+    let (text, position) = c.text(fields, "repo")?;
+    let text = text.trim().to_string();
+    let ok = !text.is_empty()
+        && text.len() <= 255
+        && text.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        });
+    if ok {
+        Some((text, position))
+    } else {
+        c.error(
+            position,
+            format!(
+                "invalid `repo` `{}`: expected a repository like `owner/name` (a GitLab project \
+                 path or a Jira project key on those trackers)",
                 excerpt(&text)
             ),
         );

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Context;
 
 use crate::model::TaskKey;
+use crate::plan::route::is_in;
+use crate::tracker::fleet::Fleet;
 use crate::tracker::{Identity, TrackedIssue, Tracker};
 
 /// Every marked issue of a repository, grouped by task key.
@@ -31,7 +33,7 @@ impl IssueIndex {
         let mut seen = BTreeSet::new();
         let mut index = IssueIndex::default();
         for issue in issues {
-            if !seen.insert(issue.issue.id.clone()) {
+            if !seen.insert((issue.issue.place.clone(), issue.issue.id.clone())) {
                 continue;
             }
             let Some(key) = issue.task.clone() else {
@@ -68,6 +70,15 @@ impl IssueIndex {
         self.by_key.get(key).and_then(|v| v.first())
     }
 
+    /// The issue that counts for a task whose issue lives in `place`: the oldest trusted one
+    /// there, else (while a sync has yet to move it) the oldest anywhere.
+    pub fn get_in(&self, key: &TaskKey, place: Option<&str>) -> Option<&TrackedIssue> {
+        let all = self.all(key);
+        all.iter()
+            .find(|i| is_in(i.issue.place.as_deref(), place))
+            .or(all.first())
+    }
+
     /// All trusted issues of a key, oldest first (more than one means duplicates).
     pub fn all(&self, key: &TaskKey) -> &[TrackedIssue] {
         self.by_key.get(key).map(Vec::as_slice).unwrap_or(&[])
@@ -93,17 +104,24 @@ pub struct Fetched {
     pub listed: usize,
 }
 
-/// Asks the tracker who the token belongs to and for every issue that may be aftercare's,
-/// and indexes them. `labels` are the configured labels; the first is the one listed by.
-pub async fn fetch<T: Tracker>(tracker: &T, labels: &[String]) -> anyhow::Result<Fetched> {
+/// Asks the tracker who the token belongs to and for every issue that may be aftercare's, in
+/// every place of the fleet, and indexes them. `labels` are the configured labels; the first
+/// is the one listed by. A place that cannot be read is an error that names it.
+pub async fn fetch<T: Tracker>(tracker: &Fleet<T>, labels: &[String]) -> anyhow::Result<Fetched> {
     let identity = tracker
         .identity()
         .await
-        .context("cannot tell who the token belongs to")?;
-    let issues = tracker.list(labels).await?;
+        .context("cannot tell who the token belongs to")
+        .with_context(|| format!("cannot read the issues of {}", tracker.place()))?;
+    let listing = tracker.list_each(labels).await;
+    if let Some((place, err)) = listing.failed.into_iter().next() {
+        let name = tracker.routes().name(place.as_deref()).to_string();
+        return Err(anyhow::Error::from(err).context(format!("cannot read the issues of {name}")));
+    }
+    let issues = listing.issues;
     let listed = issues
         .iter()
-        .map(|i| &i.issue.id)
+        .map(|i| (&i.issue.place, &i.issue.id))
         .collect::<BTreeSet<_>>()
         .len();
     Ok(Fetched {

@@ -15,17 +15,25 @@
 //!   its open issue is closed as not planned, with a comment that says why;
 //! - several trusted issues for one task: the oldest is kept, the other open ones are closed as
 //!   duplicates with a comment naming the kept one;
-//! - marked issues from untrusted authors change nothing and become warnings.
+//! - marked issues from untrusted authors change nothing and become warnings;
+//! - a task whose `repo` names another repository than the one its open issue is in: a new
+//!   issue is made there, and the old one is closed as not planned with a comment linking the
+//!   new one ([`Change::Move`], applied after every create); a task a person closed stays
+//!   closed where it is;
+//! - tasks routed to a repository that could not be read are left alone, and so are their
+//!   issues elsewhere.
 //!
 //! Nothing here does I/O or looks at the clock; the same inputs always give the same plan.
 
 pub mod content;
 pub mod issue_index;
+pub mod route;
 
 use std::collections::BTreeSet;
 
 use crate::model::{Postmortem, PostmortemStatus, TaskKey};
 use crate::plan::issue_index::IssueIndex;
+use crate::plan::route::{Routes, is_in};
 use crate::tracker::{
     IssueEdit, IssueRef, IssueState, IssueText, LabelChange, NewIssue, Owned, StateChange,
     TrackedIssue,
@@ -43,6 +51,11 @@ pub struct PlanInput<'a> {
     pub text: &'a dyn IssueText,
     /// Who the tracker trusts besides the syncing identity, for warnings about look-alikes.
     pub trust_rule: &'a str,
+    /// Where each task's issue lives.
+    pub routes: &'a Routes,
+    /// Places that could not be read: their tasks, and those tasks' issues elsewhere, are
+    /// left alone.
+    pub unreadable: &'a [Option<String>],
 }
 
 /// Why an issue is closed as not planned.
@@ -98,6 +111,20 @@ pub enum Change {
         issue: IssueRef,
         title: String,
     },
+    /// The task now lives in another place: once its issue there exists (`kept`, else the one
+    /// this run creates), close this one as not planned, linking the new one.
+    Move {
+        key: TaskKey,
+        issue: IssueRef,
+        title: String,
+        /// The place the task moved to, `None` for the configured repository.
+        to: Option<String>,
+        /// That place's name, `acme/api`.
+        to_name: String,
+        /// The task's issue in its new place, when it existed before this run.
+        kept: Option<IssueRef>,
+        edit: IssueEdit,
+    },
 }
 
 impl Change {
@@ -108,7 +135,8 @@ impl Change {
             | Change::Close { key, .. }
             | Change::Reopen { key, .. }
             | Change::CloseDuplicate { key, .. }
-            | Change::Unchanged { key, .. } => key,
+            | Change::Unchanged { key, .. }
+            | Change::Move { key, .. } => key,
         }
     }
 
@@ -120,7 +148,8 @@ impl Change {
             | Change::Close { issue, .. }
             | Change::Reopen { issue, .. }
             | Change::CloseDuplicate { issue, .. }
-            | Change::Unchanged { issue, .. } => Some(issue),
+            | Change::Unchanged { issue, .. }
+            | Change::Move { issue, .. } => Some(issue),
         }
     }
 
@@ -132,12 +161,13 @@ impl Change {
             | Change::Close { title, .. }
             | Change::Reopen { title, .. }
             | Change::CloseDuplicate { title, .. }
-            | Change::Unchanged { title, .. } => title,
+            | Change::Unchanged { title, .. }
+            | Change::Move { title, .. } => title,
         }
     }
 
     /// The action's name as output shows it: `create`, `update`, `close`, `reopen`,
-    /// `close-duplicate`, `unchanged`.
+    /// `close-duplicate`, `unchanged`, `move`.
     pub fn action(&self) -> &'static str {
         match self {
             Change::Create { .. } => "create",
@@ -146,6 +176,7 @@ impl Change {
             Change::Reopen { .. } => "reopen",
             Change::CloseDuplicate { .. } => "close-duplicate",
             Change::Unchanged { .. } => "unchanged",
+            Change::Move { .. } => "move",
         }
     }
 
@@ -170,6 +201,8 @@ pub struct Summary {
     pub closed: usize,
     pub reopened: usize,
     pub unchanged: usize,
+    /// Issues closed because their task moved to another repository.
+    pub moved: usize,
 }
 
 impl Summary {
@@ -180,6 +213,7 @@ impl Summary {
             Change::Close { .. } | Change::CloseDuplicate { .. } => self.closed += 1,
             Change::Reopen { .. } => self.reopened += 1,
             Change::Unchanged { .. } => self.unchanged += 1,
+            Change::Move { .. } => self.moved += 1,
         }
     }
 }
@@ -190,7 +224,11 @@ impl std::fmt::Display for Summary {
             f,
             "created {}, updated {}, closed {}, reopened {}, unchanged {}",
             self.created, self.updated, self.closed, self.reopened, self.unchanged
-        )
+        )?;
+        if self.moved > 0 {
+            write!(f, ", moved {}", self.moved)?;
+        }
+        Ok(())
     }
 }
 
@@ -218,6 +256,7 @@ struct Desired {
 pub fn plan(input: PlanInput<'_>) -> Plan {
     let mut out = Plan::default();
     let mut wanted: BTreeSet<TaskKey> = BTreeSet::new();
+    let mut moves: Vec<Change> = Vec::new();
 
     for pm in input
         .postmortems
@@ -228,6 +267,10 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
             let key = pm.key_of(task);
             if !wanted.insert(key.clone()) {
                 continue; // the loader reports duplicate ids; never plan a key twice
+            }
+            let place = input.routes.place_of(&key);
+            if input.unreadable.iter().any(|u| is_in(u.as_deref(), place)) {
+                continue; // its place could not be read: nothing is known, nothing is done
             }
             let owned = Owned {
                 labels: union_labels(input.labels, &task.labels),
@@ -245,12 +288,53 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
                 body: input.text.body(&content),
                 owned,
             };
-            let issues = input.index.all(&key);
+            let (issues, elsewhere): (Vec<&TrackedIssue>, Vec<&TrackedIssue>) = (input.index)
+                .all(&key)
+                .iter()
+                .partition(|i| is_in(i.issue.place.as_deref(), place));
+            let open_elsewhere: Vec<&TrackedIssue> = elsewhere
+                .iter()
+                .copied()
+                .filter(|i| i.state.is_open())
+                .collect();
+            for old in &open_elsewhere {
+                moves.push(Change::Move {
+                    key: key.clone(),
+                    issue: old.issue.clone(),
+                    title: old.title.clone(),
+                    to: place.map(str::to_string),
+                    to_name: input.routes.name(place).to_string(),
+                    kept: issues.first().map(|i| i.issue.clone()),
+                    edit: IssueEdit {
+                        body: Some(input.text.with_removal_note(&old.body))
+                            .filter(|b| *b != old.body),
+                        state: Some(StateChange::DropNotPlanned),
+                        ..IssueEdit::default()
+                    },
+                });
+            }
+            let closed_by_people = elsewhere
+                .iter()
+                .find(|i| !i.state.is_open() && !i.removed_by_aftercare);
+            if let (true, true, Some(closed)) = (
+                issues.is_empty(),
+                open_elsewhere.is_empty(),
+                closed_by_people,
+            ) {
+                // Closed by a person before its task moved: it stays closed where it is.
+                out.changes.push(Change::Unchanged {
+                    key: key.clone(),
+                    issue: closed.issue.clone(),
+                    title: closed.title.clone(),
+                });
+                continue;
+            }
             let Some((kept, duplicates)) = issues.split_first() else {
                 out.changes.push(Change::Create {
                     key: key.clone(),
                     issue: NewIssue {
                         key,
+                        place: place.map(str::to_string),
                         title: desired.title,
                         body: desired.body,
                         labels: desired.owned.labels,
@@ -285,6 +369,9 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
             }
         }
     }
+
+    // A move closes the old issue only once the new one exists: after every create.
+    out.changes.append(&mut moves);
 
     for key in input.index.keys().filter(|k| !wanted.contains(*k)) {
         let reason = removal_reason(input.postmortems, key);
@@ -474,6 +561,7 @@ mod tests {
             due: None,
             labels: vec!["security".into()],
             verified_by: None,
+            repo: None,
             position: Default::default(),
         }
     }
@@ -498,6 +586,8 @@ mod tests {
             labels: &labels,
             text: &text(),
             trust_rule: TRUST,
+            routes: &Routes::single("acme/web"),
+            unreadable: &[],
         });
         let Some(Change::Create { issue, .. }) =
             plan.changes.into_iter().find(|c| c.key().task() == task_id)
@@ -534,6 +624,8 @@ mod tests {
             labels: &config_labels(),
             text: &text(),
             trust_rule: TRUST,
+            routes: &Routes::single("acme/web"),
+            unreadable: &[],
         })
     }
 
@@ -570,6 +662,186 @@ mod tests {
             plan.summary().to_string(),
             "created 2, updated 0, closed 0, reopened 0, unchanged 0"
         );
+    }
+
+    /// `issue` as found in `place` (another repository).
+    fn in_place(mut issue: TrackedIssue, place: &str) -> TrackedIssue {
+        crate::tracker::fleet::stamp(Some(place), &mut issue.issue);
+        issue
+    }
+
+    fn routed(
+        pms: &[Postmortem],
+        issues: Vec<TrackedIssue>,
+        unreadable: &[Option<String>],
+    ) -> Plan {
+        let index = IssueIndex::build(issues);
+        plan(PlanInput {
+            postmortems: pms,
+            index: &index,
+            labels: &config_labels(),
+            text: &text(),
+            trust_rule: TRUST,
+            routes: &Routes::new("acme/web", pms),
+            unreadable,
+        })
+    }
+
+    fn at_repo(mut t: Task, repo: &str) -> Task {
+        t.repo = Some((repo.to_string(), Default::default()));
+        t
+    }
+
+    #[test]
+    fn a_task_with_a_repo_is_created_there_and_its_issue_there_counts() {
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![at_repo(task("t1", "One"), "acme/api"), task("t2", "Two")],
+        )];
+        let plan = routed(&pms, vec![], &[]);
+        let places: Vec<Option<&str>> = (plan.changes.iter())
+            .map(|c| match c {
+                Change::Create { issue, .. } => issue.place.as_deref(),
+                _ => panic!("only creates"),
+            })
+            .collect();
+        assert_eq!(places, [Some("acme/api"), None]);
+        let there = in_place(issue_for(1, &pms[0], "t1"), "acme/api");
+        let here = issue_for(1, &pms[0], "t2");
+        let plan = routed(&pms, vec![there, here], &[]);
+        assert_eq!(
+            actions(&plan),
+            ["unchanged acme/api#1 pm-a/t1", "unchanged #1 pm-a/t2"]
+        );
+    }
+
+    #[test]
+    fn a_task_moved_to_another_repo_is_created_there_then_its_old_issue_moved_last() {
+        let before = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One"), task("t2", "Two")],
+        )];
+        let old = issue_for(7, &before[0], "t1");
+        let other = issue_for(8, &before[0], "t2");
+        let after = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![at_repo(task("t1", "One"), "acme/api"), task("t2", "Two")],
+        )];
+        let plan = routed(&after, vec![old.clone(), other.clone()], &[]);
+        assert_eq!(
+            actions(&plan),
+            ["create pm-a/t1", "unchanged #8 pm-a/t2", "move #7 pm-a/t1"]
+        );
+        let Change::Move {
+            to,
+            to_name,
+            kept,
+            edit,
+            ..
+        } = &plan.changes[2]
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (to.as_deref(), to_name.as_str(), kept),
+            (Some("acme/api"), "acme/api", &None)
+        );
+        assert_eq!(edit.state, Some(StateChange::DropNotPlanned));
+        assert!(
+            edit.body
+                .as_deref()
+                .is_some_and(|b| b.contains(&old.body[..20]))
+        );
+        assert_eq!(
+            plan.summary().to_string(),
+            "created 1, updated 0, closed 0, reopened 0, unchanged 1, moved 1"
+        );
+
+        // A run stopped after the create: the new issue is known, the old one still moves.
+        let new = in_place(issue_for(1, &after[0], "t1"), "acme/api");
+        let plan = routed(&after, vec![old.clone(), other.clone(), new], &[]);
+        assert_eq!(
+            actions(&plan),
+            [
+                "unchanged acme/api#1 pm-a/t1",
+                "unchanged #8 pm-a/t2",
+                "move #7 pm-a/t1"
+            ]
+        );
+        let Change::Move { kept, .. } = &plan.changes[2] else {
+            panic!()
+        };
+        assert_eq!(
+            kept.as_ref().map(|k| k.display.as_str()),
+            Some("acme/api#1")
+        );
+    }
+
+    #[test]
+    fn a_task_moved_back_reopens_the_issue_aftercare_closed_and_moves_the_other() {
+        let pms = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
+        let mut old = issue_for(7, &pms[0], "t1");
+        old.state = IssueState::Dropped("not planned".into());
+        old.removed_by_aftercare = true;
+        let there = in_place(issue_for(1, &pms[0], "t1"), "acme/api");
+        let plan = routed(&pms, vec![old, there], &[]);
+        assert_eq!(
+            actions(&plan),
+            ["reopen #7 pm-a/t1", "move acme/api#1 pm-a/t1"]
+        );
+        let Change::Move {
+            to, to_name, kept, ..
+        } = &plan.changes[1]
+        else {
+            panic!()
+        };
+        assert_eq!((to, to_name.as_str()), (&None, "acme/web"));
+        assert_eq!(kept.as_ref().map(|k| k.display.as_str()), Some("#7"));
+    }
+
+    #[test]
+    fn a_task_a_person_closed_stays_closed_where_it_is_when_its_repo_changes() {
+        let before = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One")],
+        )];
+        let mut done = issue_for(7, &before[0], "t1");
+        done.state = IssueState::Done;
+        let after = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![at_repo(task("t1", "One"), "acme/api")],
+        )];
+        let plan = routed(&after, vec![done], &[]);
+        assert_eq!(actions(&plan), ["unchanged #7 pm-a/t1"]);
+    }
+
+    #[test]
+    fn tasks_of_a_repo_that_could_not_be_read_are_left_alone_and_so_are_their_issues() {
+        let before = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![task("t1", "One"), task("t2", "Two")],
+        )];
+        let old = issue_for(7, &before[0], "t1");
+        let after = [pm(
+            "pm-a",
+            PostmortemStatus::Published,
+            vec![
+                at_repo(task("t1", "One"), "acme/api"),
+                at_repo(task("t2", "Two"), "acme/api"),
+            ],
+        )];
+        let plan = routed(&after, vec![old], &[Some("acme/api".to_string())]);
+        assert_eq!(actions(&plan), Vec::<String>::new());
     }
 
     #[test]

@@ -44,8 +44,8 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "due", "id", "issue", "overdue", "owner", "priority", "ref", "state", "title",
-                "url"
+                "due", "id", "issue", "overdue", "owner", "priority", "ref", "repo", "state",
+                "title", "url"
             ]
         );
         assert_eq!(

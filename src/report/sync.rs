@@ -4,7 +4,8 @@
 //!
 //! - text: a line per change on stdout (`create 2023-05-10-ddos/add-waf: Put a WAF …`,
 //!   `update #12 …`, `close #13 (not planned) …`, `reopen #14 …`,
-//!   `close #15 (duplicate of #9) …`, and at `-v` `unchanged #16 …`; on Jira the references
+//!   `close #15 (duplicate of #9) …`, `move #17 (to acme/api) …`, and at `-v`
+//!   `unchanged #16 …`; on Jira the references
 //!   are keys such as `OPS-12`), warnings on stderr, then
 //!   `created 3, updated 1, closed 0, reopened 0, unchanged 30`; with `--dry-run` every line
 //!   starts with `plan: `;
@@ -13,9 +14,11 @@
 //!   "ref", "title"}], "summary": {"created", "updated", "closed", "reopened", "unchanged"},
 //!   "warnings": [..], "notes": [..], "stopped": null | "why", "errors": [..]}`, where `action`
 //!   is `create`, `update`, `close`, `reopen`, `close-duplicate` (with `duplicate_of`) or
-//!   `unchanged`, `issue` is the issue number (`null` for a create not made, and on trackers
-//!   without numbers), `ref` how people name the issue (`#12`, `OPS-12`), `repo` names the
-//!   repository or project, and a failed change also has `error`.
+//!   `unchanged` or `move` (with `to`, the repository the task moved to), `issue` is the issue
+//!   number (`null` for a create not made, and on trackers without numbers), `ref` how people
+//!   name the issue (`#12`, `OPS-12`, `acme/api#7` outside the configured repository), `repo`
+//!   names the repository or project (the run's, and each change's own), and a failed change
+//!   also has `error`. The summary also counts `moved`.
 //!
 //! Reporters only format; they never decide what changes and never talk to the tracker.
 
@@ -37,6 +40,8 @@ pub enum SyncFormat {
 pub trait Reporter {
     fn note(&mut self, note: &str);
     fn warning(&mut self, warning: &str);
+    /// An error that does not stop the run (a repository that could not be read).
+    fn error(&mut self, error: &str);
     fn event(&mut self, event: &Event<'_>);
     /// Shows a plan that is not applied; returns the exit code.
     fn dry_run(&mut self, place: Option<&str>, plan: &Plan) -> u8;
@@ -64,9 +69,10 @@ pub fn reporter(format: SyncFormat, verbose: u8, dry_run: bool) -> Box<dyn Repor
 /// The line for a change: `update #12 pm/task: title`. `made` is the issue a create made.
 pub fn change_line(change: &Change, made: Option<&IssueRef>) -> String {
     let head = match change {
-        Change::Create { .. } => match made {
-            Some(issue) => format!("create {issue}"),
-            None => "create".to_string(),
+        Change::Create { issue, .. } => match (made, &issue.place) {
+            (Some(made), _) => format!("create {made}"),
+            (None, Some(place)) => format!("create in {place}"),
+            (None, None) => "create".to_string(),
         },
         Change::Update { issue, .. } => format!("update {issue}"),
         Change::Close { issue, .. } => format!("close {issue} (not planned)"),
@@ -75,6 +81,7 @@ pub fn change_line(change: &Change, made: Option<&IssueRef>) -> String {
             format!("close {issue} (duplicate of {kept})")
         }
         Change::Unchanged { issue, .. } => format!("unchanged {issue}"),
+        Change::Move { issue, to_name, .. } => format!("move {issue} (to {to_name})"),
     };
     // A closed, reopened or unchanged issue's title is read from the tracker, where anybody
     // who may edit it can put escape sequences meant for a terminal.
@@ -112,6 +119,10 @@ impl Reporter for TextReporter {
         eprintln!("warning: {warning}");
     }
 
+    fn error(&mut self, error: &str) {
+        eprintln!("error: {error}");
+    }
+
     fn event(&mut self, event: &Event<'_>) {
         match event {
             Event::Applied { change, issue } => {
@@ -142,9 +153,13 @@ impl Reporter for TextReporter {
         }
         let repo = place.map(|r| format!(" in {r}")).unwrap_or_default();
         let s = plan.summary();
+        let moves = match s.moved {
+            0 => String::new(),
+            n => format!(", {n} to move"),
+        };
         crate::stdout::line(format_args!(
-            "plan: {} to create, {} to update, {} to close, {} to reopen, {} unchanged (dry \
-             run{repo}: nothing was changed)",
+            "plan: {} to create, {} to update, {} to close, {} to reopen, {} unchanged{moves} \
+             (dry run{repo}: nothing was changed)",
             s.created, s.updated, s.closed, s.reopened, s.unchanged
         ));
         exit::OK
@@ -191,8 +206,13 @@ struct JsonChange {
     #[serde(rename = "ref")]
     reference: Option<String>,
     title: String,
+    /// The repository or project the change is in.
+    repo: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate_of: Option<u64>,
+    /// Where a moved task's issue now lives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -206,8 +226,16 @@ impl JsonChange {
             issue: issue.and_then(|i| i.number),
             reference: issue.map(|i| i.display.clone()),
             title: change.title().to_string(),
+            repo: match change {
+                Change::Create { issue, .. } => issue.place.clone(),
+                _ => issue.and_then(|i| i.place.clone()),
+            },
             duplicate_of: match change {
                 Change::CloseDuplicate { kept, .. } => kept.number,
+                _ => None,
+            },
+            to: match change {
+                Change::Move { to_name, .. } => Some(to_name.clone()),
                 _ => None,
             },
             error,
@@ -228,7 +256,12 @@ struct JsonOutput<'a> {
 }
 
 impl JsonReporter {
-    fn print(&self, place: Option<&str>, summary: Summary, stopped: Option<&str>) {
+    fn print(&mut self, place: Option<&str>, summary: Summary, stopped: Option<&str>) {
+        for change in &mut self.changes {
+            if change.repo.is_none() {
+                change.repo = place.map(str::to_string);
+            }
+        }
         let out = JsonOutput {
             repo: place.map(str::to_string),
             dry_run: self.dry_run,
@@ -253,6 +286,10 @@ impl Reporter for JsonReporter {
 
     fn warning(&mut self, warning: &str) {
         self.warnings.push(warning.to_string());
+    }
+
+    fn error(&mut self, error: &str) {
+        self.errors.push(error.to_string());
     }
 
     fn event(&mut self, event: &Event<'_>) {

@@ -6,17 +6,21 @@
 //! tracker. Everything a command needs to know about a tracker without a token (the text of
 //! its issues for a dry run, why a token is missing) is answered here too.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::config::{Config, GitLabConfig, TrackerConfig};
 use crate::model::TaskKey;
+use crate::pacing::WritePacer;
+use crate::plan::route::Routes;
+use crate::tracker::fleet::{self, Fleet};
 use crate::tracker::github::{self, GitHub};
 use crate::tracker::gitlab::{self, GitLab};
 use crate::tracker::jira::{self, Jira};
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::{
     ConnectOptions, Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats,
-    TrackedIssue, Tracker, TrackerError,
+    SharedPacer, TrackedIssue, Tracker, TrackerError,
 };
 
 /// Where the issues are, and with which token, before any request.
@@ -106,7 +110,7 @@ impl Target {
     pub fn text(&self) -> Box<dyn IssueText> {
         match self {
             Target::GitHub(t) => Box::new(Markdown {
-                file_base: format!("{}/blob/HEAD", t.repo_web_url()),
+                file_base: t.file_base.clone(),
                 max_title_chars: markdown::GITHUB_MAX_TITLE_CHARS,
             }),
             Target::GitLab(t, _) => Box::new(Markdown {
@@ -120,6 +124,94 @@ impl Target {
         }
     }
 
+    /// The same tracker, account and links, for the issues of another repository or project
+    /// (a task's `repo`).
+    pub fn at(&self, place: &str) -> anyhow::Result<Target> {
+        if let Some(problem) = self.place_problem(place) {
+            anyhow::bail!("{problem}");
+        }
+        Ok(match self {
+            Target::GitHub(t) => Target::GitHub(github::target::Target {
+                repo: github::target::RepoName::parse(place)
+                    .ok_or_else(|| anyhow::anyhow!("`{place}` is not a GitHub repository"))?,
+                ..t.clone()
+            }),
+            Target::GitLab(t, config) => Target::GitLab(
+                gitlab::target::Target {
+                    project: place.to_string(),
+                    web_url: format!("{}/{place}", t.server),
+                    ..t.clone()
+                },
+                config.clone(),
+            ),
+            Target::Jira(t) => Target::Jira(jira::target::Target {
+                project: place.to_string(),
+                ..t.clone()
+            }),
+        })
+    }
+
+    /// What is wrong with `place` as a `repo` of this tracker, if anything.
+    pub fn place_problem(&self, place: &str) -> Option<String> {
+        place_problem(self.kind(), place)
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Target::GitHub(_) => Kind::GitHub,
+            Target::GitLab(..) => Kind::GitLab,
+            Target::Jira(_) => Kind::Jira,
+        }
+    }
+
+    /// One client per place of `routes` (the configured repository and every other `repo`
+    /// the postmortems name), sharing one write pacer. Makes no request; must run inside the
+    /// async runtime. Each other place keeps its caches in a file of its own beside
+    /// `options.cache_file` ([`place_cache_file`]).
+    pub fn connect_fleet(
+        &self,
+        options: ConnectOptions,
+        mut routes: Routes,
+    ) -> anyhow::Result<Fleet<AnyTracker>> {
+        let memory = options
+            .cache_file
+            .as_deref()
+            .map(fleet::remembered_places_file);
+        if let Some(file) = &memory {
+            let remembered = fleet::remembered_places(file);
+            routes.also_read(
+                remembered
+                    .into_iter()
+                    .filter(|p| self.place_problem(p).is_none())
+                    .collect(),
+            );
+        }
+        let pacer: Option<SharedPacer> = match self {
+            Target::GitHub(_) => Some(WritePacer::github(options.write_interval)),
+            Target::GitLab(..) => Some(WritePacer::tracker(
+                options.write_interval,
+                &gitlab::GITLAB_WINDOWS,
+            )),
+            Target::Jira(_) => None,
+        }
+        .map(|p| Arc::new(Mutex::new(p)));
+        let options = ConnectOptions { pacer, ..options };
+        let configured = self.connect(options.clone())?;
+        let mut others = Vec::new();
+        for place in routes.others() {
+            let options = ConnectOptions {
+                cache_file: options
+                    .cache_file
+                    .as_deref()
+                    .map(|f| place_cache_file(f, &place)),
+                ..options.clone()
+            };
+            let tracker = self.at(&place)?.connect(options)?;
+            others.push((place, tracker));
+        }
+        Ok(Fleet::new(configured, others, routes).remembering(memory))
+    }
+
     /// Builds the client. Makes no request; must run inside the async runtime.
     pub fn connect(&self, options: ConnectOptions) -> anyhow::Result<AnyTracker> {
         Ok(match self {
@@ -128,6 +220,74 @@ impl Target {
             Target::Jira(t) => AnyTracker::Jira(Jira::connect(t, options)?),
         })
     }
+}
+
+/// The trackers, for rules that need no target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    GitHub,
+    GitLab,
+    Jira,
+}
+
+impl Kind {
+    /// The tracker `aftercare.yml` names.
+    pub fn of(config: &TrackerConfig) -> Kind {
+        match config {
+            TrackerConfig::GitHub => Kind::GitHub,
+            TrackerConfig::GitLab(_) => Kind::GitLab,
+            TrackerConfig::Jira(_) => Kind::Jira,
+        }
+    }
+}
+
+/// What is wrong with `place` as a `repo` on tracker `kind`: GitHub wants `owner/name`, GitLab
+/// a project path (`group/project`, subgroups allowed), Jira a project key (`OPS`).
+pub fn place_problem(kind: Kind, place: &str) -> Option<String> {
+    match kind {
+        Kind::GitHub => github::target::RepoName::parse(place)
+            .is_none()
+            .then(|| format!("`repo` `{place}` is not a GitHub repository: expected `owner/name`")),
+        Kind::GitLab => (!place.contains('/')).then(|| {
+            format!(
+                "`repo` `{place}` is not a GitLab project path: expected `group/project` \
+                 (subgroups allowed)"
+            )
+        }),
+        Kind::Jira => {
+            let key = place.len() <= 255
+                && place.starts_with(|c: char| c.is_ascii_uppercase())
+                && place
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            (!key).then(|| {
+                format!("`repo` `{place}` is not a Jira project key: expected a key like `OPS`")
+            })
+        }
+    }
+}
+
+/// The cache file of another place: `.aftercare/cache.json` becomes
+/// `.aftercare/cache.acme__api.json` for `acme/api`.
+pub fn place_cache_file(file: &Path, place: &str) -> PathBuf {
+    let slug: String = place
+        .chars()
+        .map(|c| match c {
+            '/' => "__".to_string(),
+            c if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') => {
+                c.to_ascii_lowercase().to_string()
+            }
+            _ => "_".to_string(),
+        })
+        .collect();
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let ext = file.extension().map(|e| e.to_string_lossy().into_owned());
+    let name = match (stem, ext) {
+        (Some(stem), Some(ext)) => format!("{stem}.{slug}.{ext}"),
+        (Some(stem), None) => format!("{stem}.{slug}"),
+        _ => format!("cache.{slug}.json"),
+    };
+    file.with_file_name(name)
 }
 
 /// Whichever tracker the configuration names, behind the one interface.
@@ -211,5 +371,49 @@ impl Tracker for AnyTracker {
 
     fn save(&self) -> anyhow::Result<()> {
         each!(self, t => t.save())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_tracker_names_its_places_its_own_way() {
+        assert_eq!(place_problem(Kind::GitHub, "acme/api"), None);
+        assert_eq!(
+            place_problem(Kind::GitHub, "acme/api/v2").as_deref(),
+            Some("`repo` `acme/api/v2` is not a GitHub repository: expected `owner/name`")
+        );
+        assert_eq!(place_problem(Kind::GitLab, "acme/platform/api"), None);
+        assert_eq!(
+            place_problem(Kind::GitLab, "api").as_deref(),
+            Some(
+                "`repo` `api` is not a GitLab project path: expected `group/project` \
+                 (subgroups allowed)"
+            )
+        );
+        assert_eq!(place_problem(Kind::Jira, "OPS2"), None);
+        assert_eq!(
+            place_problem(Kind::Jira, "acme/api").as_deref(),
+            Some("`repo` `acme/api` is not a Jira project key: expected a key like `OPS`")
+        );
+    }
+
+    #[test]
+    fn every_other_place_keeps_its_caches_in_a_file_of_its_own() {
+        let file = Path::new(".aftercare/cache.json");
+        assert_eq!(
+            place_cache_file(file, "Acme/API"),
+            Path::new(".aftercare/cache.acme__api.json")
+        );
+        assert_eq!(
+            place_cache_file(file, "acme-api/x"),
+            Path::new(".aftercare/cache.acme-api__x.json")
+        );
+        assert_ne!(
+            place_cache_file(file, "a-b/c"),
+            place_cache_file(file, "a/b-c")
+        );
     }
 }

@@ -215,6 +215,7 @@ mod tests {
             due: NaiveDate::from_ymd_opt(2023, 6, 1),
             labels: vec!["security".into()],
             verified_by: None,
+            repo: None,
             position: Default::default(),
         }
     }

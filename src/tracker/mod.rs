@@ -16,6 +16,7 @@
 
 pub mod cache_file;
 pub mod connect;
+pub mod fleet;
 pub mod github;
 pub mod gitlab;
 pub mod jira;
@@ -45,6 +46,11 @@ pub struct IssueRef {
     pub display: String,
     /// The issue's page for people.
     pub url: String,
+    /// The repository or project it is in when that is not the configured one (a task's or
+    /// postmortem's `repo`); `None` for the configured one. Set by [`fleet::Fleet`], never by
+    /// a tracker module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
 }
 
 impl IssueRef {
@@ -55,6 +61,7 @@ impl IssueRef {
             number: Some(number),
             display: format!("#{number}"),
             url: url.into(),
+            place: None,
         }
     }
 }
@@ -180,6 +187,8 @@ pub trait IssueText: Sync + std::fmt::Debug {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewIssue {
     pub key: TaskKey,
+    /// The repository or project to create it in when that is not the configured one.
+    pub place: Option<String>,
     pub title: String,
     pub body: String,
     pub labels: Vec<String>,
@@ -240,7 +249,13 @@ pub struct ConnectOptions {
     pub full_every: std::time::Duration,
     /// List everything, whatever the snapshot (`--full`).
     pub full: bool,
+    /// The write pacer to share with the other repositories of one run; `None`: the client
+    /// paces its own writes.
+    pub pacer: Option<SharedPacer>,
 }
+
+/// One write pacer for several clients of one tracker account.
+pub type SharedPacer = std::sync::Arc<std::sync::Mutex<crate::pacing::WritePacer>>;
 
 impl Default for ConnectOptions {
     fn default() -> Self {
@@ -250,6 +265,7 @@ impl Default for ConnectOptions {
             write_interval: std::time::Duration::ZERO,
             full_every: crate::config::DEFAULT_FULL_EVERY,
             full: false,
+            pacer: None,
         }
     }
 }

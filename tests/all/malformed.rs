@@ -299,7 +299,7 @@ const NUL: &str = "the file contains a NUL character, which YAML does not allow;
                    text (a UTF-16 file has one in every other byte)";
 const NOT_A_FILE: &str = "not a regular file: a postmortem must be a plain text file";
 const FIELDS: &str = "id, title, status, severity, service, started, ended, detected, detection, \
-                      impact, root_cause, resolution, timeline, lessons, measures, tasks, related";
+                      impact, root_cause, resolution, timeline, lessons, measures, tasks, related, repo";
 const TIME_FORMS: &str = "expected a date-time like `2023-05-10T14:00:00Z`, a date like \
                           `2023-05-10` or a time of day like `14:00`";
 
@@ -838,7 +838,7 @@ tasks:
     // A word that is no typo of any field lists them all instead.
     want.push_str(
         "postmortems/typos.yaml:25:5: error: unknown field `assignee`; expected one of: id, \
-         title, description, measure, type, priority, owner, due, labels, verified_by\n\
+         title, description, measure, type, priority, owner, due, labels, verified_by, repo\n\
          15 errors in 1 file\n",
     );
     assert_eq!(out.stdout, want);

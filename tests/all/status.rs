@@ -177,6 +177,7 @@ fn item(
         "id": id, "title": title, "state": state, "issue": issue,
         "ref": issue.map(|n| format!("#{n}")),
         "url": issue.map(|n| format!("https://github.com/acme/web/issues/{n}")),
+        "repo": "acme/web",
         "owner": owner, "priority": priority, "due": due, "overdue": overdue,
     })
 }

@@ -39,7 +39,7 @@ mod wire;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
@@ -64,8 +64,8 @@ use crate::tracker::retry::{
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
-    Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange,
-    TrackedIssue, Tracker, TrackerError,
+    Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, SharedPacer,
+    StateChange, TrackedIssue, Tracker, TrackerError,
 };
 use target::{RepoName, Target};
 use wire::{RawComment, RawIssue, TimelineEvent, compact};
@@ -99,7 +99,7 @@ pub struct GitHub {
     /// The listing snapshot and when to list everything.
     incremental: Incremental,
     text: Markdown,
-    pacer: Mutex<WritePacer>,
+    pacer: SharedPacer,
     /// Set once a long wait for a pacing window has been announced on standard error.
     pacing_announced: std::sync::atomic::AtomicBool,
     stats: Mutex<RequestStats>,
@@ -187,10 +187,12 @@ impl GitHub {
             cache: Mutex::new(cache),
             login: Mutex::new(None),
             text: Markdown {
-                file_base: format!("{}/blob/HEAD", target.repo_web_url()),
+                file_base: target.file_base.clone(),
                 max_title_chars: markdown::GITHUB_MAX_TITLE_CHARS,
             },
-            pacer: Mutex::new(WritePacer::github(options.write_interval)),
+            pacer: (options.pacer.clone()).unwrap_or_else(|| {
+                Arc::new(Mutex::new(WritePacer::github(options.write_interval)))
+            }),
             pacing_announced: std::sync::atomic::AtomicBool::new(false),
             stats: Mutex::new(RequestStats::default()),
             waiting: Mutex::new(WaitAllowance::new(MAX_TOTAL_WAIT)),

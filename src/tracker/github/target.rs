@@ -77,6 +77,10 @@ pub struct Target {
     pub web_base: String,
     /// The token's login when it is known without asking GitHub ([`actions_login`]).
     pub known_login: Option<String>,
+    /// Where the postmortems' files are shown, for links in issue bodies:
+    /// `https://github.com/acme/web/blob/HEAD`, the configured repository's, also for issues
+    /// in other repositories.
+    pub file_base: String,
 }
 
 impl Target {
@@ -95,9 +99,11 @@ pub fn resolve(
 ) -> anyhow::Result<Target> {
     let repo = resolve_repo(flag_repo, config, env, cwd)?;
     let api_base = api_base(env);
+    let web_base = web_base(env, &api_base);
     Ok(Target {
+        file_base: format!("{web_base}/{repo}/blob/HEAD"),
         repo,
-        web_base: web_base(env, &api_base),
+        web_base,
         api_base,
         known_login: actions_login(env),
         token: token(env),

@@ -32,8 +32,8 @@ mod wire;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
@@ -54,8 +54,8 @@ use crate::tracker::retry::{
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
-    ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, StateChange,
-    TrackedIssue, Tracker, TrackerError,
+    ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, SharedPacer,
+    StateChange, TrackedIssue, Tracker, TrackerError,
 };
 use target::Target;
 use wire::{REPORTER, RawIssue, RawMember, RawUser};
@@ -94,7 +94,7 @@ pub struct GitLab {
     members: Mutex<HashMap<u64, bool>>,
     /// User ids by username, asked once a run (`None`: no such user).
     user_ids: Mutex<HashMap<String, Option<u64>>>,
-    pacer: Mutex<WritePacer>,
+    pacer: SharedPacer,
     stats: Mutex<RequestStats>,
     waiting: Mutex<WaitAllowance>,
     saved: AtomicBool,
@@ -203,7 +203,12 @@ impl GitLab {
             incremental,
             members: Mutex::new(HashMap::new()),
             user_ids: Mutex::new(HashMap::new()),
-            pacer: Mutex::new(WritePacer::tracker(options.write_interval, &GITLAB_WINDOWS)),
+            pacer: options.pacer.clone().unwrap_or_else(|| {
+                Arc::new(Mutex::new(WritePacer::tracker(
+                    options.write_interval,
+                    &GITLAB_WINDOWS,
+                )))
+            }),
             stats: Mutex::new(RequestStats::default()),
             waiting: Mutex::new(WaitAllowance::new(MAX_TOTAL_WAIT)),
             saved: AtomicBool::new(false),

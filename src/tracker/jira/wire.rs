@@ -219,6 +219,7 @@ pub fn issue_ref(url: &str, key: &str) -> IssueRef {
         number: None,
         display: key.to_string(),
         url: format!("{url}/browse/{key}"),
+        place: None,
     }
 }
 
