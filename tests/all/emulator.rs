@@ -2,6 +2,8 @@
 //! driven over real HTTP, plus octocrab running against it unchanged. These tests must not
 //! reach the network beyond 127.0.0.1.
 
+mod repos;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};

@@ -2,19 +2,26 @@
 //! REST API that aftercare uses, so octocrab (in the test process) or the built binary (a
 //! subprocess with `GITHUB_API_URL` set to [`Emulator::url`]) run against it unchanged.
 //!
-//! It serves `GET /user`, `GET /rate_limit`, `GET /repos/acme/web`, issues (list with
-//! `state`/`labels`/`creator`/`assignee`/`milestone`/`since`/`sort`/`direction`/`per_page`/
-//! `page` and a `Link` header of absolute URLs, get, create, update), comments (list, create),
-//! labels (list, get, create, add to and remove from an issue), milestones (list, get, create)
-//! and `GET /repos/acme/web/assignees/{login}`, also under `/repositories/1/...` (where
-//! GitHub's `Link` URLs point) and under `/api/v3` (GitHub Enterprise Server). It behaves as
-//! GitHub does where clients trip: pull requests in the issues list, unknown labels created on
-//! use, 422 for a non-collaborator assignee, a body over 65,536 or a title over 256
-//! characters; labels, assignees and milestone silently dropped without push access; closing
-//! records `completed` unless told otherwise, reopening `reopened`; `updated_at` moves on
-//! every change (one second later than the previous change at least). A person may delete an
-//! issue ([`Emulator::delete_issue`]), which no listing shows and no later issue's number
-//! reuses; [`Emulator::new_actions_token`] mints the new `GITHUB_TOKEN` of each Actions run.
+//! It hosts `acme/web` (id 1) and whatever repositories a test adds with
+//! [`Emulator::add_repository`] (ids 2, 3, ...), each with its own issue numbers, labels,
+//! milestones and collaborators; accounts, budgets, the clock and object ids (unique across
+//! repositories, as GitHub's are) are shared. For each, it serves `GET /repos/{owner}/{name}`,
+//! issues (list with `state`/`labels`/`creator`/`assignee`/`milestone`/`since`/`sort`/
+//! `direction`/`per_page`/`page` and a `Link` header of absolute URLs, get, create, update),
+//! comments (list, create), the timeline, labels (list, get, create, add to and remove from an
+//! issue), milestones (list, get, create) and `GET …/assignees/{login}`, also under
+//! `/repositories/{id}/...` (where GitHub's `Link` URLs point), plus `GET /user` and
+//! `GET /rate_limit`, all also under `/api/v3` (GitHub Enterprise Server). Owner and name match
+//! without regard to case; a repository never added answers 404, as GitHub does for a
+//! private one the token cannot see. It behaves as GitHub does where clients trip: pull
+//! requests in the issues list, unknown labels created on use, 422 for a non-collaborator
+//! assignee, a body over 65,536 or a title over 256 characters; labels, assignees and
+//! milestone silently dropped without push access to the repository; closing records
+//! `completed` unless told otherwise, reopening `reopened`; `updated_at` moves on every change
+//! (one second later than the previous change at least). A person may delete an issue
+//! ([`Emulator::delete_issue`]), which no listing shows and no later issue's number reuses;
+//! [`Emulator::new_actions_token`] mints the new `GITHUB_TOKEN` of each Actions run. The test
+//! handle's methods act on `acme/web`; those ending in `_in` take the repository's full name.
 //!
 //! Every response carries `x-ratelimit-*` headers; each token has a budget (5,000 an hour,
 //! 1,000 for [`ACTIONS_TOKEN`], 60 without a token) and gets 403 "API rate limit exceeded for
@@ -46,7 +53,8 @@
 //!
 //! Paths in faults and in the log are relative to the API root and without the query, as the
 //! client sent them: page 2 of a listing is `/repositories/1/issues` (GitHub's `Link` URL), so
-//! a fault meant for every page of the issue list uses the suffix `"/issues"`.
+//! a fault meant for every page of the issue list uses the suffix `"/issues"` (and one meant
+//! for every repository's, too).
 
 mod budget;
 mod render;
@@ -71,11 +79,14 @@ use crate::support::http::recorder::Recorder;
 use crate::support::http::server::router;
 
 use server::Shared;
-use state::IssueChange;
+use state::{Issue, IssueChange, Scope};
 
-/// `octocat`, a person with push access, the repository's OWNER.
+/// The repository every test has, and the one the methods without `_in` act on.
+const WEB: &str = "acme/web";
+
+/// `octocat`, a person with push access, the OWNER of `acme/web`.
 pub const OWNER_TOKEN: &str = "owner-token";
-/// `hubot`, a person with push access, a COLLABORATOR.
+/// `hubot`, a person with push access, a COLLABORATOR of `acme/web`.
 pub const COLLAB_TOKEN: &str = "collab-token";
 /// `mallory`, a person without push access (author_association NONE).
 pub const OUTSIDER_TOKEN: &str = "outsider-token";
@@ -83,7 +94,7 @@ pub const OUTSIDER_TOKEN: &str = "outsider-token";
 /// accessible by integration"; what it creates is authored by `github-actions[bot]` (Bot).
 pub const ACTIONS_TOKEN: &str = "actions-token";
 
-/// The state of one issue (or pull request) of `acme/web`.
+/// The state of one issue (or pull request) of a repository.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueSnapshot {
     pub number: u64,
@@ -173,114 +184,170 @@ impl Emulator {
     /// [`ACTIONS_TOKEN`].
     pub fn new_actions_token(&self) -> String {
         let mut inner = self.shared.lock();
-        let token = format!("actions-token-{}", inner.repo.accounts.len());
-        inner.repo.add_account(&token, Account::actions());
+        let site = &mut inner.github.site;
+        let token = format!("actions-token-{}", site.accounts.len());
+        site.add_account(&token, Account::actions());
         token
     }
 
-    /// Deletes an issue as a person would in the UI (GitHub's REST API cannot): it is gone,
-    /// and no listing says so.
-    pub fn delete_issue(&self, number: u64) {
+    /// Adds the public repository `owner/name` with the next repository id (2, 3, ...), its
+    /// own issue numbers, labels and milestones. Every account can read it and open issues in
+    /// it; push access, with association COLLABORATOR, is for the logins in `collaborators`
+    /// only (`octocat` listed in a repository of `acme` is its OWNER; a bot keeps NONE);
+    /// anyone else is NONE, and GitHub drops the labels, assignees and milestone they set.
+    /// Accounts added later follow the same rule. A repository never added answers 404 to
+    /// every request, as GitHub does for a private repository the token cannot see.
+    /// Returns the id.
+    pub fn add_repository(&self, full_name: &str, collaborators: &[&str]) -> u64 {
+        let Some((owner, name)) = full_name.split_once('/') else {
+            panic!("{full_name:?} is not owner/name");
+        };
+        let collaborators = collaborators.iter().map(|c| c.to_string()).collect();
         let mut inner = self.shared.lock();
-        let before = inner.repo.issues.len();
-        inner.repo.issues.retain(|i| i.number != number);
-        assert!(
-            inner.repo.issues.len() < before,
-            "the emulator has no issue #{number}"
-        );
+        inner
+            .github
+            .add_repository(owner, name, Some(collaborators))
+    }
+
+    /// Runs `change` on repository `full_name`, as tests seed state: with the clock held when
+    /// `seeding`, not logged, no budget spent.
+    fn in_repo<R>(
+        &self,
+        full_name: &str,
+        seeding: bool,
+        change: impl FnOnce(&mut Scope) -> R,
+    ) -> R {
+        let mut inner = self.shared.lock();
+        let found = full_name
+            .split_once('/')
+            .and_then(|(owner, name)| inner.github.find(owner, name));
+        let Some(index) = found else {
+            panic!("the emulator has no repository {full_name}: add_repository first");
+        };
+        let mut scope = inner.github.scope(index);
+        scope.site.seeding = seeding;
+        let out = change(&mut scope);
+        scope.site.seeding = false;
+        out
+    }
+
+    /// Deletes an issue of `acme/web` as a person would in the UI (GitHub's REST API cannot):
+    /// it is gone, and no listing says so.
+    pub fn delete_issue(&self, number: u64) {
+        self.delete_issue_in(WEB, number);
+    }
+
+    /// Deletes issue `number` of repository `full_name`; see [`Emulator::delete_issue`].
+    pub fn delete_issue_in(&self, full_name: &str, number: u64) {
+        self.in_repo(full_name, false, |s| {
+            let before = s.repo.issues.len();
+            s.repo.issues.retain(|i| i.number != number);
+            assert!(
+                s.repo.issues.len() < before,
+                "the emulator has no issue #{number} in {full_name}"
+            );
+        });
     }
 
     /// Lets `token` act as `account` (replacing whatever it was).
     pub fn add_account(&self, token: &str, account: Account) {
-        self.shared.lock().repo.add_account(token, account);
+        self.shared.lock().github.site.add_account(token, account);
     }
 
     /// Every issue and pull request of `acme/web`, by number.
     pub fn issues(&self) -> Vec<IssueSnapshot> {
-        let inner = self.shared.lock();
-        inner
-            .repo
-            .issues
-            .iter()
-            .map(|i| IssueSnapshot {
-                number: i.number,
-                id: i.id,
-                title: i.title.clone(),
-                body: i.body.clone().unwrap_or_default(),
-                state: if i.open { "open" } else { "closed" }.to_string(),
-                state_reason: i.state_reason.clone(),
-                labels: i.labels.clone(),
-                assignees: i.assignees.clone(),
-                milestone: i.milestone,
-                author: i.author.clone(),
-                author_association: i.association.clone(),
-                comments: i.comments.iter().map(|c| c.body.clone()).collect(),
-                is_pull_request: i.is_pull_request,
-                created_at: i.created_at,
-                updated_at: i.updated_at,
-                closed_at: i.closed_at,
-            })
-            .collect()
+        self.issues_in(WEB)
     }
 
-    /// One issue by number.
+    /// Every issue and pull request of repository `full_name`, by number.
+    pub fn issues_in(&self, full_name: &str) -> Vec<IssueSnapshot> {
+        self.in_repo(full_name, false, |s| {
+            s.repo.issues.iter().map(snapshot).collect()
+        })
+    }
+
+    /// One issue of `acme/web` by number.
     pub fn issue(&self, number: u64) -> Option<IssueSnapshot> {
         self.issues().into_iter().find(|i| i.number == number)
     }
 
-    /// The names of the repository's labels, in creation order.
+    /// The names of the labels of `acme/web`, in creation order.
     pub fn labels(&self) -> Vec<String> {
-        let inner = self.shared.lock();
-        inner.repo.labels.iter().map(|l| l.name.clone()).collect()
+        self.in_repo(WEB, false, |s| {
+            s.repo.labels.iter().map(|l| l.name.clone()).collect()
+        })
     }
 
     fn account(&self, token: &str) -> Account {
         let inner = self.shared.lock();
-        match inner.repo.account(token) {
+        match inner.github.site.account(token) {
             Some(account) => account.clone(),
             None => panic!("the emulator knows no token {token:?}: add_account first"),
         }
     }
 
-    fn seed(&self, token: &str, title: &str, body: &str, labels: &[&str], pr: bool) -> u64 {
+    fn seed(
+        &self,
+        full_name: &str,
+        token: &str,
+        title: &str,
+        body: &str,
+        labels: &[&str],
+        pr: bool,
+    ) -> u64 {
         let account = self.account(token);
         let labels = labels.iter().map(|l| l.to_string()).collect();
-        let mut inner = self.shared.lock();
-        inner.repo.seeding = true;
-        let created = inner.repo.create_issue(
-            &account,
-            title,
-            Some(body.to_string()),
-            labels,
-            Vec::new(),
-            None,
-            pr,
-        );
-        inner.repo.seeding = false;
+        let created = self.in_repo(full_name, true, |s| {
+            let author = s.repo.member(&account);
+            s.create_issue(
+                &author,
+                title,
+                Some(body.to_string()),
+                labels,
+                Vec::new(),
+                None,
+                pr,
+            )
+        });
         match created {
             Ok(number) => number,
             Err(invalid) => panic!("the seed issue is invalid: {invalid:?}"),
         }
     }
 
-    /// Creates an issue directly in the state as the account of `token`: not logged, no
-    /// budget spent. Returns its number.
+    /// Creates an issue in `acme/web` directly in the state as the account of `token`: not
+    /// logged, no budget spent. Returns its number.
     pub fn seed_issue(&self, token: &str, title: &str, body: &str, labels: &[&str]) -> u64 {
-        self.seed(token, title, body, labels, false)
+        self.seed(WEB, token, title, body, labels, false)
     }
 
-    /// Creates a pull request (it appears in the issues list with a `pull_request` key).
+    /// Creates an issue in repository `full_name` as [`Emulator::seed_issue`] does in
+    /// `acme/web`, with the access `token` has there (without push access, `labels` are
+    /// dropped). Returns its number.
+    pub fn seed_issue_in(
+        &self,
+        full_name: &str,
+        token: &str,
+        title: &str,
+        body: &str,
+        labels: &[&str],
+    ) -> u64 {
+        self.seed(full_name, token, title, body, labels, false)
+    }
+
+    /// Creates a pull request in `acme/web` (it appears in the issues list with a
+    /// `pull_request` key).
     pub fn seed_pull_request(&self, token: &str, title: &str, body: &str, labels: &[&str]) -> u64 {
-        self.seed(token, title, body, labels, true)
+        self.seed(WEB, token, title, body, labels, true)
     }
 
-    /// Adds a comment directly, as the account of `token`.
+    /// Adds a comment to an issue of `acme/web` directly, as the account of `token`.
     pub fn seed_comment(&self, token: &str, number: u64, body: &str) {
         let account = self.account(token);
-        let mut inner = self.shared.lock();
-        inner.repo.seeding = true;
-        let added = inner.repo.add_comment(&account, number, body);
-        inner.repo.seeding = false;
+        let added = self.in_repo(WEB, true, |s| {
+            let author = s.repo.member(&account);
+            s.add_comment(&author, number, body)
+        });
         match added {
             Ok(Some(_)) => {}
             Ok(None) => panic!("the emulator has no issue #{number}"),
@@ -288,35 +355,38 @@ impl Emulator {
         }
     }
 
-    /// Creates a milestone directly; returns its number.
+    /// Creates a milestone in `acme/web` directly; returns its number.
     pub fn seed_milestone(&self, title: &str) -> u64 {
-        let mut inner = self.shared.lock();
-        match inner
-            .repo
-            .create_milestone("octocat", title, None, true, None)
-        {
+        let created = self.in_repo(WEB, false, |s| {
+            s.create_milestone("octocat", title, None, true, None)
+        });
+        match created {
             Ok(m) => m.number,
             Err(invalid) => panic!("the seed milestone is invalid: {invalid:?}"),
         }
     }
 
-    fn edit(&self, number: u64, change: IssueChange) {
+    /// Changes issue `number` of `full_name` as a maintainer would in the UI.
+    fn edit(&self, full_name: &str, number: u64, change: IssueChange) {
         let owner = self.account(OWNER_TOKEN);
-        let mut inner = self.shared.lock();
-        inner.repo.seeding = true;
-        let edited = inner.repo.update_issue(&owner, number, change);
-        inner.repo.seeding = false;
+        let edited = self.in_repo(full_name, true, |s| s.update_issue(&owner, number, change));
         match edited {
             Ok(true) => {}
-            Ok(false) => panic!("the emulator has no issue #{number}"),
+            Ok(false) => panic!("the emulator has no issue #{number} in {full_name}"),
             Err(invalid) => panic!("the edit of #{number} is invalid: {invalid:?}"),
         }
     }
 
-    /// Closes an issue as a person would in the UI, with `reason` ("completed", "not_planned",
-    /// "duplicate").
+    /// Closes an issue of `acme/web` as a person would in the UI, with `reason` ("completed",
+    /// "not_planned", "duplicate").
     pub fn close_issue(&self, number: u64, reason: &str) {
+        self.close_issue_in(WEB, number, reason);
+    }
+
+    /// Closes issue `number` of repository `full_name`; see [`Emulator::close_issue`].
+    pub fn close_issue_in(&self, full_name: &str, number: u64, reason: &str) {
         self.edit(
+            full_name,
             number,
             IssueChange {
                 open: Some(false),
@@ -330,13 +400,13 @@ impl Emulator {
     /// merge commit (as `Fixes #N` in its description would). Returns the commit id.
     pub fn merge_pull_request(&self, pr: u64, closes: &[u64]) -> String {
         let owner = self.account(OWNER_TOKEN);
-        let mut inner = self.shared.lock();
-        inner.repo.merge_pull_request(&owner, pr, closes)
+        self.in_repo(WEB, false, |s| s.merge_pull_request(&owner, pr, closes))
     }
 
     /// Reopens an issue (its `state_reason` becomes "reopened").
     pub fn reopen_issue(&self, number: u64) {
         self.edit(
+            WEB,
             number,
             IssueChange {
                 open: Some(true),
@@ -348,6 +418,7 @@ impl Emulator {
     /// Replaces the assignees of an issue, as a person would.
     pub fn set_issue_assignees(&self, number: u64, assignees: &[&str]) {
         self.edit(
+            WEB,
             number,
             IssueChange {
                 assignees: Some(assignees.iter().map(|a| a.to_string()).collect()),
@@ -359,6 +430,7 @@ impl Emulator {
     /// Replaces the labels of an issue (unknown labels are created).
     pub fn set_issue_labels(&self, number: u64, labels: &[&str]) {
         self.edit(
+            WEB,
             number,
             IssueChange {
                 labels: Some(labels.iter().map(|l| l.to_string()).collect()),
@@ -370,6 +442,7 @@ impl Emulator {
     /// Replaces the body of an issue.
     pub fn edit_issue_body(&self, number: u64, body: &str) {
         self.edit(
+            WEB,
             number,
             IssueChange {
                 body: Some(Some(body.to_string())),
@@ -381,6 +454,7 @@ impl Emulator {
     /// Replaces the title of an issue.
     pub fn edit_issue_title(&self, number: u64, title: &str) {
         self.edit(
+            WEB,
             number,
             IssueChange {
                 title: Some(title.to_string()),
@@ -430,5 +504,26 @@ impl Deref for Emulator {
 
     fn deref(&self) -> &Recorder {
         &self.shared.recorder
+    }
+}
+
+fn snapshot(i: &Issue) -> IssueSnapshot {
+    IssueSnapshot {
+        number: i.number,
+        id: i.id,
+        title: i.title.clone(),
+        body: i.body.clone().unwrap_or_default(),
+        state: if i.open { "open" } else { "closed" }.to_string(),
+        state_reason: i.state_reason.clone(),
+        labels: i.labels.clone(),
+        assignees: i.assignees.clone(),
+        milestone: i.milestone,
+        author: i.author.clone(),
+        author_association: i.association.clone(),
+        comments: i.comments.iter().map(|c| c.body.clone()).collect(),
+        is_pull_request: i.is_pull_request,
+        created_at: i.created_at,
+        updated_at: i.updated_at,
+        closed_at: i.closed_at,
     }
 }

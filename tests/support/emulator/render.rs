@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::state::{
-    Comment, Event, EventKind, Issue, Label, Milestone, OWNER_LOGIN, REPO_ID, REPO_NAME, Repo, User,
+    Comment, Event, EventKind, Issue, Label, Milestone, REPO_ID, Repo, Scope, Site, User,
 };
 use crate::support::http::query::encode_segment;
 
@@ -21,87 +21,106 @@ fn opt_time(t: Option<DateTime<Utc>>) -> Value {
     t.map(|t| Value::String(time(t))).unwrap_or(Value::Null)
 }
 
-/// Renders objects with links under `base` (the emulator's API root).
+/// A user as GitHub embeds one (`simple-user`), with links under `base`.
+pub fn user(base: &str, user: &User) -> Value {
+    let login = &user.login;
+    let url = format!("{base}/users/{}", encode_segment(login));
+    let html_url = match login.strip_suffix("[bot]") {
+        Some(app) => format!("https://github.com/apps/{app}"),
+        None => format!("https://github.com/{login}"),
+    };
+    json!({
+        "login": login,
+        "id": user.id,
+        "node_id": format!("U_kgDO{:08}", user.id),
+        "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", user.id),
+        "gravatar_id": "",
+        "url": url,
+        "html_url": html_url,
+        "followers_url": format!("{url}/followers"),
+        "following_url": format!("{url}/following{{/other_user}}"),
+        "gists_url": format!("{url}/gists{{/gist_id}}"),
+        "starred_url": format!("{url}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{url}/subscriptions"),
+        "organizations_url": format!("{url}/orgs"),
+        "repos_url": format!("{url}/repos"),
+        "events_url": format!("{url}/events{{/privacy}}"),
+        "received_events_url": format!("{url}/received_events"),
+        "type": user.kind,
+        "user_view_type": "public",
+        "site_admin": false,
+    })
+}
+
+/// `GET /user`: the private profile of the caller.
+pub fn private_user(base: &str, user: &User) -> Value {
+    let mut value = self::user(base, user);
+    let extra = json!({
+        "name": user.login,
+        "company": null,
+        "blog": "",
+        "location": null,
+        "email": null,
+        "hireable": null,
+        "bio": null,
+        "twitter_username": null,
+        "notification_email": null,
+        "public_repos": 1,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "created_at": "2011-01-25T18:44:36Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "private_gists": 0,
+        "total_private_repos": 0,
+        "owned_private_repos": 0,
+        "disk_usage": 0,
+        "collaborators": 0,
+        "two_factor_authentication": true,
+    });
+    merge(&mut value, extra);
+    value
+}
+
+/// Renders objects of one repository with links under `base` (the emulator's API root).
 pub struct Renderer<'a> {
     pub base: &'a str,
+    pub site: &'a Site,
     pub repo: &'a Repo,
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
+    pub fn new(base: &'a str, scope: &'a Scope) -> Renderer<'a> {
+        Renderer {
+            base,
+            site: scope.site,
+            repo: scope.repo,
+        }
+    }
+
+    /// `…/repos/{owner}/{name}`, with the repository's own spelling.
     fn repo_url(&self) -> String {
-        format!("{}/repos/{OWNER_LOGIN}/{REPO_NAME}", self.base)
+        format!("{}/repos/{}", self.base, self.repo.full_name())
+    }
+
+    /// `https://github.com/{owner}/{name}`.
+    fn html_root(&self) -> String {
+        format!("https://github.com/{}", self.repo.full_name())
     }
 
     pub fn user_by_login(&self, login: &str) -> Value {
-        match self.repo.user(login) {
+        match self.site.user(login) {
             Some(user) => self.user(user),
             None => self.user(&User {
                 login: login.to_string(),
                 id: 0,
                 kind: "User",
-                assignable: false,
             }),
         }
     }
 
     pub fn user(&self, user: &User) -> Value {
-        let login = &user.login;
-        let url = format!("{}/users/{}", self.base, encode_segment(login));
-        let html_url = match login.strip_suffix("[bot]") {
-            Some(app) => format!("https://github.com/apps/{app}"),
-            None => format!("https://github.com/{login}"),
-        };
-        json!({
-            "login": login,
-            "id": user.id,
-            "node_id": format!("U_kgDO{:08}", user.id),
-            "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", user.id),
-            "gravatar_id": "",
-            "url": url,
-            "html_url": html_url,
-            "followers_url": format!("{url}/followers"),
-            "following_url": format!("{url}/following{{/other_user}}"),
-            "gists_url": format!("{url}/gists{{/gist_id}}"),
-            "starred_url": format!("{url}/starred{{/owner}}{{/repo}}"),
-            "subscriptions_url": format!("{url}/subscriptions"),
-            "organizations_url": format!("{url}/orgs"),
-            "repos_url": format!("{url}/repos"),
-            "events_url": format!("{url}/events{{/privacy}}"),
-            "received_events_url": format!("{url}/received_events"),
-            "type": user.kind,
-            "user_view_type": "public",
-            "site_admin": false,
-        })
-    }
-
-    /// `GET /user`: the private profile of the caller.
-    pub fn private_user(&self, user: &User) -> Value {
-        let mut value = self.user(user);
-        let extra = json!({
-            "name": user.login,
-            "company": null,
-            "blog": "",
-            "location": null,
-            "email": null,
-            "hireable": null,
-            "bio": null,
-            "twitter_username": null,
-            "notification_email": null,
-            "public_repos": 1,
-            "public_gists": 0,
-            "followers": 0,
-            "following": 0,
-            "created_at": "2011-01-25T18:44:36Z",
-            "updated_at": "2026-01-01T00:00:00Z",
-            "private_gists": 0,
-            "total_private_repos": 0,
-            "owned_private_repos": 0,
-            "disk_usage": 0,
-            "collaborators": 0,
-            "two_factor_authentication": true,
-        });
-        merge(&mut value, extra);
-        value
+        self::user(self.base, user)
     }
 
     pub fn label(&self, label: &Label) -> Value {
@@ -144,7 +163,7 @@ impl Renderer<'_> {
         let url = format!("{}/milestones/{}", self.repo_url(), m.number);
         json!({
             "url": url,
-            "html_url": format!("https://github.com/{OWNER_LOGIN}/{REPO_NAME}/milestone/{}", m.number),
+            "html_url": format!("{}/milestone/{}", self.html_root(), m.number),
             "labels_url": format!("{url}/labels"),
             "id": m.id,
             "node_id": format!("MI_kwDO{:08}", m.id),
@@ -177,10 +196,7 @@ impl Renderer<'_> {
         } else {
             "issues"
         };
-        let html_url = format!(
-            "https://github.com/{OWNER_LOGIN}/{REPO_NAME}/{kind}/{}",
-            issue.number
-        );
+        let html_url = format!("{}/{kind}/{}", self.html_root(), issue.number);
         let assignees: Vec<Value> = issue
             .assignees
             .iter()
@@ -249,8 +265,10 @@ impl Renderer<'_> {
             "node_id": format!("IC_kwDO{:08}", comment.id),
             "url": url,
             "html_url": format!(
-                "https://github.com/{OWNER_LOGIN}/{REPO_NAME}/issues/{}#issuecomment-{}",
-                issue.number, comment.id
+                "{}/issues/{}#issuecomment-{}",
+                self.html_root(),
+                issue.number,
+                comment.id
             ),
             "issue_url": format!("{}/issues/{}", self.repo_url(), issue.number),
             "body": comment.body,
@@ -307,26 +325,32 @@ impl Renderer<'_> {
         }
     }
 
-    /// `GET /repos/acme/web`, with the caller's permissions.
+    /// `GET /repos/{owner}/{name}`, with the caller's permissions.
     pub fn repository(&self, push: bool) -> Value {
         let api = self.repo_url();
-        let owner = self.user_by_login(OWNER_LOGIN);
+        let full_name = self.repo.full_name();
+        let owner = self.user_by_login(&self.repo.owner);
         let open_issues = self.repo.issues.iter().filter(|i| i.open).count();
+        let description = if self.repo.id == REPO_ID {
+            "The acme website".to_string()
+        } else {
+            format!("The {} repository", self.repo.name)
+        };
         let mut value = json!({
-            "id": REPO_ID,
-            "node_id": "R_kgDOAAAAAQ",
-            "name": REPO_NAME,
-            "full_name": format!("{OWNER_LOGIN}/{REPO_NAME}"),
+            "id": self.repo.id,
+            "node_id": format!("R_kgDO{}", node_id_digits(self.repo.id)),
+            "name": self.repo.name,
+            "full_name": full_name,
             "owner": owner,
             "private": false,
-            "html_url": format!("https://github.com/{OWNER_LOGIN}/{REPO_NAME}"),
-            "description": "The acme website",
+            "html_url": self.html_root(),
+            "description": description,
             "fork": false,
             "url": api,
-            "git_url": format!("git://github.com/{OWNER_LOGIN}/{REPO_NAME}.git"),
-            "ssh_url": format!("git@github.com:{OWNER_LOGIN}/{REPO_NAME}.git"),
-            "clone_url": format!("https://github.com/{OWNER_LOGIN}/{REPO_NAME}.git"),
-            "svn_url": format!("https://github.com/{OWNER_LOGIN}/{REPO_NAME}"),
+            "git_url": format!("git://github.com/{full_name}.git"),
+            "ssh_url": format!("git@github.com:{full_name}.git"),
+            "clone_url": format!("https://github.com/{full_name}.git"),
+            "svn_url": self.html_root(),
             "mirror_url": null,
             "homepage": null,
             "language": "Rust",
@@ -415,6 +439,16 @@ impl Renderer<'_> {
         }
         value
     }
+}
+
+/// The id as 32 bits in base64 without padding, as repository node ids end: 1 is `AAAAAQ`.
+fn node_id_digits(id: u64) -> String {
+    const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bits = (id & 0xffff_ffff) << 4;
+    (0..6)
+        .rev()
+        .map(|i| DIGITS[((bits >> (6 * i)) & 63) as usize] as char)
+        .collect()
 }
 
 /// Copies the keys of `extra` (an object) into `value` (an object).

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::render::{Renderer, merge};
-use super::state::{Account, Invalid, IssueChange, OWNER_LOGIN, REPO_ID, REPO_NAME, Repo};
+use super::render::{Renderer, merge, private_user};
+use super::state::{Account, Github, Invalid, IssueChange, Scope, Site};
 use crate::support::http::query::{Query, encode_segment};
 pub use crate::support::http::reply::Reply;
 
@@ -64,8 +64,7 @@ pub fn validation_failed(invalid: Invalid, documentation_url: &str) -> Reply {
 /// Everything a route needs to know about the request besides its body.
 pub struct Request<'a> {
     pub method: &'a str,
-    /// Decoded path segments relative to the API root, `/repositories/1` already rewritten to
-    /// `repos/acme/web`.
+    /// Decoded path segments relative to the API root.
     pub segments: Vec<String>,
     pub query: Query,
     pub body: &'a [u8],
@@ -81,24 +80,42 @@ const DOC_LABEL: &str = "https://docs.github.com/rest/issues/labels#create-a-lab
 const DOC_ADD_LABELS: &str = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue";
 const DOC_MILESTONE: &str = "https://docs.github.com/rest/issues/milestones#create-a-milestone";
 
-/// Answers one request, changing `repo` for writes.
-pub fn answer(repo: &mut Repo, req: &Request) -> Reply {
+/// Answers one request, changing a repository for writes: `/repos/{owner}/{name}/...` (the
+/// names matched without regard to case) or `/repositories/{id}/...` reach it; a repository
+/// the emulator does not host answers 404, as GitHub answers for one the caller cannot see.
+pub fn answer(github: &mut Github, req: Request) -> Reply {
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let method = req.method;
-    match segs.as_slice() {
-        ["user"] if method == "GET" => get_user(repo, req),
-        ["rate_limit"] => not_found(), // answered by the server, which owns the budgets
-        ["repos", owner, name, rest @ ..] => {
-            if !owner.eq_ignore_ascii_case(OWNER_LOGIN) || !name.eq_ignore_ascii_case(REPO_NAME) {
-                return not_found();
-            }
-            repo_route(repo, req, rest)
-        }
-        _ => not_found(),
-    }
+    let (index, rest) = match segs.as_slice() {
+        ["user"] if method == "GET" => return get_user(&github.site, &req),
+        ["rate_limit"] => return not_found(), // answered by the server, which owns the budgets
+        ["repos", owner, name, rest @ ..] => (github.find(owner, name), rest),
+        ["repositories", id, rest @ ..] => (
+            id.parse::<u64>().ok().and_then(|id| github.find_id(id)),
+            rest,
+        ),
+        _ => return not_found(),
+    };
+    let Some(index) = index else {
+        return not_found();
+    };
+    let mut s = github.scope(index);
+    let member = req.caller.map(|account| s.repo.member(account));
+    // From here on the path is in the form GitHub's `Link` URLs use.
+    let segments: Vec<String> = ["repositories".to_string(), s.repo.id.to_string()]
+        .into_iter()
+        .chain(rest.iter().map(|r| r.to_string()))
+        .collect();
+    let req = Request {
+        segments,
+        caller: member.as_ref(),
+        ..req
+    };
+    let rest: Vec<&str> = req.segments[2..].iter().map(String::as_str).collect();
+    repo_route(&mut s, &req, &rest)
 }
 
-fn get_user(repo: &Repo, req: &Request) -> Reply {
+fn get_user(site: &Site, req: &Request) -> Reply {
     let Some(caller) = req.caller else {
         return message(
             401,
@@ -113,106 +130,88 @@ fn get_user(repo: &Repo, req: &Request) -> Reply {
             "https://docs.github.com/rest/users/users#get-the-authenticated-user",
         );
     }
-    let r = Renderer {
-        base: req.base,
-        repo,
-    };
-    match repo.user(&caller.login) {
-        Some(user) => Reply::json(200, r.private_user(user)),
+    match site.user(&caller.login) {
+        Some(user) => Reply::json(200, private_user(req.base, user)),
         None => not_found(),
     }
 }
 
-fn repo_route(repo: &mut Repo, req: &Request, rest: &[&str]) -> Reply {
+fn repo_route(s: &mut Scope, req: &Request, rest: &[&str]) -> Reply {
     let method = req.method;
     let push = req.caller.is_some_and(|c| c.push);
     match rest {
         [] if method == "GET" => {
-            let r = Renderer {
-                base: req.base,
-                repo,
-            };
+            let r = Renderer::new(req.base, s);
             Reply::json(200, r.repository(push))
         }
-        ["issues"] if method == "GET" => list_issues(repo, req),
-        ["issues"] if method == "POST" => create_issue(repo, req),
+        ["issues"] if method == "GET" => list_issues(s, req),
+        ["issues"] if method == "POST" => create_issue(s, req),
         ["issues", n] => match (n.parse::<u64>(), method) {
-            (Ok(n), "GET") => get_issue(repo, req, n),
-            (Ok(n), "PATCH") => update_issue(repo, req, n),
+            (Ok(n), "GET") => get_issue(s, req, n),
+            (Ok(n), "PATCH") => update_issue(s, req, n),
             _ => not_found(),
         },
         ["issues", n, "comments"] => match (n.parse::<u64>(), method) {
-            (Ok(n), "GET") => list_comments(repo, req, n),
-            (Ok(n), "POST") => create_comment(repo, req, n),
+            (Ok(n), "GET") => list_comments(s, req, n),
+            (Ok(n), "POST") => create_comment(s, req, n),
             _ => not_found(),
         },
         ["issues", n, "timeline"] => match (n.parse::<u64>(), method) {
-            (Ok(n), "GET") => list_timeline(repo, req, n),
+            (Ok(n), "GET") => list_timeline(s, req, n),
             _ => not_found(),
         },
         ["issues", n, "labels"] => match (n.parse::<u64>(), method) {
-            (Ok(n), "GET") => match repo.issue(n) {
+            (Ok(n), "GET") => match s.repo.issue(n) {
                 Some(issue) => {
-                    let r = Renderer {
-                        base: req.base,
-                        repo,
-                    };
+                    let r = Renderer::new(req.base, s);
                     paginate(&issue.labels, req, |l| r.label_by_name(l))
                 }
                 None => not_found(),
             },
-            (Ok(n), "POST") => add_issue_labels(repo, req, n),
+            (Ok(n), "POST") => add_issue_labels(s, req, n),
             _ => not_found(),
         },
         ["issues", n, "labels", name] => match (n.parse::<u64>(), method) {
-            (Ok(n), "DELETE") => remove_issue_label(repo, req, n, name),
+            (Ok(n), "DELETE") => remove_issue_label(s, req, n, name),
             _ => not_found(),
         },
         ["labels"] if method == "GET" => {
-            let r = Renderer {
-                base: req.base,
-                repo,
-            };
-            paginate(&repo.labels, req, |l| r.label(l))
+            let r = Renderer::new(req.base, s);
+            paginate(&s.repo.labels, req, |l| r.label(l))
         }
-        ["labels"] if method == "POST" => create_label(repo, req),
-        ["labels", name] if method == "GET" => match repo.label(name) {
+        ["labels"] if method == "POST" => create_label(s, req),
+        ["labels", name] if method == "GET" => match s.repo.label(name) {
             Some(label) => {
-                let r = Renderer {
-                    base: req.base,
-                    repo,
-                };
+                let r = Renderer::new(req.base, s);
                 Reply::json(200, r.label(label))
             }
             None => not_found(),
         },
-        ["milestones"] if method == "GET" => list_milestones(repo, req),
-        ["milestones"] if method == "POST" => create_milestone(repo, req),
+        ["milestones"] if method == "GET" => list_milestones(s, req),
+        ["milestones"] if method == "POST" => create_milestone(s, req),
         ["milestones", n] if method == "GET" => {
             let found = n
                 .parse::<u64>()
                 .ok()
-                .and_then(|n| repo.milestones.iter().find(|m| m.number == n));
+                .and_then(|n| s.repo.milestones.iter().find(|m| m.number == n));
             match found {
                 Some(m) => {
-                    let r = Renderer {
-                        base: req.base,
-                        repo,
-                    };
+                    let r = Renderer::new(req.base, s);
                     Reply::json(200, r.milestone(m))
                 }
                 None => not_found(),
             }
         }
-        ["assignees", login] if method == "GET" => match repo.user(login) {
-            Some(user) if user.assignable => Reply::empty(204),
-            _ => not_found(),
+        ["assignees", login] if method == "GET" => match s.assignable(login) {
+            Some(_) => Reply::empty(204),
+            None => not_found(),
         },
         _ => not_found(),
     }
 }
 
-/// One page of `items` as GitHub cuts it, with a `Link` header of absolute URLs.
+/// One page of `items` as GitHub cuts it, with a `Link` header of absolute URLs under
+/// `/repositories/{id}`.
 /// Only the page's items are rendered, so listing thousands of issues stays linear.
 fn paginate<T>(items: &[T], req: &Request, render: impl Fn(&T) -> Value) -> Reply {
     let per_page = req
@@ -234,9 +233,8 @@ fn paginate<T>(items: &[T], req: &Request, render: impl Fn(&T) -> Value) -> Repl
     let body = Value::Array(items[start..end].iter().map(render).collect());
     let mut reply = Reply::json(200, body);
     let path: String = {
-        let mut segs = req.segments.iter().skip(3).map(|s| encode_segment(s));
-        let rest = segs.by_ref().collect::<Vec<_>>().join("/");
-        format!("{}/repositories/{REPO_ID}/{rest}", req.base)
+        let segs: Vec<String> = req.segments.iter().map(|s| encode_segment(s)).collect();
+        format!("{}/{}", req.base, segs.join("/"))
     };
     let link = |p: usize, rel: &str| format!("<{path}?{}>; rel=\"{rel}\"", req.query.with_page(p));
     let mut links = Vec::new();
@@ -320,7 +318,7 @@ fn milestone_of(value: &Value) -> Result<Option<u64>, Value> {
     }
 }
 
-fn list_issues(repo: &Repo, req: &Request) -> Reply {
+fn list_issues(s: &Scope, req: &Request) -> Reply {
     let q = &req.query;
     let state = q.get("state").unwrap_or_else(|| "open".to_string());
     if !["open", "closed", "all"].contains(&state.as_str()) {
@@ -361,7 +359,8 @@ fn list_issues(repo: &Repo, req: &Request) -> Reply {
     let creator = q.get("creator");
     let assignee = q.get("assignee");
     let milestone = q.get("milestone");
-    let mut issues: Vec<_> = repo
+    let mut issues: Vec<_> = s
+        .repo
         .issues
         .iter()
         .filter(|i| match state.as_str() {
@@ -404,27 +403,21 @@ fn list_issues(repo: &Repo, req: &Request) -> Reply {
         .then(a.number.cmp(&b.number));
         if ascending { order } else { order.reverse() }
     });
-    let r = Renderer {
-        base: req.base,
-        repo,
-    };
+    let r = Renderer::new(req.base, s);
     paginate(&issues, req, |i| r.issue(i))
 }
 
-fn get_issue(repo: &Repo, req: &Request, number: u64) -> Reply {
-    match repo.issue(number) {
+fn get_issue(s: &Scope, req: &Request, number: u64) -> Reply {
+    match s.repo.issue(number) {
         Some(issue) => {
-            let r = Renderer {
-                base: req.base,
-                repo,
-            };
+            let r = Renderer::new(req.base, s);
             Reply::json(200, r.issue(issue))
         }
         None => not_found(),
     }
 }
 
-fn create_issue(repo: &mut Repo, req: &Request) -> Reply {
+fn create_issue(s: &mut Scope, req: &Request) -> Reply {
     let caller = match require_caller(req) {
         Ok(c) => c,
         Err(reply) => return reply,
@@ -462,13 +455,10 @@ fn create_issue(repo: &mut Repo, req: &Request) -> Reply {
             );
         }
     };
-    match repo.create_issue(caller, &title, text, labels, assignees, milestone, false) {
+    match s.create_issue(caller, &title, text, labels, assignees, milestone, false) {
         Ok(number) => {
-            let r = Renderer {
-                base: req.base,
-                repo,
-            };
-            let Some(issue) = repo.issue(number) else {
+            let r = Renderer::new(req.base, s);
+            let Some(issue) = s.repo.issue(number) else {
                 return not_found();
             };
             let value = r.issue(issue);
@@ -479,12 +469,12 @@ fn create_issue(repo: &mut Repo, req: &Request) -> Reply {
     }
 }
 
-fn update_issue(repo: &mut Repo, req: &Request, number: u64) -> Reply {
+fn update_issue(s: &mut Scope, req: &Request, number: u64) -> Reply {
     let caller = match require_caller(req) {
         Ok(c) => c,
         Err(reply) => return reply,
     };
-    let Some(issue) = repo.issue(number) else {
+    let Some(issue) = s.repo.issue(number) else {
         return not_found();
     };
     if !caller.push && !issue.author.eq_ignore_ascii_case(&caller.login) {
@@ -558,33 +548,27 @@ fn update_issue(repo: &mut Repo, req: &Request, number: u64) -> Reply {
             }
         }
     }
-    match repo.update_issue(caller, number, change) {
-        Ok(true) => get_issue(repo, req, number),
+    match s.update_issue(caller, number, change) {
+        Ok(true) => get_issue(s, req, number),
         Ok(false) => not_found(),
         Err(invalid) => validation_failed(invalid, DOC_UPDATE_ISSUE),
     }
 }
 
-fn list_comments(repo: &Repo, req: &Request, number: u64) -> Reply {
-    let Some(issue) = repo.issue(number) else {
+fn list_comments(s: &Scope, req: &Request, number: u64) -> Reply {
+    let Some(issue) = s.repo.issue(number) else {
         return not_found();
     };
-    let r = Renderer {
-        base: req.base,
-        repo,
-    };
+    let r = Renderer::new(req.base, s);
     paginate(&issue.comments, req, |c| r.comment(issue, c))
 }
 
 /// The timeline: the issue's events and its comments (`commented`), oldest first.
-fn list_timeline(repo: &Repo, req: &Request, number: u64) -> Reply {
-    let Some(issue) = repo.issue(number) else {
+fn list_timeline(s: &Scope, req: &Request, number: u64) -> Reply {
+    let Some(issue) = s.repo.issue(number) else {
         return not_found();
     };
-    let r = Renderer {
-        base: req.base,
-        repo,
-    };
+    let r = Renderer::new(req.base, s);
     let mut entries: Vec<(DateTime<Utc>, u64, Value)> = issue
         .events
         .iter()
@@ -602,7 +586,7 @@ fn list_timeline(repo: &Repo, req: &Request, number: u64) -> Reply {
     paginate(&entries, req, |(_, _, v)| v.clone())
 }
 
-fn create_comment(repo: &mut Repo, req: &Request, number: u64) -> Reply {
+fn create_comment(s: &mut Scope, req: &Request, number: u64) -> Reply {
     let caller = match require_caller(req) {
         Ok(c) => c,
         Err(reply) => return reply,
@@ -612,15 +596,12 @@ fn create_comment(repo: &mut Repo, req: &Request, number: u64) -> Reply {
         Err(reply) => return reply,
     };
     let text = body.get("body").and_then(Value::as_str).unwrap_or_default();
-    match repo.add_comment(caller, number, text) {
+    match s.add_comment(caller, number, text) {
         Ok(Some(comment)) => {
-            let Some(issue) = repo.issue(number) else {
+            let Some(issue) = s.repo.issue(number) else {
                 return not_found();
             };
-            let r = Renderer {
-                base: req.base,
-                repo,
-            };
+            let r = Renderer::new(req.base, s);
             let value = r.comment(issue, &comment);
             let location = value["url"].as_str().unwrap_or_default().to_string();
             Reply::json(201, value).with_header("location", location)
@@ -630,19 +611,16 @@ fn create_comment(repo: &mut Repo, req: &Request, number: u64) -> Reply {
     }
 }
 
-fn issue_labels(repo: &Repo, req: &Request, number: u64) -> Reply {
-    let Some(issue) = repo.issue(number) else {
+fn issue_labels(s: &Scope, req: &Request, number: u64) -> Reply {
+    let Some(issue) = s.repo.issue(number) else {
         return not_found();
     };
-    let r = Renderer {
-        base: req.base,
-        repo,
-    };
+    let r = Renderer::new(req.base, s);
     let labels: Vec<Value> = issue.labels.iter().map(|l| r.label_by_name(l)).collect();
     Reply::json(200, Value::Array(labels))
 }
 
-fn add_issue_labels(repo: &mut Repo, req: &Request, number: u64) -> Reply {
+fn add_issue_labels(s: &mut Scope, req: &Request, number: u64) -> Reply {
     let caller = match require_caller(req) {
         Ok(c) => c,
         Err(reply) => return reply,
@@ -667,13 +645,13 @@ fn add_issue_labels(repo: &mut Repo, req: &Request, number: u64) -> Reply {
             DOC_ADD_LABELS,
         );
     }
-    if !repo.add_issue_labels(number, &names) {
+    if !s.add_issue_labels(number, &names) {
         return not_found();
     }
-    issue_labels(repo, req, number)
+    issue_labels(s, req, number)
 }
 
-fn remove_issue_label(repo: &mut Repo, req: &Request, number: u64, name: &str) -> Reply {
+fn remove_issue_label(s: &mut Scope, req: &Request, number: u64, name: &str) -> Reply {
     let caller = match require_caller(req) {
         Ok(c) => c,
         Err(reply) => return reply,
@@ -681,8 +659,8 @@ fn remove_issue_label(repo: &mut Repo, req: &Request, number: u64, name: &str) -
     if !caller.push {
         return message(403, "Must have admin rights to Repository.", DOC_ADD_LABELS);
     }
-    match repo.remove_issue_label(number, name) {
-        Some(true) => issue_labels(repo, req, number),
+    match s.remove_issue_label(number, name) {
+        Some(true) => issue_labels(s, req, number),
         Some(false) => message(
             404,
             "Label does not exist",
@@ -692,7 +670,7 @@ fn remove_issue_label(repo: &mut Repo, req: &Request, number: u64, name: &str) -
     }
 }
 
-fn create_label(repo: &mut Repo, req: &Request) -> Reply {
+fn create_label(s: &mut Scope, req: &Request) -> Reply {
     let caller = match require_caller(req) {
         Ok(c) => c,
         Err(reply) => return reply,
@@ -710,12 +688,9 @@ fn create_label(repo: &mut Repo, req: &Request) -> Reply {
         .get("description")
         .and_then(Value::as_str)
         .map(str::to_string);
-    match repo.create_label(name, color, description) {
+    match s.create_label(name, color, description) {
         Ok(label) => {
-            let r = Renderer {
-                base: req.base,
-                repo,
-            };
+            let r = Renderer::new(req.base, s);
             let value = r.label(&label);
             let location = value["url"].as_str().unwrap_or_default().to_string();
             Reply::json(201, value).with_header("location", location)
@@ -724,10 +699,11 @@ fn create_label(repo: &mut Repo, req: &Request) -> Reply {
     }
 }
 
-fn list_milestones(repo: &Repo, req: &Request) -> Reply {
+fn list_milestones(s: &Scope, req: &Request) -> Reply {
     let state = req.query.get("state").unwrap_or_else(|| "open".to_string());
     let ascending = req.query.get("direction").as_deref() != Some("desc");
-    let mut milestones: Vec<_> = repo
+    let mut milestones: Vec<_> = s
+        .repo
         .milestones
         .iter()
         .filter(|m| match state.as_str() {
@@ -745,14 +721,11 @@ fn list_milestones(repo: &Repo, req: &Request) -> Reply {
             .then(a.number.cmp(&b.number));
         if ascending { order } else { order.reverse() }
     });
-    let r = Renderer {
-        base: req.base,
-        repo,
-    };
+    let r = Renderer::new(req.base, s);
     paginate(&milestones, req, |m| r.milestone(m))
 }
 
-fn create_milestone(repo: &mut Repo, req: &Request) -> Reply {
+fn create_milestone(s: &mut Scope, req: &Request) -> Reply {
     let caller = match require_caller(req) {
         Ok(c) => c,
         Err(reply) => return reply,
@@ -789,12 +762,9 @@ fn create_milestone(repo: &mut Repo, req: &Request) -> Reply {
         },
         None => None,
     };
-    match repo.create_milestone(&caller.login, title, description, open, due_on) {
+    match s.create_milestone(&caller.login, title, description, open, due_on) {
         Ok(milestone) => {
-            let r = Renderer {
-                base: req.base,
-                repo,
-            };
+            let r = Renderer::new(req.base, s);
             let value = r.milestone(&milestone);
             let location = value["url"].as_str().unwrap_or_default().to_string();
             Reply::json(201, value).with_header("location", location)

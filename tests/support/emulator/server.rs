@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::budget::{Budget, Limits};
 use super::routes::{self, Reply, Request};
-use super::state::{REPO_ID, Repo};
+use super::state::Github;
 use crate::support::http::fault::FaultKind;
 use crate::support::http::query::{Query, decode};
 use crate::support::http::recorder::Recorder;
@@ -32,7 +32,7 @@ const PRIMARY_DOC: &str =
 /// Everything the emulator knows, behind one lock.
 #[derive(Debug)]
 pub struct Inner {
-    pub repo: Repo,
+    pub github: Github,
     pub limits: Limits,
 }
 
@@ -52,7 +52,7 @@ impl Shared {
     pub fn new(addr: SocketAddr, prefix: &str) -> Shared {
         Shared {
             inner: Mutex::new(Inner {
-                repo: Repo::new(),
+                github: Github::new(),
                 limits: Limits::new(),
             }),
             recorder: Recorder::default(),
@@ -91,21 +91,12 @@ fn relative_path<'a>(path: &'a str, prefix: &str) -> &'a str {
     if path.is_empty() { "/" } else { path }
 }
 
-/// Decoded path segments, `/repositories/1/...` rewritten to `/repos/acme/web/...`.
+/// Decoded path segments.
 fn segments_of(path: &str) -> Vec<String> {
-    let mut segments: Vec<String> = path
-        .split('/')
+    path.split('/')
         .filter(|s| !s.is_empty())
         .map(|s| decode(&s.replace('+', "%2B")))
-        .collect();
-    if segments.first().map(String::as_str) == Some("repositories") && segments.len() >= 2 {
-        if segments[1] == REPO_ID.to_string() {
-            segments.splice(0..2, ["repos", "acme", "web"].map(String::from));
-        } else {
-            segments.splice(0..2, ["repos", "-", "-"].map(String::from));
-        }
-    }
-    segments
+        .collect()
 }
 
 fn etag_of(body: &[u8], token: &str) -> String {
@@ -213,7 +204,7 @@ fn handle_request(
 ) -> (Reply, Budget) {
     let budget_key = entry.token.clone().unwrap_or_default();
     let account = match &entry.token {
-        Some(t) => match inner.repo.account(t).cloned() {
+        Some(t) => match inner.github.site.account(t).cloned() {
             Some(account) => Some(account),
             None => {
                 let budget = inner.limits.budget(&budget_key);
@@ -235,7 +226,7 @@ fn handle_request(
     } else if budget.remaining() == 0 {
         let who = match &account {
             Some(a) => {
-                let id = inner.repo.user(&a.login).map(|u| u.id).unwrap_or(0);
+                let id = inner.github.site.user(&a.login).map(|u| u.id).unwrap_or(0);
                 format!("user ID {id}")
             }
             None => "127.0.0.1".to_string(),
@@ -263,7 +254,7 @@ fn handle_request(
             base: &shared.base,
             caller: account.as_ref(),
         };
-        routes::answer(&mut inner.repo, &request)
+        routes::answer(&mut inner.github, request)
     };
     if *method == Method::GET && reply.status == 200 {
         let bytes = reply

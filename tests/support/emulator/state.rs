@@ -1,5 +1,6 @@
-//! The emulated repository's data: accounts, issues (and pull requests), comments, labels and
-//! milestones, plus the clock that stamps them.
+//! The emulated GitHub's data: accounts and users, and the repositories with their
+//! collaborators, issues (and pull requests), comments, labels and milestones, plus the id
+//! sequence and the clock that every repository shares.
 //!
 //! This module holds data and the rules GitHub applies to it (who may set what, which labels
 //! get created, what closing records). It must not know about HTTP, JSON or rate limits: the
@@ -7,7 +8,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-/// Who a token belongs to.
+/// Who a token belongs to. `push` and `association` are what the account has on `acme/web`;
+/// in a repository added with a list of collaborators, [`Repo::member`] decides them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     /// The login shown as the author of what this account creates.
@@ -23,7 +25,7 @@ pub struct Account {
 }
 
 impl Account {
-    /// A person with push access, a collaborator on the repository.
+    /// A person with push access, a collaborator on `acme/web`.
     pub fn collaborator(login: &str) -> Account {
         Account {
             login: login.to_string(),
@@ -45,7 +47,7 @@ impl Account {
         }
     }
 
-    /// A person without push access.
+    /// A person without push access to `acme/web`.
     pub fn outsider(login: &str) -> Account {
         Account {
             login: login.to_string(),
@@ -57,14 +59,12 @@ impl Account {
     }
 }
 
-/// A known user: every account, plus the organisation that owns the repository.
+/// A known user: every account, plus the organisations that own repositories.
 #[derive(Debug, Clone)]
 pub struct User {
     pub login: String,
     pub id: u64,
     pub kind: &'static str,
-    /// Can be assigned to issues (a person with push access).
-    pub assignable: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -180,20 +180,45 @@ pub const REPO_ID: u64 = 1;
 pub const MAX_BODY: usize = 65_536;
 pub const MAX_TITLE: usize = 256;
 
-/// The repository `acme/web` and everyone who can reach it.
+/// What every repository shares, as on GitHub: the accounts and users, one sequence of ids
+/// (an issue's, a comment's or a label's id is unique across repositories) and the clock.
 #[derive(Debug)]
-pub struct Repo {
+pub struct Site {
     pub accounts: Vec<(String, Account)>,
     pub users: Vec<User>,
-    pub issues: Vec<Issue>,
-    pub labels: Vec<Label>,
-    pub milestones: Vec<Milestone>,
-    /// Set while tests seed state directly; see [`Repo::tick`].
+    /// Set while tests seed state directly; see [`Site::tick`].
     pub seeding: bool,
     next_id: u64,
     last_tick: i64,
+}
+
+/// One repository: its issues, labels and milestones and who may push to it.
+#[derive(Debug)]
+pub struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    /// `None` for `acme/web`, where each account's own `push` and `association` hold; else the
+    /// logins with push access (see [`Repo::member`]).
+    pub collaborators: Option<Vec<String>>,
+    pub issues: Vec<Issue>,
+    pub labels: Vec<Label>,
+    pub milestones: Vec<Milestone>,
     /// Issues ever numbered, deleted ones included: GitHub never gives a number twice.
     pub numbered: u64,
+}
+
+/// Everything the emulator hosts: the shared [`Site`] and the repositories, `acme/web` first.
+#[derive(Debug)]
+pub struct Github {
+    pub site: Site,
+    pub repos: Vec<Repo>,
+}
+
+/// One repository together with what it shares with the others, for reading and changing it.
+pub struct Scope<'a> {
+    pub site: &'a mut Site,
+    pub repo: &'a mut Repo,
 }
 
 /// What a change to an issue asks for; `None` leaves a field alone.
@@ -211,36 +236,93 @@ pub struct IssueChange {
     pub closing_commit: Option<String>,
 }
 
-impl Repo {
-    pub fn new() -> Repo {
-        let mut repo = Repo {
-            accounts: Vec::new(),
-            users: vec![User {
-                login: OWNER_LOGIN.to_string(),
-                id: 9_000,
+impl Github {
+    /// `acme/web` (id 1), owned by the organisation `acme`, with no account yet.
+    pub fn new() -> Github {
+        let mut github = Github {
+            site: Site {
+                accounts: Vec::new(),
+                users: Vec::new(),
+                seeding: false,
+                next_id: 1_000_001,
+                last_tick: 0,
+            },
+            repos: Vec::new(),
+        };
+        github.add_repository(OWNER_LOGIN, REPO_NAME, None);
+        github
+    }
+
+    /// Adds `owner/name` with the next repository id and GitHub's default labels; its owner
+    /// becomes a known organisation unless it is a known user. Returns the id.
+    pub fn add_repository(
+        &mut self,
+        owner: &str,
+        name: &str,
+        collaborators: Option<Vec<String>>,
+    ) -> u64 {
+        assert!(
+            self.find(owner, name).is_none(),
+            "the emulator already has {owner}/{name}"
+        );
+        if self.site.user(owner).is_none() {
+            let organisations = self
+                .site
+                .users
+                .iter()
+                .filter(|u| u.kind == "Organization")
+                .count() as u64;
+            self.site.users.push(User {
+                login: owner.to_string(),
+                id: 9_000 + organisations,
                 kind: "Organization",
-                assignable: false,
-            }],
+            });
+        }
+        let id = self.repos.len() as u64 + 1;
+        let mut repo = Repo {
+            id,
+            owner: owner.to_string(),
+            name: name.to_string(),
+            collaborators,
             issues: Vec::new(),
             labels: Vec::new(),
             milestones: Vec::new(),
-            seeding: false,
-            next_id: 1_000_001,
-            last_tick: 0,
             numbered: 0,
         };
         for label in ["bug", "documentation", "enhancement"] {
-            let id = repo.fresh_id();
             repo.labels.push(Label {
-                id,
+                id: self.site.fresh_id(),
                 name: label.to_string(),
                 color: "d73a4a".to_string(),
                 description: None,
             });
         }
-        repo
+        self.repos.push(repo);
+        id
     }
 
+    /// The index of `owner/name`, matched without regard to case as GitHub does.
+    pub fn find(&self, owner: &str, name: &str) -> Option<usize> {
+        self.repos
+            .iter()
+            .position(|r| r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The index of the repository with id `id`.
+    pub fn find_id(&self, id: u64) -> Option<usize> {
+        self.repos.iter().position(|r| r.id == id)
+    }
+
+    /// The repository at `index` with the shared state, to read or change it.
+    pub fn scope(&mut self, index: usize) -> Scope<'_> {
+        Scope {
+            site: &mut self.site,
+            repo: &mut self.repos[index],
+        }
+    }
+}
+
+impl Site {
     pub fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -255,19 +337,6 @@ impl Repo {
         let now = Utc::now().timestamp().max(self.last_tick + step);
         self.last_tick = now;
         Utc.timestamp_opt(now, 0).single().unwrap_or_default()
-    }
-
-    /// The time of a change to issue `number`: a tick, and later than the issue's last change
-    /// even while seeding, so its `updated_at` always moves.
-    pub fn stamp_for(&mut self, number: u64) -> DateTime<Utc> {
-        let tick = self.tick();
-        let after_last = self
-            .issue(number)
-            .map(|i| i.updated_at + chrono::Duration::seconds(1))
-            .unwrap_or(tick);
-        let stamp = tick.max(after_last);
-        self.last_tick = self.last_tick.max(stamp.timestamp());
-        stamp
     }
 
     pub fn add_account(&mut self, token: &str, account: Account) {
@@ -288,7 +357,6 @@ impl Repo {
             login: account.login.clone(),
             id,
             kind: if account.bot { "Bot" } else { "User" },
-            assignable: account.push && !account.bot,
         });
         self.accounts.retain(|(t, _)| t != token);
         self.accounts.push((token.to_string(), account));
@@ -305,6 +373,38 @@ impl Repo {
         self.users
             .iter()
             .find(|u| u.login.eq_ignore_ascii_case(login))
+    }
+}
+
+impl Repo {
+    /// `owner/name`.
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+
+    /// How `account` acts in this repository. On `acme/web`, as the account says. Elsewhere
+    /// only a listed login has push access and is a COLLABORATOR (a bot keeps its own
+    /// association), `octocat` listed in a repository of `acme` is its OWNER, and so is the
+    /// user who owns the repository; anyone else reads without push access, as NONE.
+    pub fn member(&self, account: &Account) -> Account {
+        let Some(collaborators) = &self.collaborators else {
+            return account.clone();
+        };
+        let login = account.login.as_str();
+        let listed = collaborators.iter().any(|c| c.eq_ignore_ascii_case(login));
+        let owner = login.eq_ignore_ascii_case(&self.owner)
+            || (listed && login == "octocat" && self.owner.eq_ignore_ascii_case(OWNER_LOGIN));
+        let association = match (owner, listed) {
+            (true, _) => "OWNER",
+            (false, true) if account.bot => account.association,
+            (false, true) => "COLLABORATOR",
+            (false, false) => "NONE",
+        };
+        Account {
+            push: owner || listed,
+            association,
+            ..account.clone()
+        }
     }
 
     /// Issue `number`: issues are numbered from 1 in creation order (a deleted issue leaves a
@@ -331,111 +431,7 @@ impl Repo {
             .find(|l| l.name.eq_ignore_ascii_case(name))
     }
 
-    /// The stored name of `name`, creating the label (colour `ededed`) when it does not exist,
-    /// as GitHub does when an issue uses an unknown label.
-    pub fn ensure_label(&mut self, name: &str) -> String {
-        if let Some(label) = self.label(name) {
-            return label.name.clone();
-        }
-        let id = self.fresh_id();
-        self.labels.push(Label {
-            id,
-            name: name.to_string(),
-            color: "ededed".to_string(),
-            description: None,
-        });
-        name.to_string()
-    }
-
-    pub fn create_label(
-        &mut self,
-        name: &str,
-        color: Option<&str>,
-        description: Option<String>,
-    ) -> Result<Label, Invalid> {
-        if name.trim().is_empty() {
-            return Err(Invalid::Missing {
-                resource: "Label",
-                field: "name",
-            });
-        }
-        if self.label(name).is_some() {
-            return Err(Invalid::Exists {
-                resource: "Label",
-                field: "name",
-            });
-        }
-        let color = color
-            .unwrap_or("ededed")
-            .trim_start_matches('#')
-            .to_string();
-        if color.len() != 6 || !color.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(Invalid::Value {
-                resource: "Label",
-                field: "color",
-                value: serde_json::Value::String(color),
-            });
-        }
-        if description
-            .as_deref()
-            .is_some_and(|d| d.chars().count() > 100)
-        {
-            return Err(Invalid::Custom {
-                resource: "Label",
-                field: "description",
-                message: "description is too long (maximum is 100 characters)".to_string(),
-            });
-        }
-        let id = self.fresh_id();
-        let label = Label {
-            id,
-            name: name.to_string(),
-            color,
-            description,
-        };
-        self.labels.push(label.clone());
-        Ok(label)
-    }
-
-    pub fn create_milestone(
-        &mut self,
-        creator: &str,
-        title: &str,
-        description: Option<String>,
-        open: bool,
-        due_on: Option<DateTime<Utc>>,
-    ) -> Result<Milestone, Invalid> {
-        if title.trim().is_empty() {
-            return Err(Invalid::Missing {
-                resource: "Milestone",
-                field: "title",
-            });
-        }
-        if self.milestones.iter().any(|m| m.title == title) {
-            return Err(Invalid::Exists {
-                resource: "Milestone",
-                field: "title",
-            });
-        }
-        let now = self.tick();
-        let id = self.fresh_id();
-        let milestone = Milestone {
-            number: self.milestones.len() as u64 + 1,
-            id,
-            title: title.to_string(),
-            description,
-            open,
-            due_on,
-            creator: creator.to_string(),
-            created_at: now,
-            updated_at: now,
-            closed_at: if open { None } else { Some(now) },
-        };
-        self.milestones.push(milestone.clone());
-        Ok(milestone)
-    }
-
-    fn check_title(title: &str) -> Result<(), Invalid> {
+    pub fn check_title(title: &str) -> Result<(), Invalid> {
         if title.trim().is_empty() {
             return Err(Invalid::Missing {
                 resource: "Issue",
@@ -463,11 +459,159 @@ impl Repo {
         Ok(())
     }
 
+    pub fn check_milestone(&self, milestone: Option<u64>) -> Result<(), Invalid> {
+        match milestone {
+            Some(n) if !self.milestones.iter().any(|m| m.number == n) => Err(Invalid::Value {
+                resource: "Issue",
+                field: "milestone",
+                value: serde_json::Value::from(n),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Scope<'_> {
+    /// The time of a change to issue `number`: a tick, and later than the issue's last change
+    /// even while seeding, so its `updated_at` always moves.
+    pub fn stamp_for(&mut self, number: u64) -> DateTime<Utc> {
+        let tick = self.site.tick();
+        let after_last = self
+            .repo
+            .issue(number)
+            .map(|i| i.updated_at + chrono::Duration::seconds(1))
+            .unwrap_or(tick);
+        let stamp = tick.max(after_last);
+        self.site.last_tick = self.site.last_tick.max(stamp.timestamp());
+        stamp
+    }
+
+    /// The user `login` when issues of this repository can be assigned to them: a person with
+    /// push access to it.
+    pub fn assignable(&self, login: &str) -> Option<&User> {
+        let (_, account) = self
+            .site
+            .accounts
+            .iter()
+            .rev()
+            .find(|(_, a)| a.login.eq_ignore_ascii_case(login))?;
+        let member = self.repo.member(account);
+        if member.push && !member.bot {
+            self.site.user(login)
+        } else {
+            None
+        }
+    }
+
+    /// The stored name of `name`, creating the label (colour `ededed`) when it does not exist,
+    /// as GitHub does when an issue uses an unknown label.
+    pub fn ensure_label(&mut self, name: &str) -> String {
+        if let Some(label) = self.repo.label(name) {
+            return label.name.clone();
+        }
+        let id = self.site.fresh_id();
+        self.repo.labels.push(Label {
+            id,
+            name: name.to_string(),
+            color: "ededed".to_string(),
+            description: None,
+        });
+        name.to_string()
+    }
+
+    pub fn create_label(
+        &mut self,
+        name: &str,
+        color: Option<&str>,
+        description: Option<String>,
+    ) -> Result<Label, Invalid> {
+        if name.trim().is_empty() {
+            return Err(Invalid::Missing {
+                resource: "Label",
+                field: "name",
+            });
+        }
+        if self.repo.label(name).is_some() {
+            return Err(Invalid::Exists {
+                resource: "Label",
+                field: "name",
+            });
+        }
+        let color = color
+            .unwrap_or("ededed")
+            .trim_start_matches('#')
+            .to_string();
+        if color.len() != 6 || !color.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Invalid::Value {
+                resource: "Label",
+                field: "color",
+                value: serde_json::Value::String(color),
+            });
+        }
+        if description
+            .as_deref()
+            .is_some_and(|d| d.chars().count() > 100)
+        {
+            return Err(Invalid::Custom {
+                resource: "Label",
+                field: "description",
+                message: "description is too long (maximum is 100 characters)".to_string(),
+            });
+        }
+        let id = self.site.fresh_id();
+        let label = Label {
+            id,
+            name: name.to_string(),
+            color,
+            description,
+        };
+        self.repo.labels.push(label.clone());
+        Ok(label)
+    }
+
+    pub fn create_milestone(
+        &mut self,
+        creator: &str,
+        title: &str,
+        description: Option<String>,
+        open: bool,
+        due_on: Option<DateTime<Utc>>,
+    ) -> Result<Milestone, Invalid> {
+        if title.trim().is_empty() {
+            return Err(Invalid::Missing {
+                resource: "Milestone",
+                field: "title",
+            });
+        }
+        if self.repo.milestones.iter().any(|m| m.title == title) {
+            return Err(Invalid::Exists {
+                resource: "Milestone",
+                field: "title",
+            });
+        }
+        let now = self.site.tick();
+        let id = self.site.fresh_id();
+        let milestone = Milestone {
+            number: self.repo.milestones.len() as u64 + 1,
+            id,
+            title: title.to_string(),
+            description,
+            open,
+            due_on,
+            creator: creator.to_string(),
+            created_at: now,
+            updated_at: now,
+            closed_at: if open { None } else { Some(now) },
+        };
+        self.repo.milestones.push(milestone.clone());
+        Ok(milestone)
+    }
+
     fn check_assignees(&self, assignees: &[String]) -> Result<Vec<String>, Invalid> {
         let mut out: Vec<String> = Vec::new();
         for login in assignees {
-            match self.user(login) {
-                Some(user) if user.assignable => {
+            match self.assignable(login) {
+                Some(user) => {
                     if !out.contains(&user.login) {
                         out.push(user.login.clone());
                     }
@@ -482,17 +626,6 @@ impl Repo {
             }
         }
         Ok(out)
-    }
-
-    fn check_milestone(&self, milestone: Option<u64>) -> Result<(), Invalid> {
-        match milestone {
-            Some(n) if !self.milestones.iter().any(|m| m.number == n) => Err(Invalid::Value {
-                resource: "Issue",
-                field: "milestone",
-                value: serde_json::Value::from(n),
-            }),
-            _ => Ok(()),
-        }
     }
 
     fn store_labels(&mut self, names: &[String]) -> Vec<String> {
@@ -525,16 +658,16 @@ impl Repo {
         }
         let (labels, assignees, milestone) = if author.push {
             let assignees = self.check_assignees(&assignees)?;
-            self.check_milestone(milestone)?;
+            self.repo.check_milestone(milestone)?;
             (self.store_labels(&labels), assignees, milestone)
         } else {
             (Vec::new(), Vec::new(), None)
         };
-        let now = self.tick();
-        let id = self.fresh_id();
-        self.numbered += 1;
-        let number = self.numbered;
-        self.issues.push(Issue {
+        let now = self.site.tick();
+        let id = self.site.fresh_id();
+        self.repo.numbered += 1;
+        let number = self.repo.numbered;
+        self.repo.issues.push(Issue {
             number,
             id,
             title: title.to_string(),
@@ -563,16 +696,17 @@ impl Repo {
     /// `merged_at`, each issue a `cross-referenced` event naming it and a `closed` event with
     /// the commit. Returns the merge commit's id.
     pub fn merge_pull_request(&mut self, actor: &Account, pr: u64, closes: &[u64]) -> String {
-        let now = self.tick();
+        let now = self.site.tick();
         let commit = format!("{:040x}", 0xa11ce_u64 * 1_000 + pr);
-        let pull = self.issue_mut(pr).expect("a pull request");
+        let pull = self.repo.issue_mut(pr).expect("a pull request");
         assert!(pull.is_pull_request, "#{pr} is not a pull request");
         pull.merged_at = Some(now);
         pull.open = false;
         pull.closed_at = Some(now);
         for &number in closes {
-            let id = self.fresh_id();
-            self.issue_mut(number)
+            let id = self.site.fresh_id();
+            self.repo
+                .issue_mut(number)
                 .expect("an issue the pull request closes")
                 .events
                 .push(Event {
@@ -601,7 +735,7 @@ impl Repo {
         number: u64,
         mut change: IssueChange,
     ) -> Result<bool, Invalid> {
-        if self.issue(number).is_none() {
+        if self.repo.issue(number).is_none() {
             return Ok(false);
         }
         if let Some(title) = &change.title {
@@ -624,7 +758,7 @@ impl Repo {
                 change.assignees = Some(self.check_assignees(assignees)?);
             }
             if let Some(milestone) = change.milestone {
-                self.check_milestone(milestone)?;
+                self.repo.check_milestone(milestone)?;
             }
             if let Some(labels) = &change.labels {
                 let labels = labels.clone();
@@ -636,8 +770,8 @@ impl Repo {
             change.milestone = None;
         }
         let now = self.stamp_for(number);
-        let event_id = self.fresh_id();
-        let Some(issue) = self.issue_mut(number) else {
+        let event_id = self.site.fresh_id();
+        let Some(issue) = self.repo.issue_mut(number) else {
             return Ok(false);
         };
         let mut changed = false;
@@ -706,7 +840,7 @@ impl Repo {
         number: u64,
         body: &str,
     ) -> Result<Option<Comment>, Invalid> {
-        if self.issue(number).is_none() {
+        if self.repo.issue(number).is_none() {
             return Ok(None);
         }
         if body.trim().is_empty() {
@@ -717,7 +851,7 @@ impl Repo {
         }
         Repo::check_body("IssueComment", body)?;
         let now = self.stamp_for(number);
-        let id = self.fresh_id();
+        let id = self.site.fresh_id();
         let comment = Comment {
             id,
             body: body.to_string(),
@@ -726,7 +860,7 @@ impl Repo {
             created_at: now,
             updated_at: now,
         };
-        let Some(issue) = self.issue_mut(number) else {
+        let Some(issue) = self.repo.issue_mut(number) else {
             return Ok(None);
         };
         issue.comments.push(comment.clone());
@@ -736,12 +870,12 @@ impl Repo {
 
     /// Adds labels to an issue (creating unknown ones); `false` when the issue does not exist.
     pub fn add_issue_labels(&mut self, number: u64, names: &[String]) -> bool {
-        if self.issue(number).is_none() {
+        if self.repo.issue(number).is_none() {
             return false;
         }
         let stored = self.store_labels(names);
         let now = self.stamp_for(number);
-        if let Some(issue) = self.issue_mut(number) {
+        if let Some(issue) = self.repo.issue_mut(number) {
             let before = issue.labels.len();
             for name in stored {
                 if !issue.labels.contains(&name) {
@@ -759,7 +893,7 @@ impl Repo {
     /// the label is not on it.
     pub fn remove_issue_label(&mut self, number: u64, name: &str) -> Option<bool> {
         let now = self.stamp_for(number);
-        let issue = self.issue_mut(number)?;
+        let issue = self.repo.issue_mut(number)?;
         let before = issue.labels.len();
         issue.labels.retain(|l| !l.eq_ignore_ascii_case(name));
         if issue.labels.len() == before {
