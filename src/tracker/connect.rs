@@ -329,6 +329,10 @@ impl Tracker for AnyTracker {
         each!(self, t => t.identity().await)
     }
 
+    fn adopt_identity(&self, identity: &Identity) {
+        each!(self, t => t.adopt_identity(identity))
+    }
+
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
         each!(self, t => t.list(labels).await)
     }

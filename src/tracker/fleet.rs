@@ -120,6 +120,14 @@ impl<T: Tracker> Fleet<T> {
     /// others are still listed.
     pub async fn list_each(&self, labels: &[String]) -> FleetListing {
         let mut out = FleetListing::default();
+        if !self.others.is_empty() {
+            // One account: the other clients need not ask who it is.
+            if let Ok(identity) = self.configured.identity().await {
+                for (_, tracker) in &self.others {
+                    tracker.adopt_identity(&identity);
+                }
+            }
+        }
         for (place, tracker) in self.places() {
             match tracker.list(labels).await {
                 Ok(issues) => out

@@ -343,6 +343,9 @@ pub trait Tracker: Sync {
     fn text(&self) -> &dyn IssueText;
     /// Who the token belongs to.
     fn identity(&self) -> impl Future<Output = Result<Identity, TrackerError>> + Send;
+    /// Takes `identity` as the token's own, found by another client of the same account, so
+    /// as not to ask again. Trackers that need more than the login ask anyway.
+    fn adopt_identity(&self, _identity: &Identity) {}
     /// Every issue that may be aftercare's: all carrying `labels[0]` and all the syncing
     /// identity opened (so that an issue whose label someone removed is still found). Issues
     /// without a task may be among them. Call [`Tracker::identity`] first.

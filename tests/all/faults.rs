@@ -37,7 +37,7 @@ use crate::support::emulator::{
     Emulator, Fault, FaultKind, LoggedRequest, OWNER_TOKEN, RandomFaults,
 };
 use crate::support::examples::copy_of_examples;
-use crate::support::forge::{Filed, Forge};
+use crate::support::forge::{Filed, Forge, Routed};
 use crate::support::gitlab::GitLab;
 
 /// How many cases run at once: each is two processes of the binary and an emulator, mostly
@@ -254,7 +254,8 @@ fn crash_case<F: Forge>(number: u64, cut: Cut, keys: &BTreeSet<TaskKey>) -> usiz
     let created: BTreeSet<String> = second
         .stdout
         .lines()
-        .filter_map(|l| l.strip_prefix("create #"))
+        // `create #3 key: title`, `create acme/api#3 key: title`
+        .filter_map(|l| l.strip_prefix("create "))
         .filter_map(|l| Some(l.split_once(' ')?.1.split_once(": ")?.0.to_string()))
         .collect();
     let expected: BTreeSet<String> = missing.iter().map(TaskKey::to_string).collect();
@@ -278,8 +279,7 @@ fn crash_matrix<F: Forge>() {
     assert_eq!(out.code, 0, "{out:#?}");
     assert_eq!(last_line(&out), summary(34, 0, 0));
     let requests = gh.requests().len() as u64;
-    // The identity, two listings, one create per task, one look at the fresh issues.
-    assert_eq!(requests, 38, "{:#?}", gh.requests());
+    assert_eq!(requests, F::FIRST_SYNC_REQUESTS, "{:#?}", gh.requests());
 
     let cases: Vec<(u64, Cut)> = (1..=requests)
         .flat_map(|n| Cut::ALL.map(|cut| (n, cut)))
@@ -306,6 +306,11 @@ fn crash_matrix_every_request_of_a_first_sync_cut_in_four_ways_is_repaired_by_th
 #[test]
 fn gitlab_crash_matrix_every_request_of_a_first_sync_cut_in_four_ways_is_repaired() {
     crash_matrix::<GitLab>();
+}
+
+#[test]
+fn crash_matrix_across_three_repositories_is_repaired_by_the_next_run() {
+    crash_matrix::<Routed>();
 }
 
 /// What the hostile runs draw their faults from: every way a request to a tracker goes wrong
@@ -502,6 +507,11 @@ fn hostile_answers_end_in_a_clear_stop_or_a_complete_sync_and_the_next_run_conve
 #[test]
 fn gitlab_hostile_answers_end_in_a_clear_stop_or_a_complete_sync_and_converge() {
     hostile_answers::<GitLab>();
+}
+
+#[test]
+fn hostile_answers_across_three_repositories_end_clearly_and_converge() {
+    hostile_answers::<Routed>();
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod new;
 mod pipe;
 mod precommit;
 mod remind;
+mod routing;
 mod site;
 mod status;
 #[path = "../support/mod.rs"]

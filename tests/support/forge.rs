@@ -49,6 +49,68 @@ pub trait Forge: Deref<Target = Recorder> + Sized {
     fn sync(&self, dir: &Path) -> Aftercare;
     /// Every issue.
     fn filed(&self) -> Vec<Filed>;
+    /// The requests of a first sync of the examples: the identity, two listings per
+    /// repository, one create per task, one look at the fresh issues per repository.
+    const FIRST_SYNC_REQUESTS: u64 = 38;
+}
+
+/// GitHub with the examples routed across three repositories (`acme/web`, `acme/api`,
+/// `acme/ops`; see `routing.rs`), so that the proofs hold across repositories.
+pub struct Routed(pub Emulator);
+
+impl Deref for Routed {
+    type Target = Recorder;
+
+    fn deref(&self) -> &Recorder {
+        &self.0
+    }
+}
+
+impl Forge for Routed {
+    const NAME: &'static str = "GitHub, three repositories";
+    const SYNCING_LOGIN: &'static str = "octocat";
+    // The identity, then per repository its two listings, its login (the client of each
+    // repository keeps its own cache), its creates and a look at its fresh issues.
+    const FIRST_SYNC_REQUESTS: u64 = 44;
+
+    fn start() -> Self {
+        let gh = Emulator::start_blocking();
+        crate::routing::three_repositories(&gh);
+        Routed(gh)
+    }
+
+    fn examples(&self) -> tempfile::TempDir {
+        crate::routing::routed_examples()
+    }
+
+    fn sync(&self, dir: &Path) -> Aftercare {
+        Aftercare::sync_as_owner(&self.0, dir)
+    }
+
+    fn filed(&self) -> Vec<Filed> {
+        let mut all = self.0.filed();
+        for repo in ["acme/api", "acme/ops"] {
+            all.extend(self.0.issues_in(repo).into_iter().map(github_filed));
+        }
+        all
+    }
+}
+
+fn github_filed(i: emulator::IssueSnapshot) -> Filed {
+    Filed {
+        key: find_key(&i.body),
+        number: i.number,
+        title: i.title,
+        open: i.state == "open",
+        dropped_as: match (i.state.as_str(), i.state_reason.as_deref()) {
+            ("closed", Some("not_planned")) => Some("not planned".into()),
+            ("closed", Some("duplicate")) => Some("duplicate".into()),
+            _ => None,
+        },
+        author: i.author,
+        comments: i.comments,
+        created_at: i.created_at,
+    }
 }
 
 impl Forge for Emulator {
@@ -68,23 +130,7 @@ impl Forge for Emulator {
     }
 
     fn filed(&self) -> Vec<Filed> {
-        self.issues()
-            .into_iter()
-            .map(|i: emulator::IssueSnapshot| Filed {
-                key: find_key(&i.body),
-                number: i.number,
-                title: i.title,
-                open: i.state == "open",
-                dropped_as: match (i.state.as_str(), i.state_reason.as_deref()) {
-                    ("closed", Some("not_planned")) => Some("not planned".into()),
-                    ("closed", Some("duplicate")) => Some("duplicate".into()),
-                    _ => None,
-                },
-                author: i.author,
-                comments: i.comments,
-                created_at: i.created_at,
-            })
-            .collect()
+        self.issues().into_iter().map(github_filed).collect()
     }
 }
 

@@ -578,13 +578,20 @@ impl Tracker for GitHub {
         &self.text
     }
 
+    fn adopt_identity(&self, identity: &Identity) {
+        if self.has_token && !identity.login.is_empty() {
+            *lock(&self.login) = Some(identity.login.clone());
+        }
+    }
+
     async fn identity(&self) -> Result<Identity, TrackerError> {
         if !self.has_token {
             return Ok(Identity {
                 login: String::new(),
             });
         }
-        let known = self.known_login.clone().or_else(|| {
+        let adopted = lock(&self.login).clone();
+        let known = adopted.or(self.known_login.clone()).or_else(|| {
             let cache = lock(&self.cache);
             let cached = cache.login.as_ref()?;
             (cached.token_sha256 == self.token_hash).then(|| cached.login.clone())

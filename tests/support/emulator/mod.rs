@@ -429,8 +429,14 @@ impl Emulator {
 
     /// Replaces the labels of an issue (unknown labels are created).
     pub fn set_issue_labels(&self, number: u64, labels: &[&str]) {
+        self.set_issue_labels_in(WEB, number, labels);
+    }
+
+    /// Replaces the labels of an issue of `full_name`, as someone with triage access there
+    /// would.
+    pub fn set_issue_labels_in(&self, full_name: &str, number: u64, labels: &[&str]) {
         self.edit(
-            WEB,
+            full_name,
             number,
             IssueChange {
                 labels: Some(labels.iter().map(|l| l.to_string()).collect()),
