@@ -75,12 +75,12 @@ impl Forge for Routed {
 
     fn start() -> Self {
         let gh = Emulator::start_blocking();
-        crate::routing::three_repositories(&gh);
+        super::routed::three_repositories(&gh);
         Routed(gh)
     }
 
     fn examples(&self) -> tempfile::TempDir {
-        crate::routing::routed_examples()
+        super::routed::routed_examples()
     }
 
     fn sync(&self, dir: &Path) -> Aftercare {

@@ -11,3 +11,4 @@ pub mod forge;
 pub mod gitlab;
 pub mod http;
 pub mod jira;
+pub mod routed;
