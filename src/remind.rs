@@ -1,49 +1,34 @@
-//! Reminders for overdue tasks: which issues get one, what it says, and whether one was sent.
+//! Reminders for overdue tasks: which issues get one, and whether one was sent.
 //!
 //! [`due`] is a pure function from the status report (overdue as `status` computes it, from
 //! `due` or the SLO), the postmortems and the issue index to the reminders owed: one per open,
 //! overdue task, mentioning the task's owner (else the issue's assignees), saying since when it
-//! is overdue and linking the postmortem. Each reminder carries a hidden marker with the due
-//! date it reminds about; [`already_sent`] finds it among an issue's comments, counting only
-//! comments by trusted authors, so that running `remind` again never comments twice for the
-//! same due date while a new due date that passes earns one new reminder. Nothing here talks to
-//! the tracker.
+//! is overdue and linking the postmortem. What a reminder says is handed to the tracker as a
+//! [`ReminderContent`], which each tracker writes in its own text format with a hidden marker
+//! of the due date it reminds about ([`crate::tracker::IssueText::reminder`]); [`already_sent`]
+//! finds that marker among an issue's comments, counting only comments by trusted authors, so
+//! that running `remind` again never comments twice for the same due date while a new due date
+//! that passes earns one new reminder. Nothing here talks to the tracker.
 
 use chrono::{Days, NaiveDate};
 
 use crate::model::{Postmortem, TaskKey};
 use crate::plan::issue_index::IssueIndex;
-use crate::report::markdown::{escape_text, url_destination};
 use crate::status::StatusReport;
-use crate::tracker::{IssueComment, IssueRef};
+use crate::tracker::{IssueComment, IssueRef, IssueText, ReminderContent};
 
-/// The hidden marker of a reminder about `due`.
-pub fn marker(due: NaiveDate) -> String {
-    format!("<!-- aftercare:reminder due={due} -->")
-}
-
-/// One reminder owed: on which issue, about which due date, for whom, and its text.
+/// One reminder owed: on which issue, for which task, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reminder {
     pub key: TaskKey,
     pub issue: IssueRef,
-    pub due: NaiveDate,
-    /// The first day the task was overdue: the day after `due`.
-    pub overdue_since: NaiveDate,
-    /// Logins mentioned: the task's owner, else the issue's assignees.
-    pub mentions: Vec<String>,
-    /// The comment, in Markdown, ending with the marker.
-    pub body: String,
+    /// The due date it reminds about, since when the task is overdue, who it mentions (the
+    /// task's owner, else the issue's assignees) and the incident it follows from.
+    pub content: ReminderContent,
 }
 
-/// The reminders owed for the overdue tasks of `status`, in report order. `postmortem_url`
-/// gives the web page of a postmortem file (`postmortems/x.yaml`).
-pub fn due(
-    status: &StatusReport,
-    postmortems: &[Postmortem],
-    index: &IssueIndex,
-    postmortem_url: &dyn Fn(&str) -> String,
-) -> Vec<Reminder> {
+/// The reminders owed for the overdue tasks of `status`, in report order.
+pub fn due(status: &StatusReport, postmortems: &[Postmortem], index: &IssueIndex) -> Vec<Reminder> {
     status
         .overdue()
         .filter_map(|(incident, item)| {
@@ -61,43 +46,27 @@ pub fn due(
                 Some(owner) => vec![owner],
                 None => issue.assignees.clone(),
             };
-            let overdue_since = due.checked_add_days(Days::new(1)).unwrap_or(due);
-            let link = url_destination(&postmortem_url(&incident.file));
-            let incident_title = escape_text(&incident.title);
-            let incident_link = match link {
-                Some(dest) => format!("[{incident_title}]({dest})"),
-                None => incident_title,
-            };
-            let greeting = if mentions.is_empty() {
-                "This corrective task".to_string()
-            } else {
-                let logins: Vec<String> = mentions.iter().map(|m| format!("@{m}")).collect();
-                format!("{}: this corrective task", logins.join(" "))
-            };
-            let body = format!(
-                "{greeting} is overdue since {overdue_since}: it was due on {due} and is still \
-                 open.\n\nIt follows from the incident {incident_link}. Close this issue when it \
-                 is done, or change `due` in the postmortem if the plan changed.\n\n{}\n",
-                marker(due)
-            );
             Some(Reminder {
                 key,
                 issue: issue.issue.clone(),
-                due,
-                overdue_since,
-                mentions,
-                body,
+                content: ReminderContent {
+                    due,
+                    overdue_since: due.checked_add_days(Days::new(1)).unwrap_or(due),
+                    mentions,
+                    incident: incident.title.clone(),
+                    file: incident.file.clone(),
+                },
             })
         })
         .collect()
 }
 
-/// Whether a trusted author already left the reminder about `due` among `comments`.
-pub fn already_sent(comments: &[IssueComment], due: NaiveDate) -> bool {
-    let marker = marker(due);
+/// Whether a trusted author already left the reminder about `due` among `comments`, as
+/// `text` (the tracker's) marks reminders.
+pub fn already_sent(comments: &[IssueComment], due: NaiveDate, text: &dyn IssueText) -> bool {
     comments
         .iter()
-        .any(|c| c.trusted && c.body.contains(&marker))
+        .any(|c| c.trusted && text.reminds_about(&c.body, due))
 }
 
 #[cfg(test)]
@@ -157,11 +126,16 @@ mod tests {
                 closed_by_merge: &merged,
             },
         );
-        let url = |file: &str| format!("https://github.com/acme/web/blob/HEAD/{file}");
-        let reminders = due(&status, &[pm], &index, &url);
+        let reminders = due(&status, std::slice::from_ref(&pm), &index);
         let summary: Vec<(&str, &str, Vec<String>)> = reminders
             .iter()
-            .map(|r| (r.key.as_str(), r.issue.display.as_str(), r.mentions.clone()))
+            .map(|r| {
+                (
+                    r.key.as_str(),
+                    r.issue.display.as_str(),
+                    r.content.mentions.clone(),
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -175,33 +149,37 @@ mod tests {
             ]
         );
         assert_eq!(
-            reminders[0].body,
-            "@octocat: this corrective task is overdue since 2024-01-11: it was due on \
-             2024-01-10 and is still open.\n\nIt follows from the incident [Incident \
-             pm](https://github.com/acme/web/blob/HEAD/postmortems/pm.yaml). Close this issue \
-             when it is done, or change `due` in the postmortem if the plan changed.\n\n\
-             <!-- aftercare:reminder due=2024-01-10 -->\n"
+            reminders[0].content,
+            ReminderContent {
+                due: date("2024-01-10"),
+                overdue_since: date("2024-01-11"),
+                mentions: vec!["octocat".to_string()],
+                incident: pm.title.clone(),
+                file: "postmortems/pm.yaml".to_string(),
+            }
         );
-        assert!(
-            reminders[1]
-                .body
-                .starts_with("@hubot @mona: this corrective task")
-        );
+        assert_eq!(reminders[1].content.overdue_since, date("2024-01-21"));
     }
 
     #[test]
     fn only_a_trusted_reminder_about_the_same_due_date_counts_as_sent() {
+        let text = crate::tracker::markdown::Markdown {
+            file_base: "https://github.com/acme/web/blob/HEAD".to_string(),
+            max_title_chars: 256,
+        };
         let due = date("2024-01-10");
-        let marker = marker(due);
+        let marker = crate::tracker::markdown::reminder_marker(due);
         assert!(already_sent(
             &[comment(true, &format!("x\n{marker}\n"))],
-            due
+            due,
+            &text
         ));
-        assert!(!already_sent(&[comment(false, &marker)], due));
+        assert!(!already_sent(&[comment(false, &marker)], due, &text));
         assert!(!already_sent(
             &[comment(true, "<!-- aftercare:reminder due=2024-01-03 -->")],
-            due
+            due,
+            &text
         ));
-        assert!(!already_sent(&[], due));
+        assert!(!already_sent(&[], due, &text));
     }
 }

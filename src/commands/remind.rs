@@ -101,8 +101,7 @@ pub fn run(args: RemindArgs, globals: &Globals) -> anyhow::Result<u8> {
                     closed_by_merge: &no_merges,
                 },
             );
-            let url = |file: &str| format!("{web_url}/blob/HEAD/{file}");
-            let owed = remind::due(&report, &postmortems, &fetched.index, &url);
+            let owed = remind::due(&report, &postmortems, &fetched.index);
             let mut outcomes = Vec::with_capacity(owed.len());
             for reminder in &owed {
                 outcomes.push(send(&tracker, reminder, args.dry_run).await?);
@@ -132,13 +131,13 @@ async fn send<T: Tracker>(
         .comments(&reminder.issue)
         .await
         .with_context(|| format!("cannot read the comments of {}", reminder.issue))?;
-    let action = if remind::already_sent(&comments, reminder.due) {
+    let action = if remind::already_sent(&comments, reminder.content.due, tracker.text()) {
         Action::AlreadyReminded
     } else if dry_run {
         Action::WouldRemind
     } else {
         tracker
-            .comment(&reminder.issue, &reminder.body)
+            .remind(&reminder.issue, &reminder.content)
             .await
             .with_context(|| format!("cannot comment on {}", reminder.issue))?;
         Action::Remind

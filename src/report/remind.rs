@@ -47,9 +47,9 @@ impl Outcome {
             issue: reminder.issue.number,
             reference: reminder.issue.display.clone(),
             url: reminder.issue.url.clone(),
-            due: reminder.due,
-            overdue_since: reminder.overdue_since,
-            mentions: reminder.mentions.clone(),
+            due: reminder.content.due,
+            overdue_since: reminder.content.overdue_since,
+            mentions: reminder.content.mentions.clone(),
         }
     }
 }

@@ -19,8 +19,8 @@ use crate::tracker::gitlab::{self, GitLab};
 use crate::tracker::jira::{self, Jira};
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::{
-    ConnectOptions, Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats,
-    SharedPacer, TrackedIssue, Tracker, TrackerError,
+    ConnectOptions, Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue,
+    ReminderContent, RequestStats, SharedPacer, TrackedIssue, Tracker, TrackerError,
 };
 
 /// Where the issues are, and with which token, before any request.
@@ -355,6 +355,14 @@ impl Tracker for AnyTracker {
 
     async fn comments(&self, issue: &IssueRef) -> Result<Vec<IssueComment>, TrackerError> {
         each!(self, t => t.comments(issue).await)
+    }
+
+    async fn remind(
+        &self,
+        issue: &IssueRef,
+        reminder: &ReminderContent,
+    ) -> Result<(), TrackerError> {
+        each!(self, t => t.remind(issue, reminder).await)
     }
 
     async fn closed_by_merge(&self, issue: &IssueRef) -> Result<Option<bool>, TrackerError> {

@@ -18,8 +18,8 @@ use crate::plan::issue_index::IssueIndex;
 use crate::plan::route::{Routes, is_in, same_place};
 use crate::tracker::retry::lock;
 use crate::tracker::{
-    Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, TrackedIssue,
-    Tracker, TrackerError,
+    Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, ReminderContent,
+    RequestStats, TrackedIssue, Tracker, TrackerError,
 };
 
 /// One client per place; the configured repository's first.
@@ -230,6 +230,16 @@ impl<T: Tracker> Tracker for Fleet<T> {
         let place = issue.place.as_deref();
         self.wrote(place);
         self.at(place).comment(issue, body).await
+    }
+
+    async fn remind(
+        &self,
+        issue: &IssueRef,
+        reminder: &ReminderContent,
+    ) -> Result<(), TrackerError> {
+        let place = issue.place.as_deref();
+        self.wrote(place);
+        self.at(place).remind(issue, reminder).await
     }
 
     async fn comments(&self, issue: &IssueRef) -> Result<Vec<IssueComment>, TrackerError> {

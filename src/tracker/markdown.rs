@@ -7,11 +7,16 @@
 //! without touching labels people added) and, when it closed the issue because the task was
 //! removed, a note saying so (so that the issue is reopened when the task comes back, while an
 //! issue a person closed stays closed). [`Markdown`] renders an [`IssueContent`] into such a
-//! body; the free functions read the notes back. Everything here is pure text; nothing does
-//! I/O, and nothing may panic on any body, however malformed.
+//! body, and a [`ReminderContent`] into a comment mentioning `@login`s and ending with
+//! `<!-- aftercare:reminder due=YYYY-MM-DD -->`; the free functions read the notes back.
+//! Everything here is pure text; nothing does I/O, and nothing may panic on any body, however
+//! malformed.
+
+use chrono::NaiveDate;
 
 use crate::model::TaskKey;
-use crate::tracker::{IssueContent, IssueText, Owned};
+use crate::report::markdown::{escape_text, url_destination};
+use crate::tracker::{IssueContent, IssueText, Owned, ReminderContent};
 
 /// GitHub refuses longer bodies ("body is too long (maximum is 65536 characters)"); GitLab
 /// accepts about a million, so GitHub's limit serves both.
@@ -63,6 +68,25 @@ pub fn closed_for_removal(body: &str) -> bool {
             .strip_prefix("aftercare:closed")
             .and_then(|r| r.trim_start().strip_prefix('='))
             .is_some_and(|r| r.trim() == "task-removed")
+    })
+}
+
+/// The hidden marker of a reminder about `due`, exactly as aftercare writes it.
+pub fn reminder_marker(due: NaiveDate) -> String {
+    format!("<!-- aftercare:reminder due={due} -->")
+}
+
+/// True when `body` carries the marker of the reminder about `due` (whitespace inside the
+/// comment tolerated, as in the task marker).
+pub fn has_reminder_marker(body: &str, due: NaiveDate) -> bool {
+    comments(body).any(|inner| {
+        inner
+            .trim()
+            .strip_prefix("aftercare:reminder")
+            .and_then(|r| r.trim_start().strip_prefix("due"))
+            .and_then(|r| r.trim_start().strip_prefix('='))
+            .and_then(|r| NaiveDate::parse_from_str(r.trim(), "%Y-%m-%d").ok())
+            == Some(due)
     })
 }
 
@@ -141,6 +165,33 @@ impl IssueText for Markdown {
 
     fn with_removal_note(&self, body: &str) -> String {
         with_closed_note(body)
+    }
+
+    fn reminder(&self, reminder: &ReminderContent) -> String {
+        let incident_title = escape_text(&reminder.incident);
+        let file_url = format!("{}/{}", self.file_base.trim_end_matches('/'), reminder.file);
+        let incident = match url_destination(&file_url) {
+            Some(dest) => format!("[{incident_title}]({dest})"),
+            None => incident_title,
+        };
+        let greeting = if reminder.mentions.is_empty() {
+            "This corrective task".to_string()
+        } else {
+            let logins: Vec<String> = reminder.mentions.iter().map(|m| format!("@{m}")).collect();
+            format!("{}: this corrective task", logins.join(" "))
+        };
+        format!(
+            "{greeting} is overdue since {}: it was due on {} and is still open.\n\nIt follows \
+             from the incident {incident}. Close this issue when it is done, or change `due` in \
+             the postmortem if the plan changed.\n\n{}\n",
+            reminder.overdue_since,
+            reminder.due,
+            reminder_marker(reminder.due)
+        )
+    }
+
+    fn reminds_about(&self, body: &str, due: NaiveDate) -> bool {
+        has_reminder_marker(body, due)
     }
 }
 
@@ -340,6 +391,66 @@ mod tests {
         assert!(closed_for_removal(&closed));
         assert!(closed_for_removal("<!--aftercare:closed = task-removed-->"));
         assert!(!closed_for_removal("<!-- aftercare:closed=done -->"));
+    }
+
+    fn reminder(mentions: &[&str]) -> ReminderContent {
+        ReminderContent {
+            due: NaiveDate::from_ymd_opt(2024, 1, 10).unwrap(),
+            overdue_since: NaiveDate::from_ymd_opt(2024, 1, 11).unwrap(),
+            mentions: mentions.iter().map(|m| m.to_string()).collect(),
+            incident: "DDoS [edge]".into(),
+            file: "postmortems/2023-05-10-ddos.yaml".into(),
+        }
+    }
+
+    #[test]
+    fn a_reminder_mentions_logins_links_the_postmortem_and_ends_with_its_marker() {
+        let body = github().reminder(&reminder(&["octocat", "hubot"]));
+        assert_eq!(
+            body,
+            "@octocat @hubot: this corrective task is overdue since 2024-01-11: it was due on \
+             2024-01-10 and is still open.\n\nIt follows from the incident [DDoS \\[edge\\]]\
+             (https://github.com/acme/web/blob/HEAD/postmortems/2023-05-10-ddos.yaml). Close \
+             this issue when it is done, or change `due` in the postmortem if the plan \
+             changed.\n\n<!-- aftercare:reminder due=2024-01-10 -->\n"
+        );
+        let due = NaiveDate::from_ymd_opt(2024, 1, 10).unwrap();
+        assert!(github().reminds_about(&body, due));
+        assert!(!github().reminds_about(&body, due.succ_opt().unwrap()));
+        let nobody = github().reminder(&reminder(&[]));
+        assert!(nobody.starts_with("This corrective task is overdue since 2024-01-11"));
+        let gitlab = Markdown {
+            file_base: "https://gitlab.com/acme/web/-/blob/HEAD".into(),
+            max_title_chars: GITLAB_MAX_TITLE_CHARS,
+        };
+        assert!(gitlab.reminder(&reminder(&["ada"])).contains(
+            "(https://gitlab.com/acme/web/-/blob/HEAD/postmortems/2023-05-10-ddos.yaml)"
+        ));
+    }
+
+    #[test]
+    fn a_reminder_marker_tolerates_whitespace_and_nothing_else() {
+        let due = NaiveDate::from_ymd_opt(2024, 1, 10).unwrap();
+        assert_eq!(
+            reminder_marker(due),
+            "<!-- aftercare:reminder due=2024-01-10 -->"
+        );
+        for body in [
+            "x\n<!--aftercare:reminder due=2024-01-10-->",
+            "<!--  aftercare:reminder  due = 2024-01-10 \n-->",
+        ] {
+            assert!(has_reminder_marker(body, due), "{body:?}");
+        }
+        for body in [
+            "",
+            "aftercare:reminder due=2024-01-10",
+            "<!-- aftercare:reminder due=2024-01-03 -->",
+            "<!-- aftercare:reminder due=2024-1-10x -->",
+            "<!-- aftercare:reminders due=2024-01-10 -->",
+            "<!-- aftercare:reminder due=2024-01-10",
+        ] {
+            assert!(!has_reminder_marker(body, due), "{body:?}");
+        }
     }
 
     #[test]

@@ -137,9 +137,29 @@ pub struct TrackedIssue {
 pub struct IssueComment {
     /// The login (username) of the comment's author.
     pub author: String,
-    /// Whether the author may speak for aftercare, by the tracker's rule for issue authors.
+    /// Whether the author may speak for aftercare, by the tracker's rule for issue authors. A
+    /// tracker that must ask about each author (GitLab) asks only for comments that may be a
+    /// reminder, and leaves the others `false`.
     pub trusted: bool,
     pub body: String,
+}
+
+/// A reminder about an overdue task, as structured content: each tracker writes it in its own
+/// text format ([`IssueText::reminder`]), with its own mentions and its own form of the hidden
+/// marker that tells the reminder about `due` apart ([`IssueText::reminds_about`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderContent {
+    /// The due date it reminds about.
+    pub due: NaiveDate,
+    /// The first day the task was overdue: the day after `due`.
+    pub overdue_since: NaiveDate,
+    /// Who to mention: logins (usernames) as the YAML's `owner` and the issue's assignees name
+    /// them.
+    pub mentions: Vec<String>,
+    /// The postmortem's title.
+    pub incident: String,
+    /// The postmortem's file, relative to the repository root.
+    pub file: String,
 }
 
 /// Who the token belongs to, as far as trust is concerned.
@@ -181,6 +201,10 @@ pub trait IssueText: Sync + std::fmt::Debug {
     /// The description of an issue aftercare drops because its task was removed; where the
     /// tracker records that fact elsewhere, the description unchanged.
     fn with_removal_note(&self, body: &str) -> String;
+    /// The comment reminding of an overdue task, with its marker.
+    fn reminder(&self, reminder: &ReminderContent) -> String;
+    /// True when a comment's `body` carries the marker of the reminder about `due`.
+    fn reminds_about(&self, body: &str, due: NaiveDate) -> bool;
 }
 
 /// A new issue.
@@ -371,21 +395,26 @@ pub trait Tracker: Sync {
         issue: &IssueRef,
         body: &str,
     ) -> impl Future<Output = Result<(), TrackerError>> + Send;
-    /// The comments of an issue, oldest first. Trackers that cannot read them yet say so.
+    /// The comments of an issue, oldest first.
     fn comments(
         &self,
         issue: &IssueRef,
-    ) -> impl Future<Output = Result<Vec<IssueComment>, TrackerError>> + Send {
-        let _ = issue;
-        let message = format!(
-            "aftercare cannot read the comments of {} issues yet, so it cannot remind there",
-            self.name()
-        );
-        std::future::ready(Err(TrackerError::Other(anyhow::anyhow!(message))))
+    ) -> impl Future<Output = Result<Vec<IssueComment>, TrackerError>> + Send;
+    /// Comments a reminder, written by [`IssueText::reminder`] unless the tracker needs more
+    /// than text for it (Jira Cloud's mentions name accounts). Like [`Tracker::comment`], not
+    /// retried when its outcome is unknown.
+    fn remind(
+        &self,
+        issue: &IssueRef,
+        reminder: &ReminderContent,
+    ) -> impl Future<Output = Result<(), TrackerError>> + Send {
+        let body = self.text().reminder(reminder);
+        async move { self.comment(issue, &body).await }
     }
     /// Whether a merged pull request closed the issue (on GitHub: a `closed` event with a
-    /// commit, or a connected pull request that is merged); `None` when the tracker cannot
-    /// tell, so that only a task's own `verified_by` counts as evidence there.
+    /// commit, or a connected pull request that is merged; on GitLab: a merged merge request
+    /// among those that close it); `None` when the tracker cannot tell (Jira), so that only a
+    /// task's own `verified_by` counts as evidence there.
     fn closed_by_merge(
         &self,
         issue: &IssueRef,

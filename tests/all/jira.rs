@@ -189,8 +189,8 @@ async fn lifecycle(deployment: Deployment) {
     assert_eq!(closed.resolution.as_deref(), Some("Won't Do"));
     assert_eq!(closed.properties["aftercare"]["removed"], json!(true));
     let comment = match deployment {
-        Deployment::Cloud => closed.comments[0]["content"][0]["content"][0]["text"].clone(),
-        Deployment::DataCenter => closed.comments[0].clone(),
+        Deployment::Cloud => closed.comments[0].body["content"][0]["content"][0]["text"].clone(),
+        Deployment::DataCenter => closed.comments[0].body.clone(),
     };
     assert_eq!(
         comment,

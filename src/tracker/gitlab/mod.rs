@@ -20,7 +20,14 @@
 //! - `GET /users?username=` once per task owner, for `assignee_ids`;
 //! - `POST /projects/:id/issues`, `PUT /projects/:id/issues/:iid` (labels only through
 //!   `add_labels` and `remove_labels`, so labels people add are never replaced, and
-//!   `state_event` to close or reopen), and `POST /projects/:id/issues/:iid/notes`.
+//!   `state_event` to close or reopen), and `POST /projects/:id/issues/:iid/notes`;
+//! - for `remind`, `GET /projects/:id/issues/:iid/notes?sort=asc&order_by=created_at`, every
+//!   page, leaving out GitLab's system notes; a note's author is trusted by the rule of issue
+//!   authors (the syncing user, or a member from Reporter up), asked only for notes that carry
+//!   a reminder marker, since nothing else reads their trust;
+//! - for evidence of done (`require_evidence`), `GET /projects/:id/issues/:iid/closed_by`,
+//!   every page: the merge requests that close the issue when merged, of which one must be
+//!   `merged` (an open one is a promise, not evidence).
 //!
 //! A task dropped because it was removed is closed with the label `not planned`, a duplicate
 //! with `duplicate`; reopening removes `not planned` again, so that a later close by a person
@@ -54,11 +61,11 @@ use crate::tracker::retry::{
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
-    ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats, SharedPacer,
-    StateChange, TrackedIssue, Tracker, TrackerError,
+    ConnectOptions, Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, RequestStats,
+    SharedPacer, StateChange, TrackedIssue, Tracker, TrackerError,
 };
 use target::Target;
-use wire::{REPORTER, RawIssue, RawMember, RawUser};
+use wire::{REPORTER, RawIssue, RawMember, RawMergeRequest, RawNote, RawUser};
 
 /// The label aftercare puts on an issue it closes because its task was removed.
 pub const NOT_PLANNED_LABEL: &str = "not planned";
@@ -461,14 +468,20 @@ impl GitLab {
         let Some(author) = raw.author_id() else {
             return Ok(false);
         };
-        if self.syncing_user().is_some_and(|u| u.id == author) {
-            return Ok(true);
-        }
         let marked = raw
             .description
             .as_deref()
             .is_some_and(|d| markdown::find_key(d).is_some());
-        if !marked {
+        self.may_speak(author, marked).await
+    }
+
+    /// Whether user `author` may speak for aftercare: the syncing user, or (when `ask`) a
+    /// member of the project from the Reporter role up, asked once a run per author.
+    async fn may_speak(&self, author: u64, ask: bool) -> Result<bool, TrackerError> {
+        if self.syncing_user().is_some_and(|u| u.id == author) {
+            return Ok(true);
+        }
+        if !ask {
             return Ok(false);
         }
         if let Some(known) = lock(&self.members).get(&author) {
@@ -484,6 +497,35 @@ impl GitLab {
                 .unwrap_or(false);
         lock(&self.members).insert(author, trusted);
         Ok(trusted)
+    }
+
+    /// Every item of a paginated list, `path` being its first page (with `per_page` and no
+    /// `page`), following `x-next-page`.
+    async fn all_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<Vec<T>, TrackerError> {
+        let mut items = Vec::new();
+        let mut page = "1".to_string();
+        loop {
+            let answer = self
+                .request(
+                    reqwest::Method::GET,
+                    &format!("{path}&page={page}"),
+                    None,
+                    true,
+                    false,
+                )
+                .await?;
+            let more: Vec<T> = serde_json::from_str(&answer.body)
+                .with_context(|| format!("cannot read {what} GitLab returned"))?;
+            items.extend(more);
+            match next_page(&answer) {
+                Some(next) if next != page => page = next,
+                _ => return Ok(items),
+            }
+        }
     }
 
     /// The ids of `usernames`; an unknown one is an invalid `assignees` field, which sync turns
@@ -690,6 +732,41 @@ impl Tracker for GitLab {
         Ok(())
     }
 
+    async fn comments(&self, issue: &IssueRef) -> Result<Vec<IssueComment>, TrackerError> {
+        let path = format!(
+            "{}/notes?sort=asc&order_by=created_at&per_page=100",
+            self.issue_path(issue)
+        );
+        let notes: Vec<RawNote> = self
+            .all_pages(&path, &format!("the notes of issue {issue}"))
+            .await?;
+        let mut comments = Vec::with_capacity(notes.len());
+        for note in notes.into_iter().filter(|n| !n.system) {
+            let body = note.body.unwrap_or_default();
+            let trusted = match &note.author {
+                Some(author) => {
+                    let marked = body.contains("aftercare:reminder");
+                    self.may_speak(author.id, marked).await?
+                }
+                None => false,
+            };
+            comments.push(IssueComment {
+                author: note.author.map(|a| a.username).unwrap_or_default(),
+                trusted,
+                body,
+            });
+        }
+        Ok(comments)
+    }
+
+    async fn closed_by_merge(&self, issue: &IssueRef) -> Result<Option<bool>, TrackerError> {
+        let path = format!("{}/closed_by?per_page=100", self.issue_path(issue));
+        let requests: Vec<RawMergeRequest> = self
+            .all_pages(&path, &format!("the merge requests closing issue {issue}"))
+            .await?;
+        Ok(Some(requests.iter().any(RawMergeRequest::merged)))
+    }
+
     async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {
         let login = self.syncing_user().map(|u| u.username).unwrap_or_default();
         listing::find_created(self, key, &login).await
@@ -763,13 +840,20 @@ impl Pages for GitLab {
             let trusted = self.trusted(&raw).await?;
             issues.push(raw.into_tracked(trusted, &self.dropped_labels));
         }
-        let next = answer
-            .header("x-next-page")
-            .map(str::trim)
-            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            .map(str::to_string);
-        Ok(IssuePage { issues, next })
+        Ok(IssuePage {
+            issues,
+            next: next_page(&answer),
+        })
     }
+}
+
+/// The next page GitLab names in `x-next-page` (empty on the last page).
+fn next_page(answer: &Answer) -> Option<String> {
+    answer
+        .header("x-next-page")
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string)
 }
 
 /// The field a 400 names: GitLab answers `{"message": {"assignee_ids": [...]}}` or

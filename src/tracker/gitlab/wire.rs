@@ -1,4 +1,5 @@
-//! GitLab's JSON for issues and users, read leniently, and its mapping into the core's terms.
+//! GitLab's JSON for issues, notes, merge requests and users, read leniently, and its mapping
+//! into the core's terms.
 //!
 //! GitLab records no reason for a close, so a closed issue is dropped when it carries one of
 //! the configured `dropped_labels` (compared ignoring case; aftercare adds `not planned` or
@@ -38,6 +39,30 @@ pub struct RawIssue {
 pub struct RawUser {
     pub id: u64,
     pub username: String,
+}
+
+/// A note (comment) on an issue as `GET /projects/:id/issues/:iid/notes` sends it.
+#[derive(Debug, Deserialize)]
+pub struct RawNote {
+    #[serde(default)]
+    pub body: Option<String>,
+    pub author: Option<RawUser>,
+    /// Written by GitLab itself ("changed the description"), not by a person.
+    #[serde(default)]
+    pub system: bool,
+}
+
+/// A merge request as `GET /projects/:id/issues/:iid/closed_by` sends it: only its state.
+#[derive(Debug, Deserialize)]
+pub struct RawMergeRequest {
+    /// `opened`, `closed`, `locked` or `merged`.
+    pub state: String,
+}
+
+impl RawMergeRequest {
+    pub fn merged(&self) -> bool {
+        self.state == "merged"
+    }
 }
 
 /// A membership as `GET /projects/:id/members/all/:user_id` sends it.
@@ -108,6 +133,32 @@ mod tests {
             "web_url": "https://gitlab.com/acme/web/-/issues/7", "milestone": null
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn notes_and_closing_merge_requests_are_read_leniently() {
+        let notes: Vec<RawNote> = serde_json::from_value(serde_json::json!([
+            {"id": 1, "body": "changed the description", "system": true,
+             "author": {"id": 1, "username": "bot"}},
+            {"id": 2, "body": null, "author": {"id": 3, "username": "gus"}, "type": null}
+        ]))
+        .unwrap();
+        assert!(notes[0].system);
+        assert_eq!(
+            (
+                notes[1].system,
+                notes[1].body.as_deref(),
+                notes[1].author.as_ref().map(|a| a.id)
+            ),
+            (false, None, Some(3))
+        );
+        let requests: Vec<RawMergeRequest> = serde_json::from_value(serde_json::json!([
+            {"id": 9, "iid": 2, "state": "opened"},
+            {"id": 8, "iid": 1, "state": "merged", "merged_at": "2024-05-02T12:00:00.000Z"}
+        ]))
+        .unwrap();
+        let merged: Vec<bool> = requests.iter().map(RawMergeRequest::merged).collect();
+        assert_eq!(merged, [false, true]);
     }
 
     #[test]

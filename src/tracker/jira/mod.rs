@@ -34,10 +34,15 @@
 //!   with backoff) within the shared waiting rules of [`crate::tracker::retry`]; Jira refused
 //!   it, so even a create is sent again. A create or comment whose outcome is unknown (5xx,
 //!   dropped connection, timeout) is never re-sent here.
+//! - **Comments and evidence.** `remind` reads an issue's comments and writes reminders with
+//!   Jira's mentions and a marker that survives Jira ([`comments`]). Jira records no merge
+//!   that closed an issue, so [`Tracker::closed_by_merge`] cannot tell, and with
+//!   `require_evidence` only a task's `verified_by` makes its done issue count as done.
 //!
 //! The credentials are handed to reqwest only; requests are logged at `-v` without headers,
 //! and an error that quotes the secret has it cut out.
 
+pub mod comments;
 pub mod labels;
 pub mod target;
 pub mod text;
@@ -62,8 +67,8 @@ use crate::tracker::retry::{
     lock, without_secret,
 };
 use crate::tracker::{
-    ConnectOptions, Identity, IssueEdit, IssueRef, IssueText, NewIssue, Owned, RequestStats,
-    StateChange, TrackedIssue, Tracker, TrackerError,
+    ConnectOptions, Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, Owned,
+    ReminderContent, RequestStats, StateChange, TrackedIssue, Tracker, TrackerError,
 };
 use target::{Credentials, Target};
 use text::JiraText;
@@ -1285,6 +1290,18 @@ impl Tracker for Jira {
         self.request(reqwest::Method::POST, &path, Some(body), false)
             .await?;
         Ok(())
+    }
+
+    async fn comments(&self, issue: &IssueRef) -> Result<Vec<IssueComment>, TrackerError> {
+        self.read_comments(issue).await
+    }
+
+    async fn remind(
+        &self,
+        issue: &IssueRef,
+        reminder: &ReminderContent,
+    ) -> Result<(), TrackerError> {
+        self.post_reminder(issue, reminder).await
     }
 
     /// Looks at the keys after the highest one seen, directly (search may not show a new

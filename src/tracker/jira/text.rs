@@ -12,10 +12,12 @@
 //! descriptions are the same when they parse to the same JSON value, whatever Jira did to the
 //! key order or spacing.
 
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 
+use super::comments::{self, Mention, reminder_body};
 use crate::config::JiraDeployment;
-use crate::tracker::{IssueContent, IssueText};
+use crate::tracker::{IssueContent, IssueText, ReminderContent};
 
 /// Jira's limit on a summary.
 pub const MAX_SUMMARY_CHARS: usize = 255;
@@ -157,6 +159,30 @@ impl IssueText for JiraText {
     fn with_removal_note(&self, body: &str) -> String {
         body.to_string()
     }
+
+    /// The reminder without looking anyone up: on Cloud, logins are mentioned as plain text
+    /// (the client mentions accounts instead, [`super::comments`]).
+    fn reminder(&self, reminder: &ReminderContent) -> String {
+        let mentions: Vec<Mention> = (reminder.mentions.iter())
+            .map(|login| Mention {
+                login: login.clone(),
+                account: None,
+            })
+            .collect();
+        match reminder_body(
+            self.deployment,
+            self.file_base.as_deref(),
+            reminder,
+            &mentions,
+        ) {
+            Value::String(text) => text,
+            doc => doc.to_string(),
+        }
+    }
+
+    fn reminds_about(&self, body: &str, due: NaiveDate) -> bool {
+        comments::reminds_about(self.deployment, body, due)
+    }
 }
 
 /// A comment's body in the deployment's format: an ADF document on Cloud, the text itself on
@@ -170,7 +196,7 @@ pub fn comment_body(deployment: JiraDeployment, text: &str) -> Value {
     }
 }
 
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -185,7 +211,7 @@ fn paragraphs(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Text with wiki markup's link, macro and table characters escaped.
-fn escape_wiki(text: &str) -> String {
+pub(super) fn escape_wiki(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '[' | ']' | '{' | '}' | '|') {

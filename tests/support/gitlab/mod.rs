@@ -12,7 +12,15 @@
 //! `updated_before`, inclusive; `per_page` up to 100 and `page`), get, create (`title`,
 //! `description`, `labels`, `assignee_ids`; unknown labels are created) and edit (`title`,
 //! `description`, `labels` replacing, `add_labels`, `remove_labels`, `assignee_ids`,
-//! `state_event` close or reopen), and notes (list, newest first unless told, and create).
+//! `state_event` close or reopen), notes (list, newest first unless told, and create), and
+//! the merge requests that close an issue on merge (`GET .../issues/:iid/closed_by`, whatever
+//! their state, newest first, paginated). Merge requests exist only through the test's own
+//! calls ([`GitLab::open_merge_request`], [`GitLab::merge`], [`GitLab::close_merge_request`]):
+//! the issues one closes are read from its description by GitLab's default closing pattern,
+//! and merging closes them as the merging user, each with a system note, as GitLab does.
+//! `closed_by` is not in the OpenAPI subset the other endpoints are checked against; its
+//! answer follows `APIEntitiesMergeRequestBasic` of GitLab's full description (checked by
+//! field in the tests) and the route in GitLab's `lib/api/issues.rb`.
 //! A project is addressed by its numeric id or its URL-encoded full path
 //! (`acme%2Fplatform%2Fweb`); parameters come from the query and a JSON or form body, as Grape
 //! merges them.
@@ -98,6 +106,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aftercare::model::TaskKey;
+use aftercare::tracker::markdown::task_marker;
 use chrono::{DateTime, Utc};
 
 pub use crate::support::http::LoggedRequest;
@@ -230,6 +240,7 @@ impl GitLab {
             labels: Vec::new(),
             issues: Vec::new(),
             next_iid: 1,
+            merge_requests: Vec::new(),
         };
         let members = vec![
             (ada, MAINTAINER),
@@ -347,6 +358,16 @@ impl GitLab {
         self.issues().into_iter().find(|i| i.iid == iid)
     }
 
+    /// The iid of the issue whose description carries the marker of `postmortem/task`.
+    pub fn iid_of(&self, postmortem: &str, task: &str) -> u64 {
+        let marker = task_marker(&TaskKey::new(postmortem, task));
+        self.issues()
+            .into_iter()
+            .find(|i| i.description.contains(&marker))
+            .map(|i| i.iid)
+            .unwrap_or_else(|| panic!("the emulator has no issue for {postmortem}/{task}"))
+    }
+
     /// The project's label names, in creation order.
     pub fn labels(&self) -> Vec<String> {
         self.with_project(|p| p.labels.clone())
@@ -459,6 +480,44 @@ impl GitLab {
         if let Err(refusal) = added {
             panic!("the note on #{iid} is refused: {refusal:?}");
         }
+    }
+
+    /// Opens a merge request as the person of `token`, directly in the state; the issues its
+    /// description closes (`Closes #3`) are closed when it is merged. Returns its iid.
+    pub fn open_merge_request(&self, token: &str, title: &str, description: &str) -> u64 {
+        let author = self.user_of(token);
+        let opened = self.with_instance(|i, p| i.open_merge_request(p, author, title, description));
+        match opened {
+            Ok(iid) => iid,
+            Err(refusal) => panic!("the merge request is refused: {refusal:?}"),
+        }
+    }
+
+    /// `devon` (a Developer) merges a merge request: the open issues it closes are closed.
+    pub fn merge(&self, iid: u64) {
+        let by = self.user_of(DEVELOPER_TOKEN);
+        let merged = self.with_instance(|i, p| i.merge(p, iid, by));
+        if let Err(refusal) = merged {
+            panic!("merging !{iid} is refused: {refusal:?}");
+        }
+    }
+
+    /// `devon` closes a merge request without merging it.
+    pub fn close_merge_request(&self, iid: u64) {
+        let by = self.user_of(DEVELOPER_TOKEN);
+        let closed = self.with_instance(|i, p| i.close_merge_request(p, iid, by));
+        if let Err(refusal) = closed {
+            panic!("closing !{iid} is refused: {refusal:?}");
+        }
+    }
+
+    /// The iids of the issues merge request `iid` closes on merge.
+    pub fn closing_issues(&self, iid: u64) -> Vec<u64> {
+        self.with_project(|p| {
+            p.merge_request(iid)
+                .map(|m| m.closes.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// Deletes an issue, as a project owner can; its iid is not reused.

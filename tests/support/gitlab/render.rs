@@ -1,13 +1,14 @@
 //! GitLab's JSON for the emulated objects: users (basic and the caller's own), members,
-//! issues and notes, with the fields GitLab sends and its formats (millisecond timestamps,
-//! `access_level` as an integer, labels sorted by name, `web_url` and `references`).
+//! issues, notes and merge requests (`MergeRequestBasic`), with the fields GitLab sends and
+//! its formats (millisecond timestamps, `access_level` as an integer, labels sorted by name,
+//! `web_url` and `references`).
 //!
 //! Rendering only reads state; it must not change it or decide anything about a request.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::state::{Instance, Issue, Note, Project, User};
+use super::state::{Instance, Issue, MergeRequest, Note, Project, User};
 
 /// GitLab's timestamp format: `2024-05-01T12:00:00.123Z`.
 pub fn time(t: DateTime<Utc>) -> String {
@@ -195,6 +196,83 @@ impl Renderer<'_> {
             "noteable_iid": issue.iid,
             "commands_changes": {},
         })
+    }
+}
+
+impl Renderer<'_> {
+    /// `APIEntitiesMergeRequestBasic`, as `GET /projects/:id/issues/:iid/closed_by` lists
+    /// merge requests. GitLab's description declares `assignees` and `reviewers` as one entity
+    /// where GitLab sends a list, as it does for issues.
+    pub fn merge_request_basic(&self, project: &Project, mr: &MergeRequest) -> Value {
+        let author = self.user_by_id(mr.author);
+        let merged = mr.state == "merged";
+        let mut value = json!({
+            "id": mr.id,
+            "iid": mr.iid,
+            "project_id": project.id,
+            "title": mr.title,
+            "description": mr.description,
+            "state": mr.state,
+            "created_at": time(mr.created_at),
+            "updated_at": time(mr.updated_at),
+            "merged_by": mr.merged_by.map(|id| self.user_by_id(id)).unwrap_or(Value::Null),
+            "merge_user": mr.merged_by.map(|id| self.user_by_id(id)).unwrap_or(Value::Null),
+            "merged_at": opt_time(mr.merged_at),
+            "closed_by": mr.closed_by.map(|id| self.user_by_id(id)).unwrap_or(Value::Null),
+            "closed_at": opt_time(mr.closed_at),
+            "target_branch": "main",
+            "source_branch": mr.source_branch,
+            "user_notes_count": 0,
+            "upvotes": 0,
+            "downvotes": 0,
+        });
+        merge(
+            &mut value,
+            json!({
+            "author": author,
+            "assignees": [],
+            "assignee": null,
+            "reviewers": [],
+            "source_project_id": project.id,
+            "target_project_id": project.id,
+            "labels": [],
+            "draft": false,
+            "imported": false,
+            "imported_from": "none",
+            "work_in_progress": false,
+            "milestone": null,
+            "merge_when_pipeline_succeeds": false,
+            "merge_status": if merged { "can_be_merged" } else { "unchecked" },
+            "detailed_merge_status": if merged { "not_open" } else { "mergeable" },
+            "merge_after": null,
+            "sha": format!("{:040x}", mr.id),
+            "merge_commit_sha": merged.then(|| format!("{:040x}", mr.id + 1)),
+            "squash_commit_sha": null,
+            "discussion_locked": null,
+            "should_remove_source_branch": null,
+            "force_remove_source_branch": true,
+            "prepared_at": time(mr.created_at),
+            "reference": format!("!{}", mr.iid),
+            "references": {
+                "short": format!("!{}", mr.iid),
+                "relative": format!("!{}", mr.iid),
+                "full": format!("{}!{}", project.full_path, mr.iid),
+            },
+            "web_url": format!("{}/{}/-/merge_requests/{}", self.web, project.full_path, mr.iid),
+            "time_stats": {
+                "time_estimate": 0,
+                "total_time_spent": 0,
+                "human_time_estimate": null,
+                "human_total_time_spent": null,
+            },
+            "squash": false,
+            "squash_on_merge": false,
+            "task_completion_status": {"count": 0, "completed_count": 0},
+            "has_conflicts": false,
+            "blocking_discussions_resolved": true,
+            }),
+        );
+        value
     }
 }
 

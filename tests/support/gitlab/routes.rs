@@ -1,7 +1,7 @@
 //! The REST endpoints under `/api/v4`: turns one authenticated request (method, path
 //! segments, parameters from the query and a JSON or form body) into a change of the instance
 //! and GitLab's answer, including its offset pagination headers and its application limits on
-//! creating issues and notes.
+//! creating issues and notes. Merge requests are read only, through the issue's `closed_by`.
 //!
 //! Routes see the caller, the state and the limits, nothing else: authentication, the request
 //! limit, faults and the request log belong to the server around them.
@@ -182,7 +182,8 @@ fn project_route(
                         ([], "PUT") => update_issue(instance, req, p, iid),
                         (["notes"], "GET") => list_notes(instance, req, p, iid),
                         (["notes"], "POST") => create_note(instance, limits, req, p, iid),
-                        ([] | ["notes"], _) => error(405, "405 Method Not Allowed"),
+                        (["closed_by"], "GET") => closed_by(instance, req, p, iid),
+                        ([] | ["notes"] | ["closed_by"], _) => error(405, "405 Method Not Allowed"),
                         _ => error(404, "404 Not Found"),
                     }
                 }
@@ -693,6 +694,28 @@ fn list_notes(instance: &Instance, req: &Request, p: usize, iid: u64) -> Reply {
     };
     let defaults = [("order_by", "created_at"), ("sort", "desc")];
     paginate(&notes, req, &defaults, |n| render.note(project, issue, n))
+}
+
+/// The merge requests that close issue `iid` when merged, whatever their state, newest first
+/// (`MergeRequestsFinder`'s default order), paginated.
+fn closed_by(instance: &Instance, req: &Request, p: usize, iid: u64) -> Reply {
+    let project: &Project = &instance.projects[p];
+    if project.issue(iid).is_none() {
+        return not_found();
+    }
+    let mut closing: Vec<_> = (project.merge_requests.iter())
+        .filter(|m| m.closes.contains(&iid))
+        .collect();
+    sort_as_asked(&mut closing, "desc", |a, b| {
+        a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id))
+    });
+    let render = Renderer {
+        web: req.web,
+        instance,
+    };
+    paginate(&closing, req, &[], |m| {
+        render.merge_request_basic(project, m)
+    })
 }
 
 fn create_note(

@@ -1,6 +1,6 @@
 //! The emulated GitLab instance's data: users and their tokens, groups and projects with
-//! their members and access levels, and each project's issues, notes and labels, plus the
-//! clock that stamps them.
+//! their members and access levels, and each project's issues, notes, labels and merge
+//! requests (with the issues each closes on merge), plus the clock that stamps them.
 //!
 //! This module holds data and the rules GitLab applies to it (who may read, create and edit,
 //! whose labels and assignees are silently dropped, what closing and reopening record, which
@@ -67,6 +67,29 @@ pub struct Issue {
     pub closed_by: Option<u64>,
 }
 
+/// A merge request of the project. The issues it closes on merge are read from its
+/// description when it is opened, by GitLab's default closing pattern (`Closes #1`,
+/// `fixes #2 and #3`, `Resolves: #4`, `Implements #5`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeRequest {
+    pub id: u64,
+    pub iid: u64,
+    pub title: String,
+    pub description: String,
+    /// `opened`, `closed` or `merged`.
+    pub state: &'static str,
+    pub author: u64,
+    pub source_branch: String,
+    /// iids of the issues it closes when merged.
+    pub closes: Vec<u64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub merged_at: Option<DateTime<Utc>>,
+    pub merged_by: Option<u64>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<u64>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Project {
     pub id: u64,
@@ -82,6 +105,7 @@ pub struct Project {
     pub labels: Vec<String>,
     pub issues: Vec<Issue>,
     pub next_iid: u64,
+    pub merge_requests: Vec<MergeRequest>,
 }
 
 /// Why a write is refused.
@@ -126,6 +150,7 @@ pub struct Instance {
     next_user_id: u64,
     next_issue_id: u64,
     next_note_id: u64,
+    next_merge_request_id: u64,
     last_stamp: DateTime<Utc>,
     /// The least time between two changes' stamps (1 ms, GitLab's resolution, by default).
     pub clock_step: Duration,
@@ -141,6 +166,7 @@ impl Instance {
             next_user_id: 1,
             next_issue_id: 1_001,
             next_note_id: 5_001,
+            next_merge_request_id: 9_001,
             last_stamp: DateTime::<Utc>::MIN_UTC,
             clock_step: Duration::milliseconds(1),
         }
@@ -446,9 +472,190 @@ impl Instance {
         issue.updated_at = at;
         Ok(id)
     }
+
+    /// Opens a merge request in project `p` as `author`; returns its iid. The issues its
+    /// description closes on merge that exist get a system note "mentioned in merge request".
+    pub fn open_merge_request(
+        &mut self,
+        p: usize,
+        author: u64,
+        title: &str,
+        description: &str,
+    ) -> Result<u64, Refusal> {
+        check_title(title)?;
+        let at = self.tick();
+        let id = self.next_merge_request_id;
+        self.next_merge_request_id += 1;
+        let project = &mut self.projects[p];
+        let iid = project.merge_requests.len() as u64 + 1;
+        let closes: Vec<u64> = closing_references(description)
+            .into_iter()
+            .filter(|n| project.issue(*n).is_some())
+            .collect();
+        project.merge_requests.push(MergeRequest {
+            id,
+            iid,
+            title: title.to_string(),
+            description: description.to_string(),
+            state: "opened",
+            author,
+            source_branch: format!("change-{iid}"),
+            closes: closes.clone(),
+            created_at: at,
+            updated_at: at,
+            merged_at: None,
+            merged_by: None,
+            closed_at: None,
+            closed_by: None,
+        });
+        for issue in closes {
+            self.system_note(
+                p,
+                issue,
+                author,
+                &format!("mentioned in merge request !{iid}"),
+            );
+        }
+        Ok(iid)
+    }
+
+    /// Merges merge request `iid` of project `p` as `by` (a Developer or above): the open
+    /// issues it closes are closed by `by`, each with a system note, as GitLab does when a
+    /// merge request reaches the default branch.
+    pub fn merge(&mut self, p: usize, iid: u64, by: u64) -> Result<(), Refusal> {
+        if self.access(&self.projects[p], by).unwrap_or(0) < DEVELOPER {
+            return Err(Refusal::Forbidden);
+        }
+        let at = self.tick();
+        let mr = (self.projects[p].merge_requests.iter_mut())
+            .find(|m| m.iid == iid && m.state == "opened")
+            .ok_or(Refusal::NoIssue)?;
+        mr.state = "merged";
+        mr.merged_at = Some(at);
+        mr.merged_by = Some(by);
+        mr.updated_at = at;
+        let closes = mr.closes.clone();
+        for issue in closes {
+            let closed = match self.projects[p].issue_mut(issue) {
+                Some(i) if i.open => {
+                    i.open = false;
+                    i.closed_at = Some(at);
+                    i.closed_by = Some(by);
+                    i.updated_at = at;
+                    true
+                }
+                _ => false,
+            };
+            if closed {
+                self.system_note(p, issue, by, &format!("closed via merge request !{iid}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes merge request `iid` of project `p` unmerged, as `by`.
+    pub fn close_merge_request(&mut self, p: usize, iid: u64, by: u64) -> Result<(), Refusal> {
+        let at = self.tick();
+        let mr = (self.projects[p].merge_requests.iter_mut())
+            .find(|m| m.iid == iid && m.state == "opened")
+            .ok_or(Refusal::NoIssue)?;
+        mr.state = "closed";
+        mr.closed_at = Some(at);
+        mr.closed_by = Some(by);
+        mr.updated_at = at;
+        Ok(())
+    }
+
+    /// Adds a system note (GitLab's own) to issue `iid` of project `p`, by `by`.
+    fn system_note(&mut self, p: usize, iid: u64, by: u64, body: &str) {
+        let id = self.next_note_id;
+        self.next_note_id += 1;
+        let at = self.tick();
+        if let Some(issue) = self.projects[p].issue_mut(iid) {
+            issue.notes.push(Note {
+                id,
+                body: body.to_string(),
+                author: by,
+                system: true,
+                created_at: at,
+                updated_at: at,
+            });
+        }
+    }
+}
+
+/// The issue numbers a description closes by GitLab's default closing pattern: a keyword
+/// (close, closes, closed, closing, fix, fixes, fixed, fixing, resolve, resolves, resolved,
+/// resolving, implement, implements, implemented, implementing; any case), an optional `:`,
+/// then one or more `#N`, separated by commas, spaces or `and`, optionally after `issue` or
+/// `issues`.
+pub fn closing_references(description: &str) -> Vec<u64> {
+    const KEYWORDS: &[&str] = &[
+        "close",
+        "closes",
+        "closed",
+        "closing",
+        "fix",
+        "fixes",
+        "fixed",
+        "fixing",
+        "resolve",
+        "resolves",
+        "resolved",
+        "resolving",
+        "implement",
+        "implements",
+        "implemented",
+        "implementing",
+    ];
+    let words: Vec<String> = description
+        .replace(',', " , ")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i].to_lowercase();
+        let keyword = word.strip_suffix(':').unwrap_or(&word);
+        i += 1;
+        if !KEYWORDS.contains(&keyword) {
+            continue;
+        }
+        if words.get(i).is_some_and(|w| w == ":") {
+            i += 1;
+        }
+        if words
+            .get(i)
+            .is_some_and(|w| w.eq_ignore_ascii_case("issue") || w.eq_ignore_ascii_case("issues"))
+        {
+            i += 1;
+        }
+        while let Some(word) = words.get(i) {
+            let reference = word
+                .strip_prefix('#')
+                .map(|n| n.trim_end_matches(['.', ';', ')']))
+                .and_then(|n| n.parse::<u64>().ok());
+            match reference {
+                Some(n) => {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                    i += 1;
+                }
+                None if word == "," || word.eq_ignore_ascii_case("and") => i += 1,
+                None => break,
+            }
+        }
+    }
+    out
 }
 
 impl Project {
+    pub fn merge_request(&self, iid: u64) -> Option<&MergeRequest> {
+        self.merge_requests.iter().find(|m| m.iid == iid)
+    }
+
     pub fn issue(&self, iid: u64) -> Option<&Issue> {
         self.issues.iter().find(|i| i.iid == iid)
     }

@@ -6,8 +6,9 @@
 //! /user/permission/search` (who may edit issues), `GET /user/search`, issues (create with
 //! `properties` in the body, get with `fields` and `properties`, edit with `fields`, `update`
 //! label operations and `properties`), transitions (the workflow To Do → In Progress → Done,
-//! with a resolution screen on the way to Done and a Reopen transition back to To Do) and
-//! comments, and search: Cloud's `POST /rest/api/3/search/jql` (`nextPageToken`, no total,
+//! with a resolution screen on the way to Done and a Reopen transition back to To Do),
+//! comments (add, and list as a `PageOfComments` paged by `startAt` and `maxResults`, oldest
+//! first or by `orderBy`, with each comment's author), and search: Cloud's `POST /rest/api/3/search/jql` (`nextPageToken`, no total,
 //! `reconcileIssues`) and Data Center's `POST /rest/api/2/search` (`startAt`, `maxResults`,
 //! `total`). The old Cloud `/rest/api/3/search` answers `410`. It understands the JQL aftercare
 //! sends and answers `400` to anything else, an unbounded query (without `project = `)
@@ -63,6 +64,17 @@ pub struct User {
     pub may_edit: bool,
 }
 
+/// One comment as the emulator keeps it.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: u64,
+    /// The author's id (accountId on Cloud, username on Data Center).
+    pub author: String,
+    /// An ADF document on Cloud, a string on Data Center.
+    pub body: Value,
+    pub created: u64,
+}
+
 /// One issue as the emulator keeps it.
 #[derive(Debug, Clone)]
 pub struct Issue {
@@ -78,7 +90,7 @@ pub struct Issue {
     pub created: u64,
     pub updated: u64,
     pub properties: BTreeMap<String, Value>,
-    pub comments: Vec<Value>,
+    pub comments: Vec<Comment>,
     /// The search request from which on search shows the issue as it is now.
     pub searchable_from: u64,
 }
@@ -335,6 +347,15 @@ impl Jira {
         )
     }
 
+    /// Adds a comment to an issue as `author` (a user name), as if made through the API by
+    /// that user: `body` is an ADF document on Cloud, a string on Data Center.
+    pub fn seed_comment(&self, author: &str, key: &str, body: Value) {
+        let author = self.user_id(author);
+        let mut inner = self.lock();
+        let i = inner.issues.iter().position(|i| i.key == key).unwrap();
+        inner.add_comment(i, author, body);
+    }
+
     /// Moves an issue to a status by hand, as a person would (resolution set when Done).
     pub fn set_status(&self, key: &str, status: &'static str, resolution: Option<&str>) {
         let mut inner = self.lock();
@@ -390,6 +411,41 @@ impl Inner {
         key
     }
 
+    /// Adds a comment to the issue at index `i`; returns its id.
+    fn add_comment(&mut self, i: usize, author: String, body: Value) -> u64 {
+        let created = self.tick();
+        let id = 20_000 + created;
+        self.issues[i].comments.push(Comment {
+            id,
+            author,
+            body,
+            created,
+        });
+        id
+    }
+
+    /// A comment as Jira shows it. Its times are written as the description's `date-time`
+    /// asks (`+00:00`), where Jira writes `+0000` as in its own example; aftercare reads
+    /// neither.
+    fn comment_json(&self, issue: &Issue, comment: &Comment) -> Value {
+        let base = self.base();
+        let time = stamp(comment.created).replace("+0000", "+00:00");
+        let author = self.user_json(&comment.author);
+        let mut json = json!({
+            "id": comment.id.to_string(),
+            "self": format!("{base}/issue/{}/comment/{}", issue.id, comment.id),
+            "author": author,
+            "updateAuthor": author,
+            "body": comment.body,
+            "created": time,
+            "updated": time,
+        });
+        if self.cloud() {
+            json["jsdPublic"] = json!(true);
+        }
+        json
+    }
+
     fn user(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
     }
@@ -407,7 +463,7 @@ impl Inner {
     fn issue_json(&self, issue: &Issue, fields: Option<&[String]>, properties: &[String]) -> Value {
         let base = self.base();
         let category = status_category(issue.status);
-        let time = |t: u64| format!("2024-05-01T10:{:02}:{:02}.000+0000", (t / 60) % 60, t % 60);
+        let time = stamp;
         let all = json!({
             "summary": issue.summary,
             "description": issue.description,
@@ -455,6 +511,11 @@ impl Inner {
             "/rest/api/2"
         }
     }
+}
+
+/// The emulator's clock as Jira writes times: `2024-05-01T10:MM:SS.000+0000`.
+fn stamp(t: u64) -> String {
+    format!("2024-05-01T10:{:02}:{:02}.000+0000", (t / 60) % 60, t % 60)
 }
 
 fn status_category(status: &str) -> (u64, &'static str, &'static str) {
@@ -826,13 +887,48 @@ fn route(
             if let Some(problem) = text_problem(inner, "comment", &text) {
                 return problem;
             }
-            inner.issues[i].comments.push(text.clone());
-            let id = inner.issues[i].comments.len();
-            let author = inner.user_json(me);
+            inner.add_comment(i, me.to_string(), text);
+            let issue = &inner.issues[i];
+            let comment = issue.comments.last().unwrap();
+            reply(201, inner.comment_json(issue, comment))
+        }
+        ("GET", ["issue", key, "comment"]) => {
+            let Some(issue) = inner.issues.iter().find(|i| i.key == *key) else {
+                return missing_issue();
+            };
+            let q = query_pairs(uri);
+            let number = |name: &str, default: usize| {
+                q.iter()
+                    .find(|(k, _)| k == name)
+                    .map_or(Ok(default), |(_, v)| v.parse::<usize>())
+            };
+            let (Ok(start), Ok(max)) = (number("startAt", 0), number("maxResults", 100)) else {
+                return jira_error(400, &["startAt and maxResults must be numbers."], json!({}));
+            };
+            let mut comments: Vec<&Comment> = issue.comments.iter().collect();
+            match q
+                .iter()
+                .find(|(k, _)| k == "orderBy")
+                .map(|(_, v)| v.as_str())
+            {
+                None | Some("created" | "+created") => {}
+                Some("-created") => comments.reverse(),
+                Some(_) => {
+                    return jira_error(
+                        400,
+                        &["Ordering is only supported by 'created' field."],
+                        json!({}),
+                    );
+                }
+            }
+            let max = max.clamp(1, 5000);
+            let page: Vec<Value> = (comments.iter().skip(start).take(max))
+                .map(|c| inner.comment_json(issue, c))
+                .collect();
             reply(
-                201,
-                json!({"id": id.to_string(), "body": text, "author": author,
-                "created": "2024-05-01T10:00:00.000+00:00"}),
+                200,
+                json!({"comments": page, "startAt": start, "maxResults": max,
+                       "total": comments.len()}),
             )
         }
         ("POST", ["search", "jql"]) if inner.cloud() => search(inner, body, me),
