@@ -290,3 +290,46 @@ fn check_rejects_a_repo_the_tracker_cannot_name_at_its_place() {
     let sync = Aftercare::new(dir.path()).args(["sync", "--dry-run"]).run();
     assert_eq!(sync.code, 1, "{sync:#?}");
 }
+
+#[test]
+fn remind_comments_once_on_an_overdue_tasks_issue_in_its_own_repository() {
+    let gh = Emulator::start_blocking();
+    three_repositories(&gh);
+    let dir = routed_examples();
+    // The task in acme/ops is overdue and owned by hubot.
+    let path = file(dir.path(), "2023-05-10-ddos-database-overload");
+    let yaml = std::fs::read_to_string(&path).expect("the example");
+    let yaml = yaml.replacen(
+        "    repo: acme/ops\n",
+        "    repo: acme/ops\n    owner: hubot\n    due: 2023-06-10\n",
+        1,
+    );
+    std::fs::write(&path, yaml).expect("written");
+    assert_eq!(sync(&gh, dir.path()).code, 0);
+    let remind = || {
+        Aftercare::new(dir.path())
+            .args(["remind", "--write-interval-ms", "0"])
+            .env("GITHUB_API_URL", gh.url())
+            .env("GITHUB_TOKEN", OWNER_TOKEN)
+            .env("GITHUB_REPOSITORY", "acme/web")
+            .run()
+    };
+    for (action, counts) in [
+        ("remind", "reminded 1, already reminded 0"),
+        ("already reminded", "reminded 0, already reminded 1"),
+    ] {
+        let out = remind();
+        assert_eq!(out.code, 0, "{out:#?}");
+        assert_eq!(
+            out.stdout,
+            format!(
+                "{action} acme/ops#1 {OPS_TASK} (@hubot): overdue since 2023-06-11\n{counts}\n"
+            )
+        );
+    }
+    let comments = &gh.issues_in("acme/ops")[0].comments;
+    assert_eq!(comments.len(), 1, "{comments:#?}");
+    assert!(comments[0].contains("@hubot"), "{}", comments[0]);
+    // Nothing in the other repositories: no other task is overdue.
+    assert!(gh.issues().iter().all(|i| i.comments.is_empty()));
+}
