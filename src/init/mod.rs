@@ -539,6 +539,7 @@ mod tests {
             "      codequality: gl-code-quality-report.json\n",
             "  resource_group: aftercare-sync\n  script:\n    - aftercare sync\n",
             "    - aftercare status --badge .gitlab/aftercare-badge.svg --readme README.md\n",
+            "  resource_group: aftercare-remind\n  script:\n    - aftercare remind\n",
         ] {
             assert!(jobs.contains(job), "{job}");
         }

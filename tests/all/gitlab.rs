@@ -2,7 +2,8 @@
 //! GitLab emulator: the examples give one issue per task and a second run writes nothing at
 //! its request floor; removal, return and a person's close; trust by membership and role;
 //! `status --format json`; errors worded for people before or at the first request; the
-//! token never shows.
+//! token never shows; the jobs `init` writes into `.gitlab-ci.yml`, remind's included, run
+//! with GitLab CI's variables.
 
 use std::path::Path;
 
@@ -441,6 +442,21 @@ fn the_gitlab_ci_jobs_run_with_gitlab_cis_variables() {
         "# Ops\n\n<!-- aftercare:status:start -->\n<!-- aftercare:status:end -->\n",
     )
     .expect("the README is written");
+    // One task overdue, owned by a project member: the remind job's one note.
+    let (overdue_postmortem, overdue_task) =
+        ("2024-03-09-connection-pool-exhaustion", "database-tuning");
+    let postmortem = root.join(format!("postmortems/{overdue_postmortem}.yaml"));
+    let text = std::fs::read_to_string(&postmortem).expect("the example");
+    let task_line = format!("  - id: {overdue_task}\n");
+    assert_eq!(text.matches(&task_line).count(), 1);
+    std::fs::write(
+        &postmortem,
+        text.replace(
+            &task_line,
+            &format!("{task_line}    owner: devon\n    due: 2024-04-06\n"),
+        ),
+    )
+    .expect("the example is written");
 
     let project_url = format!("{}/{PROJECT_PATH}", gl.url());
     let server_host = gl.url().trim_start_matches("http://").to_string();
@@ -528,4 +544,58 @@ fn the_gitlab_ci_jobs_run_with_gitlab_cis_variables() {
     assert!(index.contains("1 of 34"), "the site shows the closed issue");
     let writes = gl.requests().iter().filter(|r| r.method != "GET").count();
     assert_eq!(writes, 34, "only sync wrote, one issue per task");
+
+    // The remind job runs on the scheduled pipeline, as status does.
+    assert_eq!(
+        jobs["aftercare-remind"]["rules"],
+        jobs["aftercare-status"]["rules"]
+    );
+    let overdue = gl.iid_of(overdue_postmortem, overdue_task);
+    assert_ne!(overdue, issues[0].iid, "the overdue task's issue is open");
+    let stdout = |outs: &[std::process::Output]| -> Vec<String> {
+        outs.iter()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .collect()
+    };
+    let remind = run_job("aftercare-remind");
+    ok(&remind, "aftercare-remind");
+    assert_eq!(
+        stdout(&remind),
+        [format!(
+            "remind #{overdue} {overdue_postmortem}/{overdue_task} (@devon): overdue since \
+             2024-04-07\nreminded 1, already reminded 0\n"
+        )]
+    );
+    let reminded: Vec<(u64, Vec<String>)> = gl
+        .issues()
+        .into_iter()
+        .filter(|i| !i.notes.is_empty())
+        .map(|i| (i.iid, i.notes))
+        .collect();
+    assert_eq!(
+        reminded,
+        [(
+            overdue,
+            vec![format!(
+                "@devon: this corrective task is overdue since 2024-04-07: it was due on \
+                 2024-04-06 and is still open.\n\nIt follows from the incident [Web stack \
+                 outage from database connection pool exhaustion]({project_url}/-/blob/main/\
+                 postmortems/{overdue_postmortem}.yaml). Close this issue when it is done, or \
+                 change `due` in the postmortem if the plan changed.\n\n<!-- \
+                 aftercare:reminder due=2024-04-06 -->\n"
+            )]
+        )]
+    );
+    let again = run_job("aftercare-remind");
+    ok(&again, "aftercare-remind");
+    assert_eq!(
+        stdout(&again),
+        [format!(
+            "already reminded #{overdue} {overdue_postmortem}/{overdue_task} (@devon): overdue \
+             since 2024-04-07\nreminded 0, already reminded 1\n"
+        )]
+    );
+    assert_eq!(gl.issue(overdue).expect("the issue").notes.len(), 1);
+    let writes = gl.requests().iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes, 35, "sync's 34 issues and the one reminder");
 }
