@@ -2,7 +2,9 @@
 //! Center: one issue per task through a first sync, an immediate second sync, an edit, a
 //! removal and a return with search lag on; faults, rate limits, forged look-alikes, the
 //! secret at every verbosity, and the clear errors for wrong credentials, a missing project,
-//! a missing issue type and a workflow without a done transition.
+//! a missing issue type and a workflow without a done transition. The incremental listing: what
+//! a run with nothing new costs, people's changes seen in any time zone and despite search lag,
+//! crashes of a run that lists incrementally, and listings cut short or snapshots damaged.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -57,16 +59,83 @@ fn write_tree(dir: &Path, config: &str, postmortem: &str) {
 
 fn sync(jira: &Jira, deployment: Deployment, dir: &Path, args: &[&str]) -> Outcome {
     let _ = jira;
-    let command = Aftercare::new(dir)
-        .args(["sync", "--write-interval-ms", "0"])
-        .args(args);
-    let command = match deployment {
+    as_bot(
+        deployment,
+        Aftercare::new(dir)
+            .args(["sync", "--write-interval-ms", "0"])
+            .args(args),
+    )
+    .run()
+}
+
+/// The command with the syncing account's credentials for the deployment.
+fn as_bot(deployment: Deployment, command: Aftercare) -> Aftercare {
+    match deployment {
         Deployment::Cloud => command
             .env("JIRA_EMAIL", BOT_EMAIL)
             .env("JIRA_API_TOKEN", BOT_TOKEN),
         Deployment::DataCenter => command.env("JIRA_TOKEN", BOT_TOKEN),
-    };
-    command.run()
+    }
+}
+
+/// `aftercare status --format json`, as the syncing account.
+fn status_json(deployment: Deployment, dir: &Path) -> Value {
+    let out = as_bot(
+        deployment,
+        Aftercare::new(dir).args(["status", "--format", "json"]),
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+/// Each task's state in a status report: `id state`.
+fn states(report: &Value) -> Vec<String> {
+    report["incidents"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {}",
+                t["id"].as_str().unwrap(),
+                t["state"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Every request in the emulator's log: `METHOD /path status`.
+fn requests(jira: &Jira) -> Vec<String> {
+    jira.requests()
+        .iter()
+        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+        .collect()
+}
+
+/// The search request of the deployment, as [`requests`] shows it.
+fn search_request(deployment: Deployment) -> &'static str {
+    match deployment {
+        Deployment::Cloud => "POST /search/jql 200",
+        Deployment::DataCenter => "POST /search 200",
+    }
+}
+
+/// The requests of a complete listing of 250 issues: the account when the cache does not know
+/// it, the project, its editors and three search pages.
+fn complete_listing(deployment: Deployment, ask_account: bool) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if ask_account {
+        out.push("GET /myself 200");
+    }
+    out.extend(["GET /project/OPS 200", "GET /user/permission/search 200"]);
+    out.extend([search_request(deployment); 3]);
+    out
+}
+
+/// The listing snapshot beside the default cache file.
+fn snapshot_file(dir: &Path) -> std::path::PathBuf {
+    dir.join(".aftercare/cache.jira.snapshot.json")
 }
 
 /// Issues per task key, by the `aftercare` property.
@@ -505,6 +574,9 @@ async fn the_secret_never_shows_at_any_verbosity() {
         }
         let cache = std::fs::read_to_string(dir.path().join(".aftercare/cache.json")).unwrap();
         assert!(!cache.contains(BOT_TOKEN));
+        let snapshot = std::fs::read_to_string(snapshot_file(dir.path())).unwrap();
+        assert!(snapshot.contains("2024-03-01-db/automate-failover"));
+        assert!(!snapshot.contains(BOT_TOKEN));
         one_each(&jira);
     }
 }
@@ -561,13 +633,20 @@ async fn a_create_whose_answer_is_lost_is_found_and_not_made_again() {
         );
         one_each(&jira);
         // One POST a task: the lost answer was followed by a look at the next key, not a
-        // second create.
+        // second create. On Data Center, whose search has no reconciliation, the listing after
+        // the writes then reads both issues directly, as search does not show them yet.
         assert_eq!(writes(&jira), vec!["POST /issue 201", "POST /issue 201"]);
         let probes: Vec<String> = (jira.requests().iter())
             .filter(|r| r.method == "GET" && r.path.starts_with("/issue/"))
             .map(|r| format!("{} {}", r.path, r.status))
             .collect();
-        assert_eq!(probes, vec!["/issue/OPS-1 200"]);
+        let expected = match deployment {
+            Deployment::Cloud => vec!["/issue/OPS-1 200"],
+            Deployment::DataCenter => {
+                vec!["/issue/OPS-1 200", "/issue/OPS-2 200", "/issue/OPS-1 200"]
+            }
+        };
+        assert_eq!(probes, expected);
         // A create refused by the rate limit, and a search failing once with a server error.
         jira.inject("POST", "/issue", FaultKind::RateLimited(1), 1);
         let search = match deployment {
@@ -785,30 +864,205 @@ async fn status_reads_done_and_dropped_from_status_category_and_resolution() {
     );
 }
 
+/// 250 tasks of one postmortem, `task-001` to `task-250`.
+fn many_tasks(dir: &Path, jira: &Jira, deployment: Deployment, count: usize) {
+    let ids: Vec<String> = (1..=count).map(|n| format!("task-{n:03}")).collect();
+    let tasks: Vec<(&str, &str, &str)> = ids.iter().map(|id| (id.as_str(), "Do it", "")).collect();
+    write_tree(dir, &config(jira, deployment), &postmortem(&tasks));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sync_with_nothing_to_change_makes_one_search_a_hundred_issues_and_three_more() {
+async fn a_run_with_nothing_new_makes_two_searches_and_full_lists_everything() {
     for deployment in [Deployment::Cloud, Deployment::DataCenter] {
         let jira = Jira::start(deployment).await;
         let dir = tempfile::tempdir().unwrap();
-        let ids: Vec<String> = (1..=250).map(|n| format!("task-{n:03}")).collect();
-        let tasks: Vec<(&str, &str, &str)> =
-            ids.iter().map(|id| (id.as_str(), "Do it", "")).collect();
-        write_tree(dir.path(), &config(&jira, deployment), &postmortem(&tasks));
+        many_tasks(dir.path(), &jira, deployment, 250);
         let out = sync(&jira, deployment, dir.path(), &[]);
         assert!(
             stdout_of(&out)
                 .ends_with("created 250, updated 0, closed 0, reopened 0, unchanged 0\n")
         );
+        let search = search_request(deployment);
+        // Every run a new process, with the cache kept: no /myself (the account is cached by
+        // the credentials' hash), no project or editors, and the changes since the last run,
+        // which reach back two minutes before its newest update: the 121 issues the first
+        // sync stamped in its last two minutes, on two pages. The same every time.
+        for _ in 0..3 {
+            jira.clear_log();
+            let out = sync(&jira, deployment, dir.path(), &[]);
+            assert_eq!(
+                stdout_of(&out),
+                "created 0, updated 0, closed 0, reopened 0, unchanged 250\n"
+            );
+            assert_eq!(requests(&jira), vec![search, search], "{deployment:?}");
+        }
         jira.clear_log();
-        let out = sync(&jira, deployment, dir.path(), &[]);
+        let report = status_json(deployment, dir.path());
+        assert_eq!(states(&report).len(), 250);
+        assert_eq!(requests(&jira), vec![search, search], "{deployment:?}");
+
+        // --full lists everything: the project, its editors, and 3 pages.
+        jira.clear_log();
+        let out = sync(&jira, deployment, dir.path(), &["--full"]);
         assert_eq!(
             stdout_of(&out),
             "created 0, updated 0, closed 0, reopened 0, unchanged 250\n"
         );
-        let log = jira.requests();
-        assert_eq!(writes(&jira), Vec::<String>::new());
-        // ceil(250/100) = 3 pages, /myself, the project and the editors.
-        assert_eq!(log.len(), 6, "{log:?}");
+        assert_eq!(
+            requests(&jira),
+            complete_listing(deployment, false),
+            "{deployment:?}"
+        );
+
+        // An hour later a person closes two issues: the next status shows both in two
+        // searches, and the one after reads one page, the two changes.
+        jira.advance_clock(3600);
+        jira.set_status("OPS-7", "Done", Some("Done"));
+        jira.set_status("OPS-200", "Done", Some("Won't Do"));
+        jira.clear_log();
+        let report = status_json(deployment, dir.path());
+        let changed: Vec<String> = states(&report)
+            .into_iter()
+            .filter(|s| !s.ends_with(" open"))
+            .collect();
+        assert_eq!(changed, vec!["task-007 done", "task-200 dropped"]);
+        assert_eq!(requests(&jira), vec![search, search], "{deployment:?}");
+        jira.clear_log();
+        let again = status_json(deployment, dir.path());
+        assert_eq!(states(&again), states(&report));
+        assert_eq!(requests(&jira), vec![search], "{deployment:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_in_a_shared_project_reads_only_aftercare_s_issues() {
+    for deployment in [Deployment::Cloud, Deployment::DataCenter] {
+        let jira = Jira::start(deployment).await;
+        // Another team's 250 issues, none of them aftercare's.
+        for n in 1..=250 {
+            jira.seed_issue(
+                "alice",
+                &format!("Their issue {n}"),
+                Value::Null,
+                &["other"],
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &config(&jira, deployment),
+            &postmortem(TWO_TASKS),
+        );
+        stdout_of(&sync(&jira, deployment, dir.path(), &[]));
+        // One page before the creates and one after, both of the label and the account's own.
+        let searches: Vec<String> = (requests(&jira).into_iter())
+            .filter(|r| r.starts_with("POST /search"))
+            .collect();
+        assert_eq!(
+            searches,
+            vec![search_request(deployment), search_request(deployment)]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_people_make_between_runs_are_seen_in_any_time_zone() {
+    // JQL dates are read in the account's profile zone: the widest offsets either way, and UTC.
+    let zones = [
+        (Deployment::Cloud, "Etc/GMT+12", -12),
+        (Deployment::DataCenter, "Pacific/Kiritimati", 14),
+        (Deployment::Cloud, "Pacific/Kiritimati", 14),
+        (Deployment::DataCenter, "Etc/GMT+12", -12),
+        (Deployment::Cloud, "UTC", 0),
+    ];
+    for (deployment, zone, hours) in zones {
+        let case = format!("{deployment:?} in {zone}");
+        let jira = Jira::start(deployment).await;
+        jira.set_time_zone(zone, chrono::FixedOffset::east_opt(hours * 3600).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let three: Vec<(&str, &str, &str)> =
+            vec![TWO_TASKS[0], TWO_TASKS[1], ("third", "A third task", "")];
+        write_tree(dir.path(), &config(&jira, deployment), &postmortem(&three));
+        stdout_of(&sync(&jira, deployment, dir.path(), &[]));
+        // An hour later, far past the overlap: a person closes one issue, removes a label
+        // aftercare set from another, retitles the third.
+        jira.advance_clock(3600);
+        jira.set_status("OPS-3", "Done", Some("Done"));
+        jira.edit_by_hand("OPS-1", |i| i.labels.retain(|l| l != "database"));
+        jira.edit_by_hand("OPS-2", |i| i.summary = "Renamed by hand".into());
+        let out = sync(&jira, deployment, dir.path(), &["--dry-run"]);
+        assert_eq!(
+            stdout_of(&out),
+            "plan: update OPS-1 2024-03-01-db/automate-failover: Automate the failover\n\
+             plan: update OPS-2 2024-03-01-db/page-on-lag: Page on replica lag\n\
+             plan: 0 to create, 2 to update, 0 to close, 0 to reopen, 1 unchanged (dry run in \
+             OPS: nothing was changed)\n",
+            "{case}"
+        );
+        let full = sync(&jira, deployment, dir.path(), &["--dry-run", "--full"]);
+        assert_eq!(full.stdout, out.stdout, "{case}: --full agrees");
+        assert_eq!(
+            states(&status_json(deployment, dir.path())),
+            vec!["automate-failover open", "page-on-lag open", "third done"],
+            "{case}"
+        );
+        let out = sync(&jira, deployment, dir.path(), &[]);
+        assert_eq!(
+            stdout_of(&out),
+            "update OPS-1 2024-03-01-db/automate-failover: Automate the failover\n\
+             update OPS-2 2024-03-01-db/page-on-lag: Page on replica lag\n\
+             created 0, updated 2, closed 0, reopened 0, unchanged 1\n",
+            "{case}"
+        );
+        let issues = jira.issues();
+        assert_eq!(issues[0].labels, vec!["postmortem", "database"], "{case}");
+        assert_eq!(issues[1].summary, "Page on replica lag", "{case}");
+        let out = sync(&jira, deployment, dir.path(), &[]);
+        assert_eq!(
+            stdout_of(&out),
+            "created 0, updated 0, closed 0, reopened 0, unchanged 3\n",
+            "{case}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_search_shows_late_is_seen_within_the_overlap() {
+    for deployment in [Deployment::Cloud, Deployment::DataCenter] {
+        let jira = Jira::start(deployment).await;
+        let dir = tempfile::tempdir().unwrap();
+        let three: Vec<(&str, &str, &str)> =
+            vec![TWO_TASKS[0], TWO_TASKS[1], ("third", "A third task", "")];
+        write_tree(dir.path(), &config(&jira, deployment), &postmortem(&three));
+        stdout_of(&sync(&jira, deployment, dir.path(), &[]));
+        jira.advance_clock(3600);
+        // A person closes OPS-3, which search shows only from the third search on; 30 s
+        // later someone closes OPS-1, which search shows at once. The first status sees OPS-1
+        // only, and its watermark moves past the close of OPS-3; the overlap still covers it.
+        jira.set_search_lag(2);
+        jira.set_status("OPS-3", "Done", Some("Done"));
+        jira.set_search_lag(0);
+        jira.advance_clock(30);
+        jira.set_status("OPS-1", "Done", Some("Done"));
+        let seen: Vec<Vec<String>> = (0..3)
+            .map(|_| states(&status_json(deployment, dir.path())))
+            .collect();
+        let open_closed = |third: &str| {
+            vec![
+                "automate-failover done".to_string(),
+                "page-on-lag open".to_string(),
+                format!("third {third}"),
+            ]
+        };
+        assert_eq!(
+            seen,
+            vec![
+                open_closed("open"),
+                open_closed("open"),
+                open_closed("done")
+            ],
+            "{deployment:?}"
+        );
     }
 }
 
@@ -820,71 +1074,100 @@ const CUTS: [(FaultKind, bool); 4] = [
     (FaultKind::Status(500), false),
 ];
 
-/// A first sync with its `number`-th request cut (the process killed while it waits, or the
-/// answer lost), then a clean run and one more: the duplicates and lost tasks left.
+/// Which run of a crash case is cut.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CutRun {
+    /// A first sync of two tasks: a complete listing, two creates, a listing of the changes.
+    First,
+    /// After a clean first sync, a sync that adds a third task: a listing of the changes since
+    /// the snapshot, one create, and another listing of the changes.
+    Incremental,
+}
+
+/// How many requests the run of a crash case makes when nothing is cut.
+async fn uncut_requests(deployment: Deployment, run: CutRun) -> u64 {
+    let jira = Jira::start(deployment).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&jira, deployment);
+    write_tree(dir.path(), &cfg, &postmortem(TWO_TASKS));
+    if run == CutRun::Incremental {
+        stdout_of(&sync(&jira, deployment, dir.path(), &[]));
+        let mut tasks: Vec<(&str, &str, &str)> = TWO_TASKS.to_vec();
+        tasks.push(("third", "A third task", ""));
+        write_tree(dir.path(), &cfg, &postmortem(&tasks));
+        jira.clear_log();
+    }
+    jira.set_search_lag(1000);
+    stdout_of(&sync(&jira, deployment, dir.path(), &[]));
+    jira.requests().len() as u64
+}
+
+/// A sync with its `number`-th request cut (the process killed while it waits, or the answer
+/// lost), with search lagging from then on, then a clean run and one more: the duplicates and
+/// lost tasks left.
 async fn crash_case(
     deployment: Deployment,
+    run: CutRun,
     number: u64,
     cut: &FaultKind,
     kill: bool,
 ) -> (usize, usize) {
     let jira = Jira::start(deployment).await;
-    jira.set_search_lag(1000);
     let dir = tempfile::tempdir().unwrap();
-    write_tree(
-        dir.path(),
-        &config(&jira, deployment),
-        &postmortem(TWO_TASKS),
-    );
+    let cfg = config(&jira, deployment);
+    write_tree(dir.path(), &cfg, &postmortem(TWO_TASKS));
+    let mut tasks: Vec<(&str, &str, &str)> = TWO_TASKS.to_vec();
+    if run == CutRun::Incremental {
+        stdout_of(&sync(&jira, deployment, dir.path(), &[]));
+        tasks.push(("third", "A third task", ""));
+        write_tree(dir.path(), &cfg, &postmortem(&tasks));
+        jira.clear_log();
+    }
+    jira.set_search_lag(1000);
+    // Requests are numbered from the emulator's start: after those of the clean first sync.
+    let number = number + jira.received();
     jira.inject_at(number, cut.clone());
-    let mut command = Aftercare::new(dir.path()).args(["sync", "--write-interval-ms", "0"]);
-    command = match deployment {
-        Deployment::Cloud => command
-            .env("JIRA_EMAIL", BOT_EMAIL)
-            .env("JIRA_API_TOKEN", BOT_TOKEN),
-        Deployment::DataCenter => command.env("JIRA_TOKEN", BOT_TOKEN),
-    };
+    let command = as_bot(
+        deployment,
+        Aftercare::new(dir.path()).args(["sync", "--write-interval-ms", "0"]),
+    );
     if kill {
-        let running = command.spawn();
-        let started = std::time::Instant::now();
-        while !jira.requests().iter().any(|r| r.number == number) {
-            assert!(
-                started.elapsed().as_secs() < 30,
-                "request {number} never came"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        running.kill();
+        kill_when_logged(&jira, command, number).await;
     } else {
         command.run();
     }
-    let case = format!("{deployment:?}, request {number} cut by {cut:?}");
+    let case = format!("{deployment:?}, {run:?} run, request {number} cut by {cut:?}");
     let out = sync(&jira, deployment, dir.path(), &[]);
     assert_eq!(out.code, 0, "{case}: {}", out.stderr);
     let out = sync(&jira, deployment, dir.path(), &[]);
     assert_eq!(
         stdout_of(&out),
-        "created 0, updated 0, closed 0, reopened 0, unchanged 2\n",
+        format!(
+            "created 0, updated 0, closed 0, reopened 0, unchanged {}\n",
+            tasks.len()
+        ),
         "{case}"
     );
     let counts = per_task(&jira);
     let duplicates: usize = counts.values().map(|n| n.saturating_sub(1)).sum();
-    let lost = 2 - counts.len();
+    let lost = tasks.len() - counts.len();
     if duplicates + lost > 0 {
         eprintln!("{case}: {duplicates} duplicates, {lost} lost");
     }
     (duplicates, lost)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn crash_matrix_every_request_of_a_first_sync_cut_four_ways_leaves_one_issue_per_task() {
+/// Every request of `run` on each deployment (`(deployment, requests the run makes)`) cut each
+/// of the four ways: the cases, duplicates and lost tasks.
+async fn crash_matrix(run: CutRun, runs: [(Deployment, u64); 2]) -> (usize, usize, usize) {
     let started = std::time::Instant::now();
     let mut cases = 0;
     let (mut duplicates, mut lost) = (0, 0);
-    for (deployment, requests) in [(Deployment::Cloud, 7), (Deployment::DataCenter, 6)] {
+    for (deployment, requests) in runs {
+        assert_eq!(uncut_requests(deployment, run).await, requests);
         for number in 1..=requests {
             for (cut, kill) in &CUTS {
-                let (d, l) = crash_case(deployment, number, cut, *kill).await;
+                let (d, l) = crash_case(deployment, run, number, cut, *kill).await;
                 cases += 1;
                 duplicates += d;
                 lost += l;
@@ -892,10 +1175,29 @@ async fn crash_matrix_every_request_of_a_first_sync_cut_four_ways_leaves_one_iss
         }
     }
     eprintln!(
-        "jira crash matrix: {cases} cases, {duplicates} duplicates, {lost} lost tasks, {:.1} s",
+        "jira crash matrix, {run:?} run: {cases} cases, {duplicates} duplicates, {lost} lost \
+         tasks, {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    assert_eq!((cases, duplicates, lost), (52, 0, 0));
+    (cases, duplicates, lost)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_matrix_every_request_of_a_first_sync_cut_four_ways_leaves_one_issue_per_task() {
+    // Cloud: /myself, the project, its editors, the search, the owner's account, two creates
+    // and the listing of the changes after them. Data Center: no account search, and the
+    // listing after the creates reads both issues directly (search shows neither).
+    let runs = [(Deployment::Cloud, 8), (Deployment::DataCenter, 9)];
+    assert_eq!(crash_matrix(CutRun::First, runs).await, (68, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_matrix_every_request_of_an_incremental_sync_cut_four_ways_leaves_one_issue_per_task()
+{
+    // The changes since the snapshot, the project (before the create), the create, and the
+    // changes after it; on Data Center the new issue is then read directly.
+    let runs = [(Deployment::Cloud, 4), (Deployment::DataCenter, 5)];
+    assert_eq!(crash_matrix(CutRun::Incremental, runs).await, (36, 0, 0));
 }
 
 /// Seeds of the hostile runs, with the share of requests that fail.
@@ -1032,4 +1334,122 @@ async fn without_leave_to_list_editors_only_the_syncing_account_s_issues_count()
              user who may edit issues in the project\n"
         )
     );
+}
+
+/// Runs the command until the emulator has received its `nth` request (which is held), then
+/// kills it.
+async fn kill_at(jira: &Jira, command: Aftercare, nth: u64) {
+    let number = jira.received() + nth;
+    jira.inject_at(number, FaultKind::StallBefore);
+    kill_when_logged(jira, command, number).await;
+}
+
+/// Runs the command until the emulator has logged request `number`, then kills it.
+async fn kill_when_logged(jira: &Jira, command: Aftercare, number: u64) {
+    let running = command.spawn();
+    let started = std::time::Instant::now();
+    while !jira.requests().iter().any(|r| r.number == number) {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "request {number} never came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    running.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_cut_short_or_a_damaged_snapshot_is_never_trusted() {
+    for deployment in [Deployment::Cloud, Deployment::DataCenter] {
+        let jira = Jira::start(deployment).await;
+        let search = search_request(deployment);
+        // 250 issues made from another checkout.
+        let other = tempfile::tempdir().unwrap();
+        many_tasks(other.path(), &jira, deployment, 250);
+        stdout_of(&sync(&jira, deployment, other.path(), &[]));
+        let dir = tempfile::tempdir().unwrap();
+        many_tasks(dir.path(), &jira, deployment, 250);
+        let sync_command = || {
+            as_bot(
+                deployment,
+                Aftercare::new(dir.path()).args(["sync", "-v", "--write-interval-ms", "0"]),
+            )
+        };
+
+        // A first listing killed on its second page (/myself, the project, its editors, page
+        // one, page two) leaves no snapshot: the next run lists everything.
+        kill_at(&jira, sync_command(), 5).await;
+        assert!(!snapshot_file(dir.path()).exists());
+        jira.clear_log();
+        let out = sync_command().run();
+        assert!(
+            stdout_of(&out)
+                .ends_with("\ncreated 0, updated 0, closed 0, reopened 0, unchanged 250\n")
+        );
+        assert!(
+            out.stderr
+                .contains("listing every issue: no snapshot of an earlier listing\n"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(requests(&jira), complete_listing(deployment, true));
+        let snapshot = std::fs::read(snapshot_file(dir.path())).unwrap();
+
+        // A person closes 150 issues; a listing of the changes killed on its second page
+        // leaves the snapshot as it was, and the next run lists the changes since the same
+        // watermark: all 150 (and the 121 of the overlap), on three pages.
+        jira.advance_clock(3600);
+        for n in 1..=150 {
+            jira.set_status(&format!("OPS-{n}"), "Done", Some("Done"));
+        }
+        kill_at(&jira, sync_command(), 2).await;
+        assert_eq!(std::fs::read(snapshot_file(dir.path())).unwrap(), snapshot);
+        jira.clear_log();
+        let report = status_json(deployment, dir.path());
+        let done = states(&report)
+            .iter()
+            .filter(|s| s.ends_with(" done"))
+            .count();
+        assert_eq!(done, 150);
+        assert_eq!(requests(&jira), vec![search, search, search]);
+
+        // A damaged snapshot is reported and not trusted.
+        let text = std::fs::read_to_string(snapshot_file(dir.path())).unwrap();
+        std::fs::write(snapshot_file(dir.path()), &text[..text.len() / 2]).unwrap();
+        jira.clear_log();
+        let out = sync_command().run();
+        assert!(
+            out.stderr.contains(&format!(
+                "warning: ignoring the listing snapshot: {} is not a valid snapshot",
+                snapshot_file(dir.path()).display()
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("listing every issue: no snapshot of an earlier listing\n")
+        );
+        assert_eq!(requests(&jira), complete_listing(deployment, false));
+
+        // Another account's run lists everything, and so does the next run of the first, which
+        // asks for its account again (the cache remembers one).
+        jira.clear_log();
+        let status = Aftercare::new(dir.path()).args(["status", "-v"]);
+        let status = match deployment {
+            Deployment::Cloud => status
+                .env("JIRA_EMAIL", MALLORY_EMAIL)
+                .env("JIRA_API_TOKEN", MALLORY_TOKEN),
+            Deployment::DataCenter => status.env("JIRA_TOKEN", MALLORY_TOKEN),
+        };
+        let out = status.run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let another = "listing every issue: the snapshot was listed by another identity\n";
+        assert!(out.stderr.contains(another), "{}", out.stderr);
+        assert_eq!(requests(&jira), complete_listing(deployment, true));
+        jira.clear_log();
+        let out = sync_command().run();
+        assert!(out.stderr.contains(another), "{}", out.stderr);
+        assert_eq!(requests(&jira), complete_listing(deployment, true));
+    }
 }

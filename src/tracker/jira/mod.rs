@@ -8,28 +8,49 @@
 //!   ([`wire::Property`]), set inside the create request itself, so an issue never exists
 //!   without it; people cannot see it or break it by editing the description. The configured
 //!   labels let one JQL query find them all.
-//! - **Listing.** One bounded JQL query, `project = "OPS" AND (labels = "postmortem" OR creator
-//!   = currentUser())`, reads the few fields aftercare needs and the property, 100 issues a
-//!   page: on Cloud `POST /rest/api/3/search/jql` paged by `nextPageToken`, on Data Center `POST
-//!   /rest/api/2/search` paged by `startAt`.
-//! - **Search lag.** Cloud's search is eventually consistent: an issue created a moment ago may
-//!   be missing from it. Every issue this client writes is remembered in the cache file with
-//!   its id and key; in the next runs (for [`RECENT_WINDOW`]), the listing asks Jira to
-//!   reconcile the newest 50 of them (`reconcileIssues`), and any remembered issue still
-//!   missing is searched for by key with reconciliation (Cloud) or fetched directly (Data
-//!   Center). After a create whose outcome is unknown, [`Tracker::find_created`] looks at the
-//!   keys after the highest one seen (GET issue is consistent, search is not). A create is
-//!   noted in a journal beside the cache file before it is sent, and every write after it is
-//!   made, so that when the run is killed before it saves its cache, the next run still knows
-//!   what it wrote and looks at the keys after a create whose answer never came.
+//! - **Listing.** Bounded JQL queries read the few fields aftercare needs and the property, 100
+//!   issues a page, newest update first (`ORDER BY updated DESC`): on Cloud `POST
+//!   /rest/api/3/search/jql` paged by `nextPageToken`, on Data Center `POST /rest/api/2/search`
+//!   paged by `startAt`. The listing is incremental ([`crate::tracker::snapshot`]): a complete
+//!   listing, `project = "OPS" AND (labels = "postmortem" OR creator = currentUser())`, is kept
+//!   as a snapshot beside the cache file, and the next runs ask only for what changed since its
+//!   watermark, `project = "OPS" AND updated >= "2024-05-01 09:58"`, stopping at the first page
+//!   that reaches back past it ([`SINCE_OVERLAP`] before the watermark). Everything in doubt
+//!   lists everything: no snapshot or a damaged one, another site, project, account or set of
+//!   labels, `full_every` elapsed, `--full`.
+//! - **Time zones.** JQL dates have minutes and no zone: Jira reads them in the zone of the
+//!   account's profile, which the account may change at any time. The date sent is the
+//!   listing's start, in UTC, [`ZONE_MARGIN`] earlier (the widest offset from UTC): whatever the
+//!   profile's zone, it names a time at or before the start, and the client itself drops what
+//!   is older by the exact update times of the answers, which carry their offset. The margin
+//!   costs nothing: the listing stops at the first page that reaches past the start.
+//! - **Search lag.** Cloud's search is eventually consistent: an issue created or changed a
+//!   moment ago may be missing from it. Every issue this client writes is remembered in the
+//!   cache file with its key (and id, when known) until a listing has shown it after the write.
+//!   Each listing asks Jira to reconcile the newest 50 of those not shown yet
+//!   (`reconcileIssues`), and any still missing is searched for by key with reconciliation
+//!   (Cloud) or fetched directly (Data Center, or an issue whose id is unknown); a complete
+//!   listing checks every issue written in the last [`RECENT_WINDOW`]. So an issue aftercare
+//!   wrote reaches the snapshot with its write even when search lags (the watermark comes from
+//!   what search showed, so updates search showed late are covered by the overlap). After a
+//!   create whose outcome is unknown, [`Tracker::find_created`] looks at the keys after the
+//!   highest one seen (GET issue is consistent, search is not). A create is noted in a journal
+//!   beside the cache file before it is sent, and every write after it is made, so that when the
+//!   run is killed before it saves its cache, the next run still knows what it wrote and looks
+//!   at the keys after a create whose answer never came.
+//! - **Requests.** The account is cached by a SHA-256 of the site and credentials, so a run
+//!   with nothing new makes one search page (two after a burst of writes within the overlap):
+//!   the project and its issue type are checked by a complete listing and before a create, who
+//!   may edit issues is asked only when a listed issue's creator is someone else, and an issue
+//!   known only from the snapshot is read once before an edit that rewrites its property.
 //! - **Closing is a workflow transition.** A removed task's issue is moved through a transition
 //!   whose target status is in the `done` category, with resolution `Won't Do` (`Duplicate`
 //!   for a duplicate) when the transition's screen offers one; reopening moves it through a
 //!   transition to a `new` or `indeterminate` status. A workflow without such a transition is
 //!   a per-issue error naming the issue and its status; the run goes on.
 //! - **Trust.** An issue counts only when its creator is the syncing account or a user who may
-//!   edit issues in the project (`GET /user/permission/search?permissions=EDIT_ISSUES`, once
-//!   per run).
+//!   edit issues in the project (`GET /user/permission/search?permissions=EDIT_ISSUES`, at most
+//!   once per run).
 //! - **Limits.** A `429` is retried after `Retry-After` (else until `X-RateLimit-Reset`, else
 //!   with backoff) within the shared waiting rules of [`crate::tracker::retry`]; Jira refused
 //!   it, so even a create is sent again. A create or comment whose outcome is unknown (5xx,
@@ -66,6 +87,7 @@ use crate::tracker::retry::{
     self, AfterFailure, MAX_ATTEMPTS, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff,
     lock, without_secret,
 };
+use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
     ConnectOptions, Identity, IssueComment, IssueEdit, IssueRef, IssueText, NewIssue, Owned,
     ReminderContent, RequestStats, StateChange, TrackedIssue, Tracker, TrackerError,
@@ -87,21 +109,43 @@ const MAX_PROBES: u64 = 20;
 /// Consecutive missing keys after which that look stops.
 const MAX_MISSES: u32 = 3;
 const CACHE_VERSION: u32 = 1;
+/// How far before the snapshot's watermark a listing of the changes starts: for updates
+/// Jira's search showed late, and for the minute JQL dates are cut to.
+pub const SINCE_OVERLAP: Duration = Duration::from_secs(2 * 60);
+/// How much earlier than it means a JQL date is written: the widest offset of a time zone from
+/// UTC (UTC−12 and UTC+14), so that in whatever zone Jira reads it, it is not later.
+pub const ZONE_MARGIN: Duration = Duration::from_secs(14 * 3600);
 
 /// An issue this client wrote, remembered so that a lagging search cannot hide it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Written {
+    /// The issue's id, for `reconcileIssues`; 0 when this run did not learn it.
     id: u64,
     key: String,
     at: DateTime<Utc>,
+    /// True once a listing has shown the issue after this write (search reconciled, or the
+    /// issue read directly).
+    #[serde(default)]
+    seen: bool,
 }
 
-/// What the cache file holds: per site and project, the issues written lately.
+/// What the cache file holds: per site and project, the issues written lately; the account.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct CacheFile {
     version: u32,
     #[serde(default)]
     written: BTreeMap<String, Vec<Written>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<CachedAccount>,
+}
+
+/// The account the credentials belong to, by a SHA-256 of the site and the credentials (never
+/// the credentials), so that a run need not ask.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedAccount {
+    credentials_sha256: String,
+    /// accountId on Cloud, username on Data Center.
+    id: String,
 }
 
 /// One line of the journal beside the cache file, appended as a run writes, so that a run
@@ -131,8 +175,16 @@ enum JournalLine {
 struct RunState {
     /// The syncing account (accountId on Cloud, username on Data Center).
     me: Option<String>,
+    /// Whether the project and its issue type were checked this run.
+    project_checked: bool,
+    /// Whether Jira was asked who may edit issues this run (whatever it answered).
+    editors_asked: bool,
     /// Users who may edit issues in the project.
     editors: BTreeSet<String>,
+    /// The id of each issue read, by key, for `reconcileIssues`.
+    ids: HashMap<String, u64>,
+    /// The configured labels this run lists by.
+    labels: Option<Vec<String>>,
     /// The `aftercare` property of each listed or created issue, by key.
     properties: HashMap<String, Property>,
     /// The status name of each listed issue, by key, for error messages.
@@ -161,6 +213,9 @@ pub struct Jira {
     cache_file: Option<PathBuf>,
     cache: Mutex<CacheFile>,
     run: Mutex<RunState>,
+    /// The listing snapshot and when to list everything (boxed: the client is one variant of
+    /// an enum of trackers).
+    incremental: Box<Incremental>,
     stats: Mutex<RequestStats>,
     waiting: Mutex<WaitAllowance>,
 }
@@ -235,6 +290,14 @@ impl Jira {
             .filter(|w| now - w.at < window)
             .map(|w| (w.key.clone(), w.clone()))
             .collect();
+        // `cache.json` → `cache.jira.snapshot.json`, apart from other trackers' snapshots.
+        let incremental = Incremental::new(
+            (options.cache_file.as_deref()).map(|p| snapshot_path(&p.with_extension("jira.json"))),
+            options.full_every,
+            SINCE_OVERLAP,
+            options.full,
+            options.verbose,
+        );
         Ok(Jira {
             client,
             api: target.api_base(),
@@ -254,6 +317,7 @@ impl Jira {
                 pending,
                 ..RunState::default()
             }),
+            incremental: Box::new(incremental),
             stats: Mutex::new(RequestStats::default()),
             waiting: Mutex::new(WaitAllowance::new(MAX_TOTAL_WAIT)),
         })
@@ -503,12 +567,18 @@ impl Jira {
         }
     }
 
-    /// Maps raw issues, remembering their properties, statuses and the highest key.
+    /// Maps raw issues, remembering their properties, statuses and the highest key. The
+    /// syncing account's own issues name it by its id as their author (the snapshot's scope
+    /// knows them by it); anyone else is named by display name, and one whose display name is
+    /// that id gets the own id beside it.
     fn track(&self, raw: Vec<RawIssue>) -> Vec<TrackedIssue> {
         let mut run = lock(&self.run);
         let me = run.me.clone().unwrap_or_default();
         let editors = run.editors.clone();
-        let trusted = move |id: &str| !id.is_empty() && (id == me || editors.contains(id));
+        let trusted = {
+            let me = me.clone();
+            move |id: &str| !id.is_empty() && (id == me || editors.contains(id))
+        };
         let mut out = Vec::with_capacity(raw.len());
         for issue in raw {
             if let Some(n) = key_number(&issue.key) {
@@ -517,30 +587,81 @@ impl Jira {
             if let Some(p) = issue.property() {
                 run.properties.insert(issue.key.clone(), p);
             }
+            if let Some(id) = issue.numeric_id() {
+                run.ids.insert(issue.key.clone(), id);
+            }
             run.statuses
                 .insert(issue.key.clone(), issue.fields.status.name.clone());
-            out.push(issue.into_tracked(&self.reading(&trusted)));
+            let creator = issue.fields.creator.as_ref().map(wire::User::id);
+            let mut tracked = issue.into_tracked(&self.reading(&trusted));
+            match creator {
+                Some(id) if !me.is_empty() && id == me => tracked.author = me.clone(),
+                Some(id) if !me.is_empty() && tracked.author == me => {
+                    tracked.author = format!("{} ({id})", tracked.author);
+                }
+                _ => {}
+            }
+            out.push(tracked);
         }
         out
     }
 
+    /// The complete listing's query: the issues carrying the first label and those the account
+    /// created, newest update first.
     fn jql(&self, labels: &[String]) -> String {
         let project = jql_string(&self.target.project);
         match labels.first() {
             Some(label) => format!(
                 "project = {project} AND (labels = {} OR creator = currentUser()) ORDER BY \
-                 created ASC, key ASC",
+                 updated DESC",
                 jql_string(label)
             ),
-            None => format!(
-                "project = {project} AND creator = currentUser() ORDER BY created ASC, key ASC"
-            ),
+            None => {
+                format!("project = {project} AND creator = currentUser() ORDER BY updated DESC")
+            }
         }
     }
 
-    /// Every issue `jql` finds, page after page; on Cloud, with `reconcile` reconciled.
-    async fn search(&self, jql: &str, reconcile: &[u64]) -> Result<Vec<RawIssue>, TrackerError> {
+    /// The query of the changes since `since`: every issue of the project (whoever created it,
+    /// whatever its labels, so that issues leaving the scope are seen), newest update first.
+    fn changed_jql(&self, since: Option<DateTime<Utc>>) -> String {
+        let project = jql_string(&self.target.project);
+        match since {
+            Some(since) => format!(
+                "project = {project} AND updated >= {} ORDER BY updated DESC",
+                jql_string(&jql_date(since))
+            ),
+            None => format!("project = {project} ORDER BY updated DESC"),
+        }
+    }
+
+    /// Every issue `jql` finds, page after page; on Cloud, with `reconcile` reconciled. With
+    /// `since` (a query ordered by update, newest first), stops after the first page that
+    /// reaches back past it and leaves out what is older. Returns the newest update time on the
+    /// first page too: the listing's mark.
+    async fn search(
+        &self,
+        jql: &str,
+        reconcile: &[u64],
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(Vec<RawIssue>, Option<DateTime<Utc>>), TrackerError> {
         let mut out = Vec::new();
+        let mut mark = None;
+        let mut first = true;
+        // Takes a page in: true when the listing may go on.
+        let mut take = |issues: Vec<RawIssue>| {
+            let updated = |i: &RawIssue| i.fields.updated.as_deref().and_then(wire::parse_time);
+            if std::mem::take(&mut first) {
+                mark = issues.iter().filter_map(updated).max();
+            }
+            let Some(since) = since else {
+                out.extend(issues);
+                return true;
+            };
+            let reached = issues.iter().any(|i| updated(i).is_some_and(|u| u < since));
+            out.extend((issues.into_iter()).filter(|i| updated(i).is_none_or(|u| u >= since)));
+            !reached
+        };
         if self.cloud() {
             #[derive(Deserialize)]
             #[serde(rename_all = "camelCase")]
@@ -568,9 +689,9 @@ impl Jira {
                     .request(reqwest::Method::POST, "/search/jql", Some(body), true)
                     .await?;
                 let page: Page = answer.json("the search result")?;
-                out.extend(page.issues);
+                let more = take(page.issues);
                 match page.next_page_token {
-                    Some(t) if Some(&t) != token.as_ref() => token = Some(t),
+                    Some(t) if more && Some(&t) != token.as_ref() => token = Some(t),
                     _ => break,
                 }
             }
@@ -597,14 +718,14 @@ impl Jira {
                     .await?;
                 let page: Page = answer.json("the search result")?;
                 let got = page.issues.len();
-                out.extend(page.issues);
+                let more = take(page.issues);
                 start += got;
-                if got == 0 || start >= page.total {
+                if !more || got == 0 || start >= page.total {
                     break;
                 }
             }
         }
-        Ok(out)
+        Ok((out, mark))
     }
 
     /// One issue, read directly (consistent, unlike search); `None` when there is none.
@@ -626,6 +747,7 @@ impl Jira {
             id,
             key: key.to_string(),
             at: Utc::now(),
+            seen: false,
         };
         {
             let mut run = lock(&self.run);
@@ -668,11 +790,16 @@ impl Jira {
         }
     }
 
+    /// Remembers a write to an existing issue, with its id when this run knows it.
     fn remember_written_id(&self, key: &str) {
-        let known = lock(&self.run).written.get(key).map(|w| w.id);
-        if let Some(id) = known {
-            self.remember_write(id, key);
-        }
+        let id = {
+            let run = lock(&self.run);
+            (run.written.get(key).map(|w| w.id))
+                .filter(|id| *id != 0)
+                .or_else(|| run.ids.get(key).copied())
+                .unwrap_or(0)
+        };
+        self.remember_write(id, key);
     }
 
     /// The account to assign for an owner; `None` when none or several match.
@@ -906,9 +1033,11 @@ impl Jira {
         Ok(())
     }
 
-    /// Checks the project and its issue type, and learns who may edit issues in it: two
-    /// requests, before any write.
+    /// Checks the project and its issue type: one request, once a run.
     async fn check_project(&self) -> Result<(), TrackerError> {
+        if lock(&self.run).project_checked {
+            return Ok(());
+        }
         let project = &self.target.project;
         let answer = self
             .send(
@@ -955,7 +1084,16 @@ impl Jira {
                 }
             )));
         }
+        lock(&self.run).project_checked = true;
+        Ok(())
+    }
 
+    /// Learns who may edit issues in the project: one request, once a run.
+    async fn ask_editors(&self) -> Result<(), TrackerError> {
+        if lock(&self.run).editors_asked {
+            return Ok(());
+        }
+        let project = &self.target.project;
         let mut pairs = vec![
             ("permissions", "EDIT_ISSUES"),
             ("projectKey", project.as_str()),
@@ -970,6 +1108,7 @@ impl Jira {
         if answer.status == 403 {
             // Listing who may edit needs Administer Projects; without it, only the syncing
             // account's issues count, which is safe: a look-alike is never trusted.
+            lock(&self.run).editors_asked = true;
             eprintln!(
                 "warning: the account may not list who may edit issues in project {project} \
                  (Jira answered 403; it needs the Administer Projects permission): only issues \
@@ -981,7 +1120,150 @@ impl Jira {
             return Err(self.refusal(&reqwest::Method::GET, &answer));
         }
         let editors: Vec<wire::User> = answer.json("the users who may edit issues")?;
-        lock(&self.run).editors = editors.iter().map(wire::User::id).collect();
+        let mut run = lock(&self.run);
+        run.editors = editors.iter().map(wire::User::id).collect();
+        run.editors_asked = true;
+        Ok(())
+    }
+
+    /// What this run's listing covers: one project on one site as one account (by its id, as
+    /// [`Jira::track`] names the account's own issues' author) sees it, by these labels.
+    fn scope(&self, labels: &[String]) -> Scope {
+        Scope {
+            place: format!("{} {}", self.api, self.target.project),
+            login: lock(&self.run).me.clone().unwrap_or_default(),
+            labels: labels.to_vec(),
+        }
+    }
+
+    /// A SHA-256 of the site and the credentials, to remember the account they belong to
+    /// without keeping them.
+    fn credentials_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(self.api.as_bytes());
+        match &self.credentials {
+            Credentials::Basic { email, token } => {
+                hash.update(b"\nbasic\n");
+                hash.update(email.as_bytes());
+                hash.update(b"\n");
+                hash.update(token.expose_secret().as_bytes());
+            }
+            Credentials::Bearer { token } => {
+                hash.update(b"\nbearer\n");
+                hash.update(token.expose_secret().as_bytes());
+            }
+        }
+        format!("{:x}", hash.finalize())
+    }
+
+    /// One listing for the snapshot: the issues `jql` finds (from `since`, see [`Jira::search`])
+    /// and the issues this client wrote that search has not shown yet, read consistently; with
+    /// `every_write`, every issue written in the last [`RECENT_WINDOW`] (a complete listing),
+    /// else those not shown by a listing since their last write. Creates of an earlier run
+    /// whose answer never came are looked for too.
+    async fn listing(
+        &self,
+        jql: &str,
+        since: Option<DateTime<Utc>>,
+        every_write: bool,
+    ) -> Result<Listed, TrackerError> {
+        let recent: Vec<Written> = {
+            let run = lock(&self.run);
+            let mut recent: Vec<Written> = (run.written.values())
+                .filter(|w| every_write || !w.seen)
+                .cloned()
+                .collect();
+            recent.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+            recent
+        };
+        let cloud = self.cloud();
+        let reconcile: Vec<u64> = if cloud {
+            (recent.iter().filter(|w| w.id != 0))
+                .take(MAX_RECONCILE)
+                .map(|w| w.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (mut raw, mark) = self.search(jql, &reconcile, since).await?;
+        let found: BTreeSet<String> = raw.iter().map(|i| i.key.clone()).collect();
+        let (by_id, by_key): (Vec<&Written>, Vec<&Written>) = (recent.iter())
+            .filter(|w| !found.contains(&w.key))
+            .partition(|w| cloud && w.id != 0);
+        for chunk in by_id.chunks(MAX_RECONCILE) {
+            let keys: Vec<&str> = chunk.iter().map(|w| w.key.as_str()).collect();
+            let ids: Vec<u64> = chunk.iter().map(|w| w.id).collect();
+            let jql = format!(
+                "project = {} AND key in ({}) ORDER BY key ASC",
+                jql_string(&self.target.project),
+                keys.join(", ")
+            );
+            raw.extend(self.search(&jql, &ids, None).await?.0);
+        }
+        for written in by_key {
+            raw.extend(self.get_issue(&written.key).await?);
+        }
+        // Creates of an earlier run whose answer never arrived (the run was killed).
+        let pending: Vec<(String, u64)> = lock(&self.run)
+            .pending
+            .iter()
+            .map(|(t, h)| (t.clone(), *h))
+            .collect();
+        let me = lock(&self.run).me.clone().unwrap_or_default();
+        for (task, highest) in pending {
+            let listed = raw.iter().any(|i| {
+                i.property().is_some_and(|p| p.task == task)
+                    && i.fields.creator.as_ref().is_some_and(|c| c.id() == me)
+            });
+            if !listed {
+                if let Some(found) = self.probe(&task, highest).await? {
+                    if let Some(id) = found.numeric_id() {
+                        self.remember_write(id, &found.key);
+                        lock(&self.run)
+                            .written
+                            .entry(found.key.clone())
+                            .and_modify(|w| w.seen = true);
+                    }
+                    raw.push(found);
+                }
+            }
+            self.settle_pending(&task);
+        }
+        let mut seen = BTreeSet::new();
+        raw.retain(|i| seen.insert(i.key.clone()));
+        {
+            // The listing ended: every write it looked for is shown (or gone).
+            let mut run = lock(&self.run);
+            for w in &recent {
+                if let Some(entry) = run.written.get_mut(&w.key).filter(|e| e.at == w.at) {
+                    entry.seen = true;
+                }
+            }
+        }
+        // Trust needs the project's editors only for issues someone else created.
+        let others = raw.iter().any(|i| {
+            i.properties.contains_key(PROPERTY_KEY)
+                && i.fields.creator.as_ref().is_none_or(|c| c.id() != me)
+        });
+        if others {
+            self.ask_editors().await?;
+        }
+        Ok(Listed {
+            issues: self.track(raw),
+            mark,
+        })
+    }
+
+    /// Reads an issue known only from the snapshot, for its property and status, before an
+    /// edit that rewrites the property.
+    async fn learn(&self, key: &str) -> Result<(), TrackerError> {
+        if lock(&self.run).properties.contains_key(key) {
+            return Ok(());
+        }
+        if let Some(raw) = self.get_issue(key).await? {
+            self.track(vec![raw]);
+        }
         Ok(())
     }
 
@@ -1023,78 +1305,43 @@ impl Tracker for Jira {
         &self.text
     }
 
-    /// Reads the account: one request.
+    /// The account: one request, unless the cache knows these credentials' account.
     async fn identity(&self) -> Result<Identity, TrackerError> {
-        let answer = self
-            .request(reqwest::Method::GET, "/myself", None, true)
-            .await?;
-        let me: wire::User = answer.json("the account")?;
-        let me = me.id();
-        lock(&self.run).me = Some(me.clone());
-        Ok(Identity { login: me })
+        let hash = self.credentials_hash();
+        let cached = (lock(&self.cache).account.clone()).filter(|a| a.credentials_sha256 == hash);
+        let account = match cached {
+            Some(account) => account,
+            None => {
+                let answer = self
+                    .request(reqwest::Method::GET, "/myself", None, true)
+                    .await?;
+                let me: wire::User = answer.json("the account")?;
+                let account = CachedAccount {
+                    credentials_sha256: hash,
+                    id: me.id(),
+                };
+                lock(&self.cache).account = Some(account.clone());
+                account
+            }
+        };
+        lock(&self.run).me = Some(account.id.clone());
+        Ok(Identity { login: account.id })
     }
 
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
-        self.check_project().await?;
-        let recent: Vec<Written> = {
-            let run = lock(&self.run);
-            let mut recent: Vec<Written> = run.written.values().cloned().collect();
-            recent.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
-            recent
-        };
-        let cloud = self.cloud();
-        let reconcile: Vec<u64> = if cloud {
-            recent.iter().take(MAX_RECONCILE).map(|w| w.id).collect()
-        } else {
-            Vec::new()
-        };
-        let mut raw = self.search(&self.jql(labels), &reconcile).await?;
-        let found: BTreeSet<String> = raw.iter().map(|i| i.key.clone()).collect();
-        let missing: Vec<&Written> = recent.iter().filter(|w| !found.contains(&w.key)).collect();
-        if cloud {
-            for chunk in missing.chunks(MAX_RECONCILE) {
-                let keys: Vec<&str> = chunk.iter().map(|w| w.key.as_str()).collect();
-                let ids: Vec<u64> = chunk.iter().map(|w| w.id).collect();
-                let jql = format!(
-                    "project = {} AND key in ({}) ORDER BY key ASC",
-                    jql_string(&self.target.project),
-                    keys.join(", ")
-                );
-                raw.extend(self.search(&jql, &ids).await?);
-            }
-        } else {
-            for written in missing {
-                raw.extend(self.get_issue(&written.key).await?);
+        lock(&self.run).labels = Some(labels.to_vec());
+        let issues = self.incremental.list(self, self.scope(labels)).await?;
+        let mut run = lock(&self.run);
+        for issue in &issues {
+            if let Some(n) = key_number(&issue.issue.id) {
+                run.highest = run.highest.max(n);
             }
         }
-        // Creates of an earlier run whose answer never arrived (the run was killed).
-        let pending: Vec<(String, u64)> = lock(&self.run)
-            .pending
-            .iter()
-            .map(|(t, h)| (t.clone(), *h))
-            .collect();
-        let me = lock(&self.run).me.clone().unwrap_or_default();
-        for (task, highest) in pending {
-            let listed = raw.iter().any(|i| {
-                i.property().is_some_and(|p| p.task == task)
-                    && i.fields.creator.as_ref().is_some_and(|c| c.id() == me)
-            });
-            if !listed {
-                if let Some(found) = self.probe(&task, highest).await? {
-                    if let Some(id) = found.numeric_id() {
-                        self.remember_write(id, &found.key);
-                    }
-                    raw.push(found);
-                }
-            }
-            self.settle_pending(&task);
-        }
-        let mut seen = BTreeSet::new();
-        raw.retain(|i| seen.insert(i.key.clone()));
-        Ok(self.track(raw))
+        Ok(issues)
     }
 
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
+        self.check_project().await?;
         let assignee = self.assignee_for(&issue.assignees).await?;
         let description = if self.cloud() {
             serde_json::from_str(&issue.body).context("the issue text is not a JSON document")?
@@ -1178,6 +1425,9 @@ impl Tracker for Jira {
         edit: &IssueEdit,
     ) -> Result<Option<TrackedIssue>, TrackerError> {
         let key = &issue.id;
+        if edit.labels.is_some() || edit.assignees.is_some() || edit.state.is_some() {
+            self.learn(key).await?;
+        }
         let mut property = lock(&self.run).properties.get(key).cloned();
         let mut fields = serde_json::Map::new();
         let mut update = serde_json::Map::new();
@@ -1318,7 +1568,11 @@ impl Tracker for Jira {
         Ok(self.track(vec![raw]).pop())
     }
 
-    async fn settle(&self, _labels: &[String], _wrote: bool) {}
+    async fn settle(&self, labels: &[String], wrote: bool) {
+        self.incremental
+            .settle(self, &self.scope(labels), wrote)
+            .await;
+    }
 
     fn stats(&self) -> RequestStats {
         *lock(&self.stats)
@@ -1327,6 +1581,35 @@ impl Tracker for Jira {
     fn save(&self) -> anyhow::Result<()> {
         self.save_cache()
     }
+}
+
+impl Lister for Jira {
+    /// The project checked, who may edit issues in it, and every issue carrying the first
+    /// label or created by the account.
+    async fn list_complete(&self, scope: &Scope) -> Result<Listed, TrackerError> {
+        self.check_project().await?;
+        self.ask_editors().await?;
+        self.listing(&self.jql(&scope.labels), None, true).await
+    }
+
+    /// The changes since `since`. Without it (after a listing whose search found nothing, as a
+    /// first sync's: the snapshot holds only what this run wrote), the issues of the scope, so
+    /// that a first sync in a project shared with other teams does not read it whole.
+    async fn list_changed(&self, since: Option<DateTime<Utc>>) -> Result<Listed, TrackerError> {
+        let labels = lock(&self.run).labels.clone();
+        let jql = match (since, labels) {
+            (None, Some(labels)) => self.jql(&labels),
+            _ => self.changed_jql(since),
+        };
+        self.listing(&jql, since, false).await
+    }
+}
+
+/// A JQL date for a listing from `since`: the minute [`ZONE_MARGIN`] before it, in UTC.
+fn jql_date(since: DateTime<Utc>) -> String {
+    let margin = chrono::TimeDelta::from_std(ZONE_MARGIN).unwrap_or_default();
+    let at = since.checked_sub_signed(margin).unwrap_or(since);
+    at.format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// A URL query string of `pairs`, encoded.
@@ -1418,6 +1701,47 @@ mod tests {
             Some(Duration::from_secs(31))
         );
         assert_eq!(retry_wait(&answer(&[]), now), None);
+    }
+
+    #[test]
+    fn a_jql_date_names_a_time_at_or_before_the_start_in_every_time_zone() {
+        let since = DateTime::parse_from_rfc3339("2024-05-01T10:37:45.250Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let date = jql_date(since);
+        assert_eq!(date, "2024-04-30 20:37");
+        let naive = chrono::NaiveDateTime::parse_from_str(&date, "%Y-%m-%d %H:%M").unwrap();
+        // Every offset from UTC−12 to UTC+14, by quarter hours.
+        for quarter in -12 * 4..=14 * 4 {
+            use chrono::TimeZone;
+            let zone = chrono::FixedOffset::east_opt(quarter * 900).unwrap();
+            let meant = zone.from_local_datetime(&naive).unwrap();
+            assert!(meant <= since, "in {zone} the date means {meant}");
+        }
+    }
+
+    #[test]
+    fn a_cache_of_an_earlier_version_reads_with_its_writes_not_seen_and_no_account() {
+        let cache: CacheFile = serde_json::from_str(
+            r#"{"version":1,"written":{"https://x OPS":[{"id":7,"key":"OPS-7","at":"2024-05-01T10:00:00Z"}]}}"#,
+        )
+        .unwrap();
+        let written = &cache.written["https://x OPS"][0];
+        assert_eq!((written.id, written.seen), (7, false));
+        assert!(cache.account.is_none());
+        let text = serde_json::to_string(&CacheFile {
+            version: 1,
+            written: BTreeMap::new(),
+            account: Some(CachedAccount {
+                credentials_sha256: "ab".into(),
+                id: "acc-bot".into(),
+            }),
+        })
+        .unwrap();
+        assert_eq!(
+            text,
+            r#"{"version":1,"written":{},"account":{"credentials_sha256":"ab","id":"acc-bot"}}"#
+        );
     }
 
     #[test]

@@ -19,10 +19,20 @@
 //! string; a label with a space is refused; an unknown issue type or assignee is refused; a
 //! transition not available from the issue's status is refused. **Search lag**: an issue
 //! created or changed is missing from search for [`Jira::set_search_lag`] search requests,
-//! unless its id is in `reconcileIssues` (Cloud); GET issue always sees it. Faults are scripted
-//! per method and path suffix ([`Fault`]): an error status before the request is handled, a
-//! `429` with `Retry-After`, or the request handled and then its answer broken off (the client
-//! cannot tell whether it was applied).
+//! unless its id is in `reconcileIssues` (Cloud); GET issue always sees it.
+//!
+//! **Time.** The site's clock starts at 2024-05-01 10:00 UTC and moves a second with every
+//! change (a create, an edit, a transition, a comment: each sets the issue's `updated`), as a
+//! sync paced at a write a second spreads its writes; [`Jira::advance_clock`] moves it on. Times
+//! are shown in the account's profile time zone ([`Jira::set_time_zone`], `America/Phoenix`,
+//! UTC−7, by default; `timeZone` in `/myself`), and JQL reads dates in it too, as Jira does:
+//! `updated >= "2024-05-01 03:05"` (also `>`, `<=`, `<`, on `created` as well; `yyyy-MM-dd
+//! HH:mm`, `yyyy/MM/dd HH:mm` or a bare date, to the minute) is the minute that starts at that
+//! time in that zone. Conditions join with `AND`; results are ordered by `updated DESC` (newest
+//! first, the highest key first among equals), `created ASC, key ASC` or `key ASC`. Faults are
+//! scripted per method and path suffix ([`Fault`]): an error status before the request is
+//! handled, a `429` with `Retry-After`, or the request handled and then its answer broken off
+//! (the client cannot tell whether it was applied).
 //!
 //! Credentials: on Cloud `Basic` with [`BOT_EMAIL`]:[`BOT_TOKEN`] (the syncing account,
 //! `acc-bot`) or [`MALLORY_EMAIL`]:[`MALLORY_TOKEN`] (`acc-mallory`, who may browse but not
@@ -40,6 +50,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Value, json};
 
 pub const PROJECT: &str = "OPS";
@@ -87,7 +98,9 @@ pub struct Issue {
     pub labels: Vec<String>,
     pub assignee: Option<String>,
     pub creator: String,
+    /// Seconds of the site's clock ([`Jira::time`]) at the create.
     pub created: u64,
+    /// Seconds of the site's clock at the last change.
     pub updated: u64,
     pub properties: BTreeMap<String, Value>,
     pub comments: Vec<Comment>,
@@ -144,7 +157,10 @@ struct Inner {
     permission_search_refused: bool,
     search_lag: u64,
     searches: u64,
+    /// Seconds since [`EPOCH`].
     clock: u64,
+    /// The profile time zone of every account: its name and its offset from UTC.
+    time_zone: (String, FixedOffset),
     faults: Vec<Fault>,
     log: Vec<Logged>,
     received: u64,
@@ -189,6 +205,10 @@ impl Jira {
             search_lag: 0,
             searches: 0,
             clock: 0,
+            time_zone: (
+                "America/Phoenix".to_string(),
+                FixedOffset::west_opt(7 * 3600).expect("a valid offset"),
+            ),
             faults: Vec::new(),
             log: Vec::new(),
             received: 0,
@@ -253,6 +273,22 @@ impl Jira {
         format!("http://{}", self.addr)
     }
 
+    /// The time of second `t` of the site's clock.
+    pub fn time(t: u64) -> DateTime<Utc> {
+        EPOCH.parse::<DateTime<Utc>>().expect("a valid epoch") + chrono::Duration::seconds(t as i64)
+    }
+
+    /// Moves the site's clock on by `seconds`, as time passing between two runs.
+    pub fn advance_clock(&self, seconds: u64) {
+        self.lock().clock += seconds;
+    }
+
+    /// Sets the profile time zone of every account: its name (for `/myself`) and its offset
+    /// from UTC, in which times are shown and JQL dates are read.
+    pub fn set_time_zone(&self, name: &str, offset: FixedOffset) {
+        self.lock().time_zone = (name.to_string(), offset);
+    }
+
     /// New and changed issues stay out of search for this many search requests.
     pub fn set_search_lag(&self, searches: u64) {
         self.lock().search_lag = searches;
@@ -303,6 +339,12 @@ impl Jira {
 
     pub fn requests(&self) -> Vec<Logged> {
         self.lock().log.clone()
+    }
+
+    /// How many requests the emulator received since it started ([`Jira::inject_at`] counts
+    /// from there).
+    pub fn received(&self) -> u64 {
+        self.lock().received
     }
 
     pub fn clear_log(&self) {
@@ -358,17 +400,28 @@ impl Jira {
 
     /// Moves an issue to a status by hand, as a person would (resolution set when Done).
     pub fn set_status(&self, key: &str, status: &'static str, resolution: Option<&str>) {
+        self.edit_by_hand(key, |issue| {
+            issue.status = status;
+            issue.resolution = resolution.map(str::to_string);
+        });
+    }
+
+    /// Changes an issue as a person would in Jira's page (its title, its labels): the change
+    /// moves `updated` and is subject to the search lag.
+    pub fn edit_by_hand(&self, key: &str, change: impl FnOnce(&mut Issue)) {
         let mut inner = self.lock();
         let i = inner.issues.iter().position(|i| i.key == key).unwrap();
         let now = inner.tick();
         let lag = inner.searches + inner.search_lag;
         let issue = &mut inner.issues[i];
-        issue.status = status;
-        issue.resolution = resolution.map(str::to_string);
+        change(issue);
         issue.updated = now;
         issue.searchable_from = lag;
     }
 }
+
+/// The start of the site's clock.
+const EPOCH: &str = "2024-05-01T10:00:00Z";
 
 impl Inner {
     fn tick(&mut self) -> u64 {
@@ -415,6 +468,10 @@ impl Inner {
     fn add_comment(&mut self, i: usize, author: String, body: Value) -> u64 {
         let created = self.tick();
         let id = 20_000 + created;
+        // A comment moves the issue's `updated`, and search shows that after its lag.
+        let lag = self.searches + self.search_lag;
+        self.issues[i].updated = created;
+        self.issues[i].searchable_from = lag;
         self.issues[i].comments.push(Comment {
             id,
             author,
@@ -429,7 +486,8 @@ impl Inner {
     /// neither.
     fn comment_json(&self, issue: &Issue, comment: &Comment) -> Value {
         let base = self.base();
-        let time = stamp(comment.created).replace("+0000", "+00:00");
+        let time = (Jira::time(comment.created).with_timezone(&self.time_zone.1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
         let author = self.user_json(&comment.author);
         let mut json = json!({
             "id": comment.id.to_string(),
@@ -444,6 +502,14 @@ impl Inner {
             json["jsdPublic"] = json!(true);
         }
         json
+    }
+
+    /// Second `t` of the clock as Jira shows times: in the profile zone, to the millisecond.
+    fn show_time(&self, t: u64) -> String {
+        Jira::time(t)
+            .with_timezone(&self.time_zone.1)
+            .format("%Y-%m-%dT%H:%M:%S%.3f%z")
+            .to_string()
     }
 
     fn user(&self, id: &str) -> Option<&User> {
@@ -463,7 +529,7 @@ impl Inner {
     fn issue_json(&self, issue: &Issue, fields: Option<&[String]>, properties: &[String]) -> Value {
         let base = self.base();
         let category = status_category(issue.status);
-        let time = stamp;
+        let time = |t: u64| self.show_time(t);
         let all = json!({
             "summary": issue.summary,
             "description": issue.description,
@@ -776,7 +842,11 @@ fn route(
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let may_edit = inner.user(me).is_some_and(|u| u.may_edit);
     match (method.as_str(), segments.as_slice()) {
-        ("GET", ["myself"]) => reply(200, inner.user_json(me)),
+        ("GET", ["myself"]) => {
+            let mut user = inner.user_json(me);
+            user["timeZone"] = json!(inner.time_zone.0);
+            reply(200, user)
+        }
         ("GET", ["project", key]) => {
             if *key != PROJECT {
                 return jira_error(
@@ -1192,6 +1262,7 @@ fn transition(inner: &mut Inner, key: &str, body: &Value, may_edit: bool) -> Rep
 }
 
 /// The JQL aftercare sends, understood: the issues it selects (in order), or why it is refused.
+/// A query is `project = "OPS"`, then any number of `AND` conditions, then an optional order.
 fn select(inner: &Inner, jql: &str, me: &str) -> Result<Vec<usize>, String> {
     let (filter, order) = match jql.split_once(" ORDER BY ") {
         Some((f, o)) => (f.trim(), o.trim()),
@@ -1205,52 +1276,118 @@ fn select(inner: &Inner, jql: &str, me: &str) -> Result<Vec<usize>, String> {
         );
     };
     let rest = rest.trim();
-    let matches: Box<dyn Fn(&Issue) -> bool> = if rest.is_empty() {
-        Box::new(|_| true)
-    } else if let Some(cond) = rest.strip_prefix("AND ") {
-        let cond = cond.trim();
-        if let Some(list) = cond
-            .strip_prefix("key in (")
-            .and_then(|c| c.strip_suffix(')'))
-        {
-            let keys: Vec<String> = list.split(',').map(|k| k.trim().to_string()).collect();
-            Box::new(move |i: &Issue| keys.contains(&i.key))
-        } else if cond == "creator = currentUser()" {
-            let me = me.to_string();
-            Box::new(move |i: &Issue| i.creator == me)
-        } else if let Some(inner_cond) = cond.strip_prefix('(').and_then(|c| c.strip_suffix(')')) {
-            let Some((label, creator)) = inner_cond.split_once(" OR ") else {
-                return Err(format!("Error in the JQL Query: cannot read '{cond}'"));
-            };
-            let label = label
-                .strip_prefix("labels = \"")
-                .and_then(|l| l.strip_suffix('"'))
-                .ok_or_else(|| format!("Error in the JQL Query: cannot read '{label}'"))?
-                .to_string();
-            if creator != "creator = currentUser()" {
-                return Err(format!("Error in the JQL Query: cannot read '{creator}'"));
-            }
-            let me = me.to_string();
-            Box::new(move |i: &Issue| i.labels.contains(&label) || i.creator == me)
-        } else {
-            return Err(format!("Error in the JQL Query: cannot read '{cond}'"));
+    let mut conditions: Vec<Condition> = Vec::new();
+    if !rest.is_empty() {
+        let Some(rest) = rest.strip_prefix("AND ") else {
+            return Err(format!("Error in the JQL Query: cannot read '{rest}'"));
+        };
+        for cond in rest.split(" AND ") {
+            conditions.push(condition(inner, cond.trim(), me)?);
         }
-    } else {
-        return Err(format!("Error in the JQL Query: cannot read '{rest}'"));
-    };
-    if !matches!(order, "" | "created ASC, key ASC" | "key ASC") {
-        return Err(format!(
-            "Error in the JQL Query: unsupported order '{order}'"
-        ));
     }
-    let _ = inner;
-    Ok(inner
+    let mut selected: Vec<usize> = inner
         .issues
         .iter()
         .enumerate()
-        .filter(|(_, i)| matches(i))
+        .filter(|(_, i)| conditions.iter().all(|c| c(i)))
         .map(|(n, _)| n)
-        .collect())
+        .collect();
+    match order {
+        // Issues are kept in the order they were made, which is that of their keys.
+        "" | "created ASC, key ASC" | "key ASC" => {}
+        "updated DESC" | "updated DESC, key DESC" => selected.sort_by(|&a, &b| {
+            let (a, b) = (&inner.issues[a], &inner.issues[b]);
+            b.updated.cmp(&a.updated).then(b.id.cmp(&a.id))
+        }),
+        _ => {
+            return Err(format!(
+                "Error in the JQL Query: unsupported order '{order}'"
+            ));
+        }
+    }
+    Ok(selected)
+}
+
+/// One condition of a query: whether an issue meets it.
+type Condition = Box<dyn Fn(&Issue) -> bool>;
+
+/// One condition of a query.
+fn condition(inner: &Inner, cond: &str, me: &str) -> Result<Condition, String> {
+    let me = me.to_string();
+    if let Some(list) = cond
+        .strip_prefix("key in (")
+        .and_then(|c| c.strip_suffix(')'))
+    {
+        let keys: Vec<String> = list.split(',').map(|k| k.trim().to_string()).collect();
+        return Ok(Box::new(move |i: &Issue| keys.contains(&i.key)));
+    }
+    if cond == "creator = currentUser()" {
+        return Ok(Box::new(move |i: &Issue| i.creator == me));
+    }
+    if let Some(inner_cond) = cond.strip_prefix('(').and_then(|c| c.strip_suffix(')')) {
+        let Some((label, creator)) = inner_cond.split_once(" OR ") else {
+            return Err(format!("Error in the JQL Query: cannot read '{cond}'"));
+        };
+        let label = label
+            .strip_prefix("labels = \"")
+            .and_then(|l| l.strip_suffix('"'))
+            .ok_or_else(|| format!("Error in the JQL Query: cannot read '{label}'"))?
+            .to_string();
+        if creator != "creator = currentUser()" {
+            return Err(format!("Error in the JQL Query: cannot read '{creator}'"));
+        }
+        return Ok(Box::new(move |i: &Issue| {
+            i.labels.contains(&label) || i.creator == me
+        }));
+    }
+    for field in ["updated", "created"] {
+        let Some(rest) = cond.strip_prefix(field) else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let (op, value) = [">=", "<=", ">", "<"]
+            .iter()
+            .find_map(|op| Some((*op, rest.strip_prefix(op)?.trim())))
+            .ok_or_else(|| format!("Error in the JQL Query: cannot read '{cond}'"))?;
+        let text = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        let at = jql_date(text, inner.time_zone.1).ok_or_else(|| {
+            format!(
+                "Date value '{text}' for field '{field}' is invalid. Valid formats include: \
+                 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period \
+                 format e.g. '-5d', '4w 2d'."
+            )
+        })?;
+        let created = field == "created";
+        return Ok(Box::new(move |i: &Issue| {
+            let t = Jira::time(if created { i.created } else { i.updated });
+            match op {
+                ">=" => t >= at,
+                "<=" => t <= at,
+                ">" => t > at,
+                _ => t < at,
+            }
+        }));
+    }
+    Err(format!("Error in the JQL Query: cannot read '{cond}'"))
+}
+
+/// A JQL date, to the minute, read in the account's time zone `zone` as Jira reads it.
+fn jql_date(text: &str, zone: FixedOffset) -> Option<DateTime<Utc>> {
+    let naive = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            ["%Y-%m-%d", "%Y/%m/%d"]
+                .iter()
+                .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
+    zone.from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn search(inner: &mut Inner, body: &Value, me: &str) -> Reply {
