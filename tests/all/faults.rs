@@ -37,7 +37,7 @@ use crate::support::emulator::{
     Emulator, Fault, FaultKind, LoggedRequest, OWNER_TOKEN, RandomFaults,
 };
 use crate::support::examples::copy_of_examples;
-use crate::support::forge::{Filed, Forge, Routed};
+use crate::support::forge::{Filed, Forge, Routed, RoutedGitLab};
 use crate::support::gitlab::GitLab;
 
 /// How many cases run at once: each is two processes of the binary and an emulator, mostly
@@ -313,6 +313,11 @@ fn crash_matrix_across_three_repositories_is_repaired_by_the_next_run() {
     crash_matrix::<Routed>();
 }
 
+#[test]
+fn gitlab_crash_matrix_across_three_projects_is_repaired_by_the_next_run() {
+    crash_matrix::<RoutedGitLab>();
+}
+
 /// What the hostile runs draw their faults from: every way a request to a tracker goes wrong
 /// that a client must survive (on GitLab, the secondary limit is its 429 with `Retry-After`).
 fn hostile_kinds() -> Vec<FaultKind> {
@@ -512,6 +517,11 @@ fn gitlab_hostile_answers_end_in_a_clear_stop_or_a_complete_sync_and_converge() 
 #[test]
 fn hostile_answers_across_three_repositories_end_clearly_and_converge() {
     hostile_answers::<Routed>();
+}
+
+#[test]
+fn gitlab_hostile_answers_across_three_projects_end_clearly_and_converge() {
+    hostile_answers::<RoutedGitLab>();
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Tests of the GitLab emulator itself: every endpoint and behaviour a GitLab client relies
 //! on, driven over real HTTP with a plain client so that every header and body is seen as
 //! sent, plus its answers checked against GitLab's published OpenAPI description. These tests
-//! must not reach the network beyond 127.0.0.1.
+//! must not reach the network beyond 127.0.0.1. Several projects: `projects.rs`.
+
+mod projects;
 
 use std::time::Duration;
 

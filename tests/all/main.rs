@@ -11,6 +11,7 @@ mod examples;
 mod faults;
 mod gitlab;
 mod gitlab_emulator;
+mod gitlab_routing;
 mod import;
 mod incremental;
 mod init;

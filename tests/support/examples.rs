@@ -1,9 +1,9 @@
 //! A copy of the repository's example postmortems, its `aftercare.yml` and the schema their
 //! first lines point at, in a temporary directory, as a checkout of a repository that uses
-//! aftercare holds them.
+//! aftercare holds them, and pointing such a copy at a GitLab.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A temporary directory holding `postmortems/*.yaml`, `aftercare.yml` and
 /// `postmortem.schema.json` of this repository.
@@ -23,4 +23,15 @@ pub fn copy_of_examples() -> tempfile::TempDir {
         fs::copy(repository.join(name), dir.path().join(name)).expect("a file is copied");
     }
     dir
+}
+
+/// Adds to the `aftercare.yml` in `dir` a `tracker` block naming the GitLab at `url` (the
+/// instance's root) and its project `project`.
+pub fn use_gitlab(dir: &Path, url: &str, project: &str) {
+    let config = dir.join("aftercare.yml");
+    let mut text = fs::read_to_string(&config).expect("aftercare.yml");
+    text.push_str(&format!(
+        "\ntracker:\n  kind: gitlab\n  url: {url}\n  project: {project}\n"
+    ));
+    fs::write(&config, text).expect("aftercare.yml is written");
 }

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::cli::Aftercare;
 use super::emulator::{self, Emulator};
-use super::examples::copy_of_examples;
+use super::examples::{copy_of_examples, use_gitlab};
 use super::gitlab::{self, GitLab};
 use super::http::recorder::Recorder;
 
@@ -144,48 +144,93 @@ impl Forge for GitLab {
 
     fn examples(&self) -> tempfile::TempDir {
         let dir = copy_of_examples();
-        let config = dir.path().join("aftercare.yml");
-        let mut text = std::fs::read_to_string(&config).expect("aftercare.yml");
-        text.push_str(&format!(
-            "\ntracker:\n  kind: gitlab\n  url: {}\n  project: {}\n",
-            self.url(),
-            gitlab::PROJECT_PATH
-        ));
-        std::fs::write(&config, text).expect("aftercare.yml is written");
+        use_gitlab(dir.path(), &self.url(), gitlab::PROJECT_PATH);
         dir
     }
 
     fn sync(&self, dir: &Path) -> Aftercare {
-        Aftercare::new(dir)
-            .args(["sync", "--write-interval-ms", "0"])
-            .env("GITLAB_TOKEN", gitlab::OWNER_TOKEN)
+        gitlab_sync(dir)
     }
 
     fn filed(&self) -> Vec<Filed> {
-        self.issues()
-            .into_iter()
-            .map(|i: gitlab::IssueSnapshot| {
-                let open = i.state == "opened";
-                let has = |label: &str| i.labels.iter().any(|l| l == label);
-                Filed {
-                    key: find_key(&i.description),
-                    number: i.iid,
-                    title: i.title,
-                    open,
-                    dropped_as: if open {
-                        None
-                    } else if has("duplicate") {
-                        Some("duplicate".into())
-                    } else if has("not planned") {
-                        Some("not planned".into())
-                    } else {
-                        None
-                    },
-                    author: i.author,
-                    comments: i.notes,
-                    created_at: i.created_at,
-                }
-            })
-            .collect()
+        self.issues().into_iter().map(gitlab_filed).collect()
+    }
+}
+
+/// `aftercare sync` as `ada`, a Maintainer of every project it syncs to, without pacing.
+fn gitlab_sync(dir: &Path) -> Aftercare {
+    Aftercare::new(dir)
+        .args(["sync", "--write-interval-ms", "0"])
+        .env("GITLAB_TOKEN", gitlab::OWNER_TOKEN)
+}
+
+fn gitlab_filed(i: gitlab::IssueSnapshot) -> Filed {
+    let open = i.state == "opened";
+    let has = |label: &str| i.labels.iter().any(|l| l == label);
+    Filed {
+        key: find_key(&i.description),
+        number: i.iid,
+        title: i.title,
+        open,
+        dropped_as: if open {
+            None
+        } else if has("duplicate") {
+            Some("duplicate".into())
+        } else if has("not planned") {
+            Some("not planned".into())
+        } else {
+            None
+        },
+        author: i.author,
+        comments: i.notes,
+        created_at: i.created_at,
+    }
+}
+
+/// GitLab with the examples routed across three projects (`acme/platform/web`, configured;
+/// `acme/platform/api`; `infra/ops`, in another group; see `gitlab_routing.rs`), so that the
+/// proofs hold across projects.
+pub struct RoutedGitLab(pub GitLab);
+
+impl Deref for RoutedGitLab {
+    type Target = Recorder;
+
+    fn deref(&self) -> &Recorder {
+        &self.0
+    }
+}
+
+impl Forge for RoutedGitLab {
+    const NAME: &'static str = "GitLab, three projects";
+    const SYNCING_LOGIN: &'static str = "ada";
+    // The identity, then per project its two listings, its creates and a look at its fresh
+    // issues, as `Routed`; and for each of the two other projects a `GET /user` of its own:
+    // GitLab names authors by id, which the login the other clients adopt does not carry (each
+    // client keeps the user in its own cache file, so later runs do not ask).
+    const FIRST_SYNC_REQUESTS: u64 = 46;
+
+    fn start() -> Self {
+        let gl = GitLab::start_blocking();
+        super::routed::three_projects(&gl);
+        RoutedGitLab(gl)
+    }
+
+    fn examples(&self) -> tempfile::TempDir {
+        super::routed::routed_gitlab_examples(&self.0)
+    }
+
+    fn sync(&self, dir: &Path) -> Aftercare {
+        gitlab_sync(dir)
+    }
+
+    fn filed(&self) -> Vec<Filed> {
+        let mut all = self.0.issues();
+        for path in [
+            super::routed::GITLAB_API_PROJECT,
+            super::routed::GITLAB_OPS_PROJECT,
+        ] {
+            all.extend(self.0.issues_in(path));
+        }
+        all.into_iter().map(gitlab_filed).collect()
     }
 }

@@ -9,7 +9,8 @@
 //! (200 issues and 60 notes a minute: at most 60 writes a minute, one a second by default).
 //!
 //! What it asks GitLab:
-//! - `GET /user` for the identity (username and id);
+//! - `GET /user` for the identity (username and id), by the client of each project of a fleet
+//!   that has not asked with this token before;
 //! - `GET /projects/:id/issues?labels=…&state=all&order_by=updated_at&sort=desc&per_page=100`,
 //!   following `x-next-page`: by label and by `author_username` for a complete listing, by
 //!   `updated_after` for the changes since the last one ([`crate::tracker::listing`],
@@ -232,6 +233,17 @@ impl GitLab {
 
     fn syncing_user(&self) -> Option<RawUser> {
         lock(&self.user).clone()
+    }
+
+    /// Asks who the token belongs to unless this client knows already. The client of another
+    /// project in a fleet is not asked for its identity, and a login adopted from another
+    /// client would not do: GitLab names authors by id. Without the user, its own issues
+    /// would be neither listed by author nor found again after a create whose answer was lost.
+    async fn know_user(&self) -> Result<(), TrackerError> {
+        if self.syncing_user().is_none() {
+            self.identity().await?;
+        }
+        Ok(())
     }
 
     /// What this run's listing covers: one project as one user sees it, by these labels.
@@ -644,6 +656,7 @@ impl Tracker for GitLab {
     }
 
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
+        self.know_user().await?;
         self.incremental.list(self, self.scope(labels)).await
     }
 
@@ -768,6 +781,7 @@ impl Tracker for GitLab {
     }
 
     async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {
+        self.know_user().await?;
         let login = self.syncing_user().map(|u| u.username).unwrap_or_default();
         listing::find_created(self, key, &login).await
     }

@@ -74,6 +74,17 @@
 //! [`PROJECT_PATH`] (id [`PROJECT_ID`]) lives in the group `acme/platform`, below `acme`;
 //! [`ISSUES_DISABLED_PATH`] (id [`ISSUES_DISABLED_ID`]) beside it has issues turned off.
 //!
+//! A test adds more projects with [`GitLab::add_project`] (ids 44, 45, … in the order added),
+//! each with its direct members. As on GitLab, users, tokens, the request limits and the ids
+//! of issues, notes and merge requests are the instance's, unique across projects, while each
+//! project numbers its own issues and merge requests from 1 (iids) and has its own labels,
+//! notes and members; members of a group count in the projects below it only (`rita` is a
+//! Reporter of every project under `acme`, and nothing in another group). Rendered
+//! `web_url`s and `references` name the project's own path, `_links` its id. A project never
+//! added answers 404 `{"message":"404 Project Not Found"}` on every route. The methods that
+//! read or change issues act on [`PROJECT_PATH`]; each has an `_in` variant taking the
+//! project's path ([`GitLab::issues_in`], [`GitLab::seed_issue_in`], …).
+//!
 //! This is test support: it must never be compiled into the shipped binary, and it must not
 //! reach the network beyond its own 127.0.0.1 socket.
 //!
@@ -276,14 +287,17 @@ impl GitLab {
     /// Adds a user (without a token unless `token` is given) with `access` in the project
     /// (`None`: not a member); returns its id.
     pub fn add_user(&self, username: &str, token: Option<&str>, access: Option<u8>) -> u64 {
-        let mut inner = self.shared.lock();
-        let i = &mut inner.instance;
-        let id = i.add_user(username, username, false);
-        if let Some(token) = token {
-            i.tokens.insert(token.to_string(), id);
-        }
-        if let (Some(level), Some(p)) = (access, i.project_index(&PROJECT_ID.to_string())) {
-            i.projects[p].members.push((id, level));
+        let id = {
+            let mut inner = self.shared.lock();
+            let i = &mut inner.instance;
+            let id = i.add_user(username, username, false);
+            if let Some(token) = token {
+                i.tokens.insert(token.to_string(), id);
+            }
+            id
+        };
+        if let Some(level) = access {
+            self.add_member(PROJECT_PATH, username, level);
         }
         id
     }
@@ -296,23 +310,70 @@ impl GitLab {
         }
     }
 
-    /// Turns the Issues feature of the project on or off.
-    pub fn set_issues_enabled(&self, enabled: bool) {
-        self.with_project(|p| p.issues_enabled = enabled);
+    /// Adds a public project with the Issues feature on at `path` (`acme/platform/api`) and
+    /// returns its id (44, 45, …). `members` are direct memberships: `(username, access
+    /// level)`. It numbers its own issues and merge requests from 1 and has its own labels;
+    /// users, tokens and ids are the instance's. It inherits the members of the groups above
+    /// it: one under `acme` has `rita` as a Reporter, one in another group nobody but its
+    /// members; a group its path names that does not exist yet is created without members.
+    /// Under a user's own namespace (`devon/notes`) that user is its Owner.
+    pub fn add_project(&self, path: &str, members: &[(&str, u32)]) -> u64 {
+        let mut inner = self.shared.lock();
+        let i = &mut inner.instance;
+        assert!(
+            path.contains('/'),
+            "a project path has a namespace: {path:?}"
+        );
+        assert!(
+            i.project_index(path).is_none(),
+            "the emulator has a project {path:?} already"
+        );
+        let members: Vec<(u64, u8)> = members
+            .iter()
+            .map(|(name, level)| {
+                let user = match i.user_named(name) {
+                    Some(user) => user.id,
+                    None => panic!("the emulator has no user {name:?}"),
+                };
+                let level = u8::try_from(*level).expect("an access level");
+                (user, level)
+            })
+            .collect();
+        i.add_project(path, members)
     }
 
-    /// `f` on the instance and the index of the project.
-    fn with_instance<T>(&self, f: impl FnOnce(&mut Instance, usize) -> T) -> T {
+    /// Makes `username` a direct member of the project at `path` with access `level` (or
+    /// changes its level there).
+    pub fn add_member(&self, path: &str, username: &str, level: u8) {
+        let user = self.user_id(username);
+        self.with_project_in(path, |p| {
+            p.members.retain(|(id, _)| *id != user);
+            p.members.push((user, level));
+        });
+    }
+
+    /// Turns the Issues feature of the project on or off.
+    pub fn set_issues_enabled(&self, enabled: bool) {
+        self.set_issues_enabled_in(PROJECT_PATH, enabled);
+    }
+
+    /// Turns the Issues feature of the project at `path` on or off.
+    pub fn set_issues_enabled_in(&self, path: &str, enabled: bool) {
+        self.with_project_in(path, |p| p.issues_enabled = enabled);
+    }
+
+    /// `f` on the instance and the index of the project at `path`; panics for a project
+    /// never added.
+    fn with_instance_in<T>(&self, path: &str, f: impl FnOnce(&mut Instance, usize) -> T) -> T {
         let mut inner = self.shared.lock();
-        let p = inner
-            .instance
-            .project_index(&PROJECT_ID.to_string())
-            .expect("the project exists");
+        let Some(p) = inner.instance.project_index(path) else {
+            panic!("the emulator has no project {path:?}: add_project first")
+        };
         f(&mut inner.instance, p)
     }
 
-    fn with_project<T>(&self, f: impl FnOnce(&mut Project) -> T) -> T {
-        self.with_instance(|i, p| f(&mut i.projects[p]))
+    fn with_project_in<T>(&self, path: &str, f: impl FnOnce(&mut Project) -> T) -> T {
+        self.with_instance_in(path, |i, p| f(&mut i.projects[p]))
     }
 
     fn user_of(&self, token: &str) -> u64 {
@@ -324,7 +385,12 @@ impl GitLab {
 
     /// Every issue of the project, by iid.
     pub fn issues(&self) -> Vec<IssueSnapshot> {
-        self.with_instance(|i, p| Self::snapshots(i, p))
+        self.issues_in(PROJECT_PATH)
+    }
+
+    /// Every issue of the project at `path`, by iid.
+    pub fn issues_in(&self, path: &str) -> Vec<IssueSnapshot> {
+        self.with_instance_in(path, |i, p| Self::snapshots(i, p))
     }
 
     fn snapshots(i: &Instance, p: usize) -> Vec<IssueSnapshot> {
@@ -355,30 +421,58 @@ impl GitLab {
 
     /// One issue by iid.
     pub fn issue(&self, iid: u64) -> Option<IssueSnapshot> {
-        self.issues().into_iter().find(|i| i.iid == iid)
+        self.issue_in(PROJECT_PATH, iid)
+    }
+
+    /// One issue of the project at `path` by iid.
+    pub fn issue_in(&self, path: &str, iid: u64) -> Option<IssueSnapshot> {
+        self.issues_in(path).into_iter().find(|i| i.iid == iid)
     }
 
     /// The iid of the issue whose description carries the marker of `postmortem/task`.
     pub fn iid_of(&self, postmortem: &str, task: &str) -> u64 {
+        self.iid_of_in(PROJECT_PATH, postmortem, task)
+    }
+
+    /// The iid of the issue of the project at `path` whose description carries the marker of
+    /// `postmortem/task`.
+    pub fn iid_of_in(&self, path: &str, postmortem: &str, task: &str) -> u64 {
         let marker = task_marker(&TaskKey::new(postmortem, task));
-        self.issues()
+        self.issues_in(path)
             .into_iter()
             .find(|i| i.description.contains(&marker))
             .map(|i| i.iid)
-            .unwrap_or_else(|| panic!("the emulator has no issue for {postmortem}/{task}"))
+            .unwrap_or_else(|| panic!("{path} has no issue for {postmortem}/{task}"))
     }
 
     /// The project's label names, in creation order.
     pub fn labels(&self) -> Vec<String> {
-        self.with_project(|p| p.labels.clone())
+        self.labels_in(PROJECT_PATH)
+    }
+
+    /// The label names of the project at `path`, in creation order.
+    pub fn labels_in(&self, path: &str) -> Vec<String> {
+        self.with_project_in(path, |p| p.labels.clone())
     }
 
     /// Creates an issue directly in the state as the user of `token` (any user: a forged
     /// look-alike by `mallory` or `gus` keeps its labels): not logged, no limit spent.
     /// Returns its iid.
     pub fn seed_issue(&self, token: &str, title: &str, description: &str, labels: &[&str]) -> u64 {
+        self.seed_issue_in(PROJECT_PATH, token, title, description, labels)
+    }
+
+    /// [`GitLab::seed_issue`] in the project at `path`.
+    pub fn seed_issue_in(
+        &self,
+        path: &str,
+        token: &str,
+        title: &str,
+        description: &str,
+        labels: &[&str],
+    ) -> u64 {
         let author = self.user_of(token);
-        self.with_instance(|i, p| {
+        self.with_instance_in(path, |i, p| {
             let iid = match i.create_issue(
                 p,
                 author,
@@ -406,16 +500,27 @@ impl GitLab {
 
     /// Changes an issue as the person of `token` would in the UI.
     pub fn edit_as(&self, token: &str, iid: u64, change: IssueChange) {
+        self.edit_as_in(PROJECT_PATH, token, iid, change);
+    }
+
+    /// Changes an issue of the project at `path` as the person of `token` would in the UI.
+    pub fn edit_as_in(&self, path: &str, token: &str, iid: u64, change: IssueChange) {
         let by = self.user_of(token);
-        let edited = self.with_instance(|i, p| i.update_issue(p, iid, by, change));
+        let edited = self.with_instance_in(path, |i, p| i.update_issue(p, iid, by, change));
         if let Err(refusal) = edited {
-            panic!("the edit of #{iid} is refused: {refusal:?}");
+            panic!("the edit of {path}#{iid} is refused: {refusal:?}");
         }
     }
 
     /// `devon` (a Developer) closes an issue in the UI.
     pub fn close_issue(&self, iid: u64) {
-        self.edit_as(
+        self.close_issue_in(PROJECT_PATH, iid);
+    }
+
+    /// `devon` closes an issue of the project at `path` (he must be allowed to there).
+    pub fn close_issue_in(&self, path: &str, iid: u64) {
+        self.edit_as_in(
+            path,
             DEVELOPER_TOKEN,
             iid,
             IssueChange {
@@ -475,18 +580,37 @@ impl GitLab {
 
     /// Adds a note to an issue as the person of `token`.
     pub fn add_note(&self, token: &str, iid: u64, body: &str) {
+        self.add_note_in(PROJECT_PATH, token, iid, body);
+    }
+
+    /// Adds a note to an issue of the project at `path` as the person of `token`.
+    pub fn add_note_in(&self, path: &str, token: &str, iid: u64, body: &str) {
         let by = self.user_of(token);
-        let added = self.with_instance(|i, p| i.add_note(p, iid, by, body));
+        let added = self.with_instance_in(path, |i, p| i.add_note(p, iid, by, body));
         if let Err(refusal) = added {
-            panic!("the note on #{iid} is refused: {refusal:?}");
+            panic!("the note on {path}#{iid} is refused: {refusal:?}");
         }
     }
 
     /// Opens a merge request as the person of `token`, directly in the state; the issues its
     /// description closes (`Closes #3`) are closed when it is merged. Returns its iid.
     pub fn open_merge_request(&self, token: &str, title: &str, description: &str) -> u64 {
+        self.open_merge_request_in(PROJECT_PATH, token, title, description)
+    }
+
+    /// [`GitLab::open_merge_request`] in the project at `path`: `#3` names that project's
+    /// issue 3.
+    pub fn open_merge_request_in(
+        &self,
+        path: &str,
+        token: &str,
+        title: &str,
+        description: &str,
+    ) -> u64 {
         let author = self.user_of(token);
-        let opened = self.with_instance(|i, p| i.open_merge_request(p, author, title, description));
+        let opened = self.with_instance_in(path, |i, p| {
+            i.open_merge_request(p, author, title, description)
+        });
         match opened {
             Ok(iid) => iid,
             Err(refusal) => panic!("the merge request is refused: {refusal:?}"),
@@ -495,17 +619,23 @@ impl GitLab {
 
     /// `devon` (a Developer) merges a merge request: the open issues it closes are closed.
     pub fn merge(&self, iid: u64) {
+        self.merge_in(PROJECT_PATH, iid);
+    }
+
+    /// `devon` merges merge request `iid` of the project at `path` (he must be a Developer
+    /// there).
+    pub fn merge_in(&self, path: &str, iid: u64) {
         let by = self.user_of(DEVELOPER_TOKEN);
-        let merged = self.with_instance(|i, p| i.merge(p, iid, by));
+        let merged = self.with_instance_in(path, |i, p| i.merge(p, iid, by));
         if let Err(refusal) = merged {
-            panic!("merging !{iid} is refused: {refusal:?}");
+            panic!("merging {path}!{iid} is refused: {refusal:?}");
         }
     }
 
     /// `devon` closes a merge request without merging it.
     pub fn close_merge_request(&self, iid: u64) {
         let by = self.user_of(DEVELOPER_TOKEN);
-        let closed = self.with_instance(|i, p| i.close_merge_request(p, iid, by));
+        let closed = self.with_instance_in(PROJECT_PATH, |i, p| i.close_merge_request(p, iid, by));
         if let Err(refusal) = closed {
             panic!("closing !{iid} is refused: {refusal:?}");
         }
@@ -513,7 +643,12 @@ impl GitLab {
 
     /// The iids of the issues merge request `iid` closes on merge.
     pub fn closing_issues(&self, iid: u64) -> Vec<u64> {
-        self.with_project(|p| {
+        self.closing_issues_in(PROJECT_PATH, iid)
+    }
+
+    /// The iids of the issues merge request `iid` of the project at `path` closes on merge.
+    pub fn closing_issues_in(&self, path: &str, iid: u64) -> Vec<u64> {
+        self.with_project_in(path, |p| {
             p.merge_request(iid)
                 .map(|m| m.closes.clone())
                 .unwrap_or_default()
@@ -522,12 +657,17 @@ impl GitLab {
 
     /// Deletes an issue, as a project owner can; its iid is not reused.
     pub fn delete_issue(&self, iid: u64) {
-        let removed = self.with_project(|p| {
+        self.delete_issue_in(PROJECT_PATH, iid);
+    }
+
+    /// Deletes an issue of the project at `path`; its iid is not reused.
+    pub fn delete_issue_in(&self, path: &str, iid: u64) {
+        let removed = self.with_project_in(path, |p| {
             let before = p.issues.len();
             p.issues.retain(|i| i.iid != iid);
             before != p.issues.len()
         });
-        assert!(removed, "the emulator has no issue #{iid}");
+        assert!(removed, "the emulator has no issue {path}#{iid}");
     }
 
     /// Leaves out a list's totals and `last` link beyond `records` instead of GitLab's
@@ -540,7 +680,7 @@ impl GitLab {
     /// a `step` does, even when the test writes faster (the bench's first sync of thousands).
     pub fn set_clock_step(&self, step: Duration) {
         let step = chrono::Duration::from_std(step).unwrap_or(chrono::Duration::milliseconds(1));
-        self.with_instance(|i, _| i.clock_step = step);
+        self.shared.lock().instance.clock_step = step;
     }
 
     /// At most `limit` requests per token in any span of `window` (gitlab.com: 2,000 a

@@ -223,6 +223,60 @@ impl Instance {
         }
     }
 
+    /// Adds a public project with the Issues feature on at `full_path` (`acme/platform/api`),
+    /// with direct `members`; returns its id, one above the highest so far, as GitLab numbers
+    /// projects across the instance. Its namespace is a user's own when it is one segment
+    /// naming a user (`devon/notes`): that user is then the project's Owner, as GitLab lists a
+    /// personal project's owner. Otherwise the namespace's groups that do not exist yet are
+    /// created, without members, so that the project inherits only the members of groups it
+    /// is really placed in.
+    pub fn add_project(&mut self, full_path: &str, members: Vec<(u64, u8)>) -> u64 {
+        let id = self.projects.iter().map(|p| p.id).max().unwrap_or(0) + 1;
+        let (namespace, _) = full_path
+            .rsplit_once('/')
+            .expect("a project path has a namespace");
+        let mut members = members;
+        match self.user_named(namespace).map(|u| u.id) {
+            Some(owner) if !namespace.contains('/') => {
+                members.retain(|(user, _)| *user != owner);
+                members.push((owner, OWNER));
+            }
+            _ => {
+                let mut path = String::new();
+                for segment in namespace.split('/') {
+                    if !path.is_empty() {
+                        path.push('/');
+                    }
+                    path.push_str(segment);
+                    if !self
+                        .groups
+                        .iter()
+                        .any(|g| g.full_path.eq_ignore_ascii_case(&path))
+                    {
+                        let id = self.groups.iter().map(|g| g.id).max().unwrap_or(0) + 1;
+                        self.groups.push(Group {
+                            id,
+                            full_path: path.clone(),
+                            members: Vec::new(),
+                        });
+                    }
+                }
+            }
+        }
+        self.projects.push(Project {
+            id,
+            full_path: full_path.to_string(),
+            members,
+            public: true,
+            issues_enabled: true,
+            labels: Vec::new(),
+            issues: Vec::new(),
+            next_iid: 1,
+            merge_requests: Vec::new(),
+        });
+        id
+    }
+
     /// A user's access level in a project: the highest of a direct membership and the
     /// memberships of the groups above it (inherited), as `members/all` reports it.
     pub fn access(&self, project: &Project, user: u64) -> Option<u8> {
