@@ -38,7 +38,7 @@ use crate::config::{Config, TrackerConfig};
 use crate::exit;
 use crate::format::Loaded;
 use crate::model::Postmortem;
-use crate::plan::issue_index::{IssueIndex, fetch};
+use crate::plan::issue_index::{IssueIndex, fetch, read_closed_whole};
 use crate::plan::{Change, Plan, PlanInput, plan};
 pub use crate::report::sync::SyncFormat;
 use crate::report::sync::{Reporter, reporter};
@@ -207,16 +207,19 @@ async fn sync_with<T: Tracker>(
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<u8> {
     let place = tracker.place();
-    let fetched = fetch(tracker, &run.config.labels)
+    let mut fetched = fetch(tracker, &run.config.labels)
         .await
         .with_context(|| format!("cannot read the issues of {place}"))?;
-    let plan = plan(PlanInput {
-        postmortems: &run.loaded.postmortems,
-        index: &fetched.index,
-        labels: &run.config.labels,
-        text: tracker.text(),
-        trust_rule: tracker.trust_rule(),
-    });
+    let plan_from = |index: &IssueIndex| {
+        plan(PlanInput {
+            postmortems: &run.loaded.postmortems,
+            index,
+            labels: &run.config.labels,
+            text: tracker.text(),
+            trust_rule: tracker.trust_rule(),
+        })
+    };
+    let mut plan = plan_from(&fetched.index);
     if run.verbose >= 2 {
         eprintln!(
             "listed {} issues as {}; {} changes planned",
@@ -226,6 +229,13 @@ async fn sync_with<T: Tracker>(
         );
     }
     refuse_mass_close(&run.loaded.postmortems, run.loaded.files, run.dir, &plan)?;
+    if read_closed_whole(tracker, &plan, &mut fetched.index)
+        .await
+        .with_context(|| format!("cannot read the issues of {place}"))?
+    {
+        drop(plan);
+        plan = plan_from(&fetched.index);
+    }
     if run.dry_run {
         return Ok(reporter.dry_run(Some(&place), &plan));
     }

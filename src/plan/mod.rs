@@ -67,7 +67,7 @@ pub enum Change {
         key: TaskKey,
         issue: IssueRef,
         title: String,
-        edit: IssueEdit,
+        edit: Box<IssueEdit>,
     },
     /// Close as not planned; `edit` closes and notes it in the body, then `comment` says why.
     Close {
@@ -75,22 +75,22 @@ pub enum Change {
         issue: IssueRef,
         title: String,
         reason: Removal,
-        edit: IssueEdit,
+        edit: Box<IssueEdit>,
         comment: String,
     },
     Reopen {
         key: TaskKey,
         issue: IssueRef,
         title: String,
-        edit: IssueEdit,
+        edit: Box<IssueEdit>,
         comment: String,
     },
     CloseDuplicate {
         key: TaskKey,
         issue: IssueRef,
         title: String,
-        kept: IssueRef,
-        edit: IssueEdit,
+        kept: Box<IssueRef>,
+        edit: Box<IssueEdit>,
         comment: String,
     },
     Unchanged {
@@ -217,6 +217,13 @@ struct Desired {
 /// Plans the changes; see the module documentation for the rules.
 pub fn plan(input: PlanInput<'_>) -> Plan {
     let mut out = Plan::default();
+    // One change for every task, and room made once: a plan over 50,000 tasks is large.
+    out.changes.reserve_exact(
+        (input.postmortems.iter())
+            .filter(|p| p.status == PostmortemStatus::Published)
+            .map(|p| p.tasks.len())
+            .sum(),
+    );
     let mut wanted: BTreeSet<TaskKey> = BTreeSet::new();
 
     for pm in input
@@ -271,11 +278,11 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
                     key: key.clone(),
                     issue: dup.issue.clone(),
                     title: dup.title.clone(),
-                    kept: kept.issue.clone(),
-                    edit: IssueEdit {
+                    kept: Box::new(kept.issue.clone()),
+                    edit: Box::new(IssueEdit {
                         state: Some(StateChange::DropDuplicate),
                         ..IssueEdit::default()
-                    },
+                    }),
                     comment: format!(
                         "Duplicate of {}: aftercare keeps one issue per task (`{key}`), the \
                          oldest one.",
@@ -294,11 +301,11 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
                 key: key.clone(),
                 issue: issue.issue.clone(),
                 title: issue.title.clone(),
-                edit: IssueEdit {
+                edit: Box::new(IssueEdit {
                     body: (body != issue.body).then_some(body),
                     state: Some(StateChange::DropNotPlanned),
                     ..IssueEdit::default()
-                },
+                }),
                 comment: removal_comment(key, &reason),
                 reason: reason.clone(),
             });
@@ -360,7 +367,7 @@ fn reconcile(
             key: key.clone(),
             issue: issue.issue.clone(),
             title: desired.title.clone(),
-            edit,
+            edit: Box::new(edit),
             comment: format!(
                 "Reopened by aftercare: task `{}` is back in `{file}`.",
                 key.task()
@@ -378,7 +385,7 @@ fn reconcile(
             key: key.clone(),
             issue: issue.issue.clone(),
             title: desired.title.clone(),
-            edit,
+            edit: Box::new(edit),
         }
     }
 }
