@@ -251,13 +251,14 @@ impl Postmortem {
     }
 }
 
-/// The identity of a task across runs: `<postmortem id>/<task id>`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct TaskKey(String);
+/// The identity of a task across runs: `<postmortem id>/<task id>`. Shared, not copied: a
+/// clone (the plan and the index hold one for every task) costs no allocation.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskKey(std::sync::Arc<str>);
 
 impl TaskKey {
     pub fn new(postmortem: &str, task: &str) -> TaskKey {
-        TaskKey(format!("{postmortem}/{task}"))
+        TaskKey(format!("{postmortem}/{task}").into())
     }
 
     /// Parses `pm/task` where both parts are non-empty ids; `None` otherwise.
@@ -283,6 +284,18 @@ impl TaskKey {
 
     pub fn task(&self) -> &str {
         self.0.split_once('/').map(|(_, t)| t).unwrap_or("")
+    }
+}
+
+impl Serialize for TaskKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<TaskKey, D::Error> {
+        String::deserialize(deserializer).map(|key| TaskKey(key.into()))
     }
 }
 

@@ -393,15 +393,18 @@ pub fn compute(
             (postmortem, counts, items)
         })
         .collect();
-    for (postmortem, counts, items) in &of_all {
+    // The counts of every postmortem, for the incidents that cite it; the items are moved into
+    // the report, never copied.
+    let counts_of: Vec<(&Postmortem, Counts)> = of_all.iter().map(|(p, c, _)| (*p, *c)).collect();
+    for (postmortem, counts, items) in of_all {
         if postmortem.status != PostmortemStatus::Published {
             continue;
         }
         let related = postmortem
             .related
             .iter()
-            .filter_map(|(id, _)| of_all.iter().find(|(p, _, _)| p.id == *id))
-            .map(|(p, c, _)| RelatedStatus {
+            .filter_map(|(id, _)| counts_of.iter().find(|(p, _)| p.id == *id))
+            .map(|(p, c)| RelatedStatus {
                 id: p.id.clone(),
                 title: p.title.clone(),
                 open: c.planned() - c.done,
@@ -409,13 +412,13 @@ pub fn compute(
             })
             .collect();
         totals.postmortems += 1;
-        totals.counts.add(counts);
+        totals.counts.add(&counts);
         incidents.push(IncidentStatus {
             id: postmortem.id.clone(),
             title: postmortem.title.clone(),
             file: postmortem.file_display(),
-            counts: *counts,
-            items: items.clone(),
+            counts,
+            items,
             related,
         });
     }

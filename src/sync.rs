@@ -214,7 +214,7 @@ async fn apply_one<T: Tracker>(
             edit,
             ..
         } => {
-            let Some(new) = kept.as_ref().or(made.get(key)) else {
+            let Some(new) = kept.as_deref().or(made.get(key)) else {
                 return Err(TrackerError::Other(anyhow::anyhow!(
                     "left open: the task's issue in {place} was not created, so there is \
                      nothing to link to yet; the next sync moves it"

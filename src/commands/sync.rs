@@ -38,7 +38,7 @@ use crate::config::{Config, TrackerConfig};
 use crate::exit;
 use crate::format::Loaded;
 use crate::model::Postmortem;
-use crate::plan::issue_index::IssueIndex;
+use crate::plan::issue_index::{IssueIndex, read_closed_whole};
 use crate::plan::route::{self, Routes};
 use crate::plan::{Change, Plan, PlanInput, plan};
 pub use crate::report::sync::SyncFormat;
@@ -255,16 +255,19 @@ async fn sync_with<T: Tracker>(
         unreadable.push(failed);
     }
     let listed = listing.issues.len();
-    let index = IssueIndex::build(listing.issues);
-    let plan = plan(PlanInput {
-        postmortems: &run.loaded.postmortems,
-        index: &index,
-        labels: &run.config.labels,
-        text: tracker.text(),
-        trust_rule: tracker.trust_rule(),
-        routes,
-        unreadable: &unreadable,
-    });
+    let mut index = IssueIndex::build(listing.issues);
+    let plan_from = |index: &IssueIndex| {
+        plan(PlanInput {
+            postmortems: &run.loaded.postmortems,
+            index,
+            labels: &run.config.labels,
+            text: tracker.text(),
+            trust_rule: tracker.trust_rule(),
+            routes,
+            unreadable: &unreadable,
+        })
+    };
+    let mut plan = plan_from(&index);
     if run.verbose >= 2 {
         eprintln!(
             "listed {listed} issues as {}; {} changes planned",
@@ -273,6 +276,13 @@ async fn sync_with<T: Tracker>(
         );
     }
     refuse_mass_close(&run.loaded.postmortems, run.loaded.files, run.dir, &plan)?;
+    if read_closed_whole(tracker, &plan, &mut index)
+        .await
+        .with_context(|| format!("cannot read the issues of {place}"))?
+    {
+        drop(plan);
+        plan = plan_from(&index);
+    }
     if run.dry_run {
         let code = reporter.dry_run(Some(&place), &plan);
         return Ok(if unreadable.is_empty() {

@@ -80,7 +80,7 @@ pub enum Change {
         key: TaskKey,
         issue: IssueRef,
         title: String,
-        edit: IssueEdit,
+        edit: Box<IssueEdit>,
     },
     /// Close as not planned; `edit` closes and notes it in the body, then `comment` says why.
     Close {
@@ -88,22 +88,22 @@ pub enum Change {
         issue: IssueRef,
         title: String,
         reason: Removal,
-        edit: IssueEdit,
+        edit: Box<IssueEdit>,
         comment: String,
     },
     Reopen {
         key: TaskKey,
         issue: IssueRef,
         title: String,
-        edit: IssueEdit,
+        edit: Box<IssueEdit>,
         comment: String,
     },
     CloseDuplicate {
         key: TaskKey,
         issue: IssueRef,
         title: String,
-        kept: IssueRef,
-        edit: IssueEdit,
+        kept: Box<IssueRef>,
+        edit: Box<IssueEdit>,
         comment: String,
     },
     Unchanged {
@@ -122,8 +122,8 @@ pub enum Change {
         /// That place's name, `acme/api`.
         to_name: String,
         /// The task's issue in its new place, when it existed before this run.
-        kept: Option<IssueRef>,
-        edit: IssueEdit,
+        kept: Option<Box<IssueRef>>,
+        edit: Box<IssueEdit>,
     },
 }
 
@@ -255,6 +255,13 @@ struct Desired {
 /// Plans the changes; see the module documentation for the rules.
 pub fn plan(input: PlanInput<'_>) -> Plan {
     let mut out = Plan::default();
+    // One change for every task, and room made once: a plan over 50,000 tasks is large.
+    out.changes.reserve_exact(
+        (input.postmortems.iter())
+            .filter(|p| p.status == PostmortemStatus::Published)
+            .map(|p| p.tasks.len())
+            .sum(),
+    );
     let mut wanted: BTreeSet<TaskKey> = BTreeSet::new();
     let mut moves: Vec<Change> = Vec::new();
 
@@ -304,13 +311,13 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
                     title: old.title.clone(),
                     to: place.map(str::to_string),
                     to_name: input.routes.name(place).to_string(),
-                    kept: issues.first().map(|i| i.issue.clone()),
-                    edit: IssueEdit {
+                    kept: issues.first().map(|i| Box::new(i.issue.clone())),
+                    edit: Box::new(IssueEdit {
                         body: Some(input.text.with_removal_note(&old.body))
                             .filter(|b| *b != old.body),
                         state: Some(StateChange::DropNotPlanned),
                         ..IssueEdit::default()
-                    },
+                    }),
                 });
             }
             let closed_by_people = elsewhere
@@ -355,11 +362,11 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
                     key: key.clone(),
                     issue: dup.issue.clone(),
                     title: dup.title.clone(),
-                    kept: kept.issue.clone(),
-                    edit: IssueEdit {
+                    kept: Box::new(kept.issue.clone()),
+                    edit: Box::new(IssueEdit {
                         state: Some(StateChange::DropDuplicate),
                         ..IssueEdit::default()
-                    },
+                    }),
                     comment: format!(
                         "Duplicate of {}: aftercare keeps one issue per task (`{key}`), the \
                          oldest one.",
@@ -381,11 +388,11 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
                 key: key.clone(),
                 issue: issue.issue.clone(),
                 title: issue.title.clone(),
-                edit: IssueEdit {
+                edit: Box::new(IssueEdit {
                     body: (body != issue.body).then_some(body),
                     state: Some(StateChange::DropNotPlanned),
                     ..IssueEdit::default()
-                },
+                }),
                 comment: removal_comment(key, &reason),
                 reason: reason.clone(),
             });
@@ -447,7 +454,7 @@ fn reconcile(
             key: key.clone(),
             issue: issue.issue.clone(),
             title: desired.title.clone(),
-            edit,
+            edit: Box::new(edit),
             comment: format!(
                 "Reopened by aftercare: task `{}` is back in `{file}`.",
                 key.task()
@@ -465,7 +472,7 @@ fn reconcile(
             key: key.clone(),
             issue: issue.issue.clone(),
             title: desired.title.clone(),
-            edit,
+            edit: Box::new(edit),
         }
     }
 }

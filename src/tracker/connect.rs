@@ -373,6 +373,10 @@ impl Tracker for AnyTracker {
         each!(self, t => t.find_created(key).await)
     }
 
+    async fn issue(&self, issue: &IssueRef) -> Result<Option<TrackedIssue>, TrackerError> {
+        each!(self, t => t.issue(issue).await)
+    }
+
     async fn settle(&self, labels: &[String], wrote: bool) {
         each!(self, t => t.settle(labels, wrote).await)
     }

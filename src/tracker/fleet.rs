@@ -208,6 +208,12 @@ impl<T: Tracker> Tracker for Fleet<T> {
         }
     }
 
+    async fn issue(&self, issue: &IssueRef) -> Result<Option<TrackedIssue>, TrackerError> {
+        let place = issue.place.as_deref();
+        let now = self.at(place).issue(issue).await?;
+        Ok(now.map(|i| self.stamped(place, i)))
+    }
+
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
         let place = issue.place.as_deref();
         self.wrote(place);

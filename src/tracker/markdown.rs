@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 
 use crate::model::TaskKey;
 use crate::report::markdown::{escape_text, url_destination};
+use crate::tracker::snapshot::{body_digest_of, is_body_digest};
 use crate::tracker::{IssueContent, IssueText, Owned, ReminderContent};
 
 /// GitHub refuses longer bodies ("body is too long (maximum is 65536 characters)"); GitLab
@@ -197,7 +198,8 @@ impl IssueText for Markdown {
 
 /// `body` with the note that aftercare closed the issue because its task was removed.
 pub fn with_closed_note(body: &str) -> String {
-    if closed_for_removal(body) {
+    // A digest is never sent: the whole body is read back before an issue is closed.
+    if closed_for_removal(body) || is_body_digest(body) {
         return body.to_string();
     }
     let body = body.trim_end();
@@ -213,10 +215,29 @@ pub fn with_closed_note(body: &str) -> String {
     format!("{body}\n{CLOSED_FOR_REMOVAL}")
 }
 
-/// Two bodies that differ only in line endings or trailing whitespace are the same body.
+/// Two bodies that differ only in line endings or trailing whitespace are the same body. Either
+/// may be the [`body_digest`] a listing snapshot keeps instead of the body.
 pub fn same_body(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
-    norm(a) == norm(b)
+    match (is_body_digest(a), is_body_digest(b)) {
+        (false, false) => compared(a) == compared(b),
+        (true, true) => a == b,
+        (true, false) => a == body_digest(b),
+        (false, true) => body_digest(a) == b,
+    }
+}
+
+/// What a listing snapshot keeps of `body`: a digest of the body as [`same_body`] compares it
+/// (a digest stays as it is).
+pub fn body_digest(body: &str) -> String {
+    if is_body_digest(body) {
+        return body.to_string();
+    }
+    body_digest_of(&compared(body))
+}
+
+/// A body as [`same_body`] compares it: line endings as `\n`, no trailing whitespace.
+fn compared(body: &str) -> String {
+    body.replace("\r\n", "\n").trim_end().to_string()
 }
 
 fn one_line(s: &str) -> String {
@@ -315,6 +336,29 @@ mod tests {
         ] {
             assert_eq!(find_key(body), None, "{body:?}");
         }
+    }
+
+    #[test]
+    fn a_digest_compares_as_the_body_it_stands_for() {
+        let body = "Text.\n\n<!-- aftercare:task=a/b -->\n";
+        let digest = body_digest(body);
+        assert!(is_body_digest(&digest));
+        assert_eq!(body_digest(&digest), digest, "a digest stays as it is");
+        assert_eq!(
+            body_digest("Text.\r\n\r\n<!-- aftercare:task=a/b -->  "),
+            digest
+        );
+        assert!(same_body(&digest, body));
+        assert!(same_body(body, &digest));
+        assert!(same_body(&digest, &digest));
+        assert!(!same_body(
+            &digest,
+            "Text.\n\n<!-- aftercare:task=a/c -->\n"
+        ));
+        assert!(!same_body(&body_digest("other"), &digest));
+        assert!(!is_body_digest(body));
+        // Never written in place of a body.
+        assert_eq!(with_closed_note(&digest), digest);
     }
 
     #[test]

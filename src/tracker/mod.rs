@@ -94,10 +94,36 @@ impl IssueState {
 /// dropped from the YAML can be taken off again without touching labels people added).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Owned {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_names")]
     pub labels: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_names")]
     pub assignees: Vec<String>,
+}
+
+/// A list of names read at its exact length: a listing snapshot holds four lists for every
+/// issue, and a list grown name by name makes room for four names at its first.
+fn exact_names<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    struct Names;
+    impl<'de> serde::de::Visitor<'de> for Names {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of names")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut names = Vec::new();
+            while let Some(name) = seq.next_element()? {
+                names.reserve_exact(1);
+                names.push(name);
+            }
+            Ok(names)
+        }
+    }
+    deserializer.deserialize_seq(Names)
 }
 
 /// An issue as the core needs it. Pull requests and the like never become a `TrackedIssue`.
@@ -112,11 +138,14 @@ pub struct TrackedIssue {
     pub trusted: bool,
     pub title: String,
     /// The description in the tracker's own text format; only the tracker's [`IssueText`]
-    /// reads it.
+    /// reads it. From a listing snapshot that keeps digests, a digest of it
+    /// ([`snapshot::is_body_digest`]), which the tracker's [`IssueText::same_body`] compares.
     pub body: String,
     pub state: IssueState,
+    #[serde(deserialize_with = "exact_names")]
     pub labels: Vec<String>,
     /// Logins (usernames) of the assignees.
+    #[serde(deserialize_with = "exact_names")]
     pub assignees: Vec<String>,
     /// The login (username) of the issue's author.
     pub author: String,
@@ -377,6 +406,18 @@ pub trait Tracker: Sync {
         &self,
         labels: &[String],
     ) -> impl Future<Output = Result<Vec<TrackedIssue>, TrackerError>> + Send;
+    /// One issue as it is now, whole (its description too); `None` when the tracker has no
+    /// such issue any more (deleted, or moved elsewhere). Asked for the issues a sync closes when the listing snapshot kept
+    /// only digests of their descriptions ([`snapshot::is_body_digest`]); trackers whose
+    /// snapshot keeps the descriptions need not answer it.
+    fn issue(
+        &self,
+        issue: &IssueRef,
+    ) -> impl Future<Output = Result<Option<TrackedIssue>, TrackerError>> + Send {
+        let message = format!("aftercare cannot read one {} issue", self.name());
+        let _ = issue;
+        std::future::ready(Err(TrackerError::Other(anyhow::anyhow!(message))))
+    }
     /// Opens an issue.
     fn create_issue(
         &self,

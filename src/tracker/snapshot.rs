@@ -15,6 +15,15 @@
 //!   [applied](Snapshot::apply) to the snapshot: an issue that left the scope (its label removed
 //!   by someone else, its task marker removed) leaves the snapshot.
 //!
+//! A snapshot of a tracker whose issue text allows it keeps a *digest* of each description
+//! instead of the description ([`Incremental::keeping_body_digests`]): a SHA-256 of the text as
+//! the tracker compares it, which is all a run with nothing to change needs and a small part of
+//! the memory (at 50,000 issues the descriptions are most of it). Such a description reads as
+//! [`is_body_digest`]; the tracker's [`IssueText::same_body`](crate::tracker::IssueText::same_body)
+//! compares it with a whole one, and a sync reads the whole description back
+//! ([`Tracker::issue`](crate::tracker::Tracker::issue)) only for the issues it closes, whose
+//! text it extends.
+//!
 //! A snapshot is only ever built from a listing that ended: a listing interrupted midway leaves
 //! the previous snapshot as it was, which is still complete up to its own watermark. The
 //! tracker stores it ([`write`], [`read`]) in a file of its own beside its cache, streamed so
@@ -35,18 +44,40 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::Context;
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use crate::tracker::{TrackedIssue, TrackerError};
 
-/// The snapshot file's format; a file of another version is not trusted.
 /// The snapshot file kept beside the cache file `cache.json`: `cache.snapshot.json`.
 pub fn snapshot_path(cache_file: &Path) -> PathBuf {
     cache_file.with_extension("snapshot.json")
 }
 
-const VERSION: u32 = 1;
+/// The snapshot file's format; a file of another version is not trusted. Version 2 may keep
+/// digests of the descriptions instead of the descriptions.
+const VERSION: u32 = 2;
+
+/// How a description kept as a digest begins: a NUL, which no description a tracker serves
+/// holds, so that no whole description reads as a digest.
+const BODY_DIGEST_PREFIX: &str = "\0sha256:";
+
+/// The digest that stands for a description whose compared form (see
+/// [`IssueText::same_body`](crate::tracker::IssueText::same_body)) is `compared`.
+pub fn body_digest_of(compared: &str) -> String {
+    let hash = Sha256::digest(compared.as_bytes());
+    let mut digest = String::with_capacity(BODY_DIGEST_PREFIX.len() + 43);
+    digest.push_str(BODY_DIGEST_PREFIX);
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode_string(hash, &mut digest);
+    digest
+}
+
+/// True when `body` is a digest kept by a snapshot, not a description.
+pub fn is_body_digest(body: &str) -> bool {
+    body.starts_with(BODY_DIGEST_PREFIX)
+}
 
 /// What a snapshot describes: one place on one tracker, as one identity sees it, listed by
 /// the configured labels.
@@ -77,6 +108,9 @@ impl Scope {
 pub struct Snapshot {
     version: u32,
     pub scope: Scope,
+    /// Whether the issues' descriptions are kept as digests ([`body_digest_of`]).
+    #[serde(default)]
+    pub body_digests: bool,
     /// The newest update time the tracker reported when the last listing began; `None` when
     /// it reported none (no issue at all), which makes the next listing complete.
     pub watermark: Option<DateTime<Utc>>,
@@ -145,6 +179,7 @@ impl Snapshot {
         let mut snapshot = Snapshot {
             version: VERSION,
             scope,
+            body_digests: false,
             watermark,
             full_at,
             issues: Vec::new(),
@@ -158,6 +193,13 @@ impl Snapshot {
     /// issues replace their old state, issues that left the scope or lost their task leave the
     /// snapshot. An issue listed twice counts as last listed. Returns whether anything changed.
     pub fn apply(&mut self, changed: Vec<TrackedIssue>, watermark: Option<DateTime<Utc>>) -> bool {
+        let newer = self.watermark.max(watermark);
+        let mut modified = newer != self.watermark;
+        self.watermark = newer;
+        if changed.is_empty() {
+            // Nothing listed: no index of the issues to build.
+            return modified;
+        }
         let mut position: HashMap<String, usize> = self
             .issues
             .iter()
@@ -166,7 +208,6 @@ impl Snapshot {
             .collect();
         // Issues that left, by position; removed at the end so that positions hold.
         let mut gone = std::collections::HashSet::new();
-        let mut modified = false;
         for issue in changed {
             let keep = self.keeps(&issue);
             match position.get(&issue.issue.id).copied() {
@@ -193,9 +234,6 @@ impl Snapshot {
                 !gone.contains(&(i - 1))
             });
         }
-        let newer = self.watermark.max(watermark);
-        modified |= newer != self.watermark;
-        self.watermark = newer;
         modified
     }
 
@@ -260,6 +298,9 @@ pub struct Incremental {
     pub force_full: bool,
     /// At 1 and above, says on standard error how each run lists.
     pub verbose: u8,
+    /// The tracker's digest of a description, when its snapshot keeps digests instead of the
+    /// descriptions ([`Incremental::keeping_body_digests`]).
+    body_digest: Option<fn(&str) -> String>,
     /// The scope of the snapshot this run's listing wrote, for [`Incremental::settle`].
     written: Mutex<Option<Scope>>,
 }
@@ -278,8 +319,37 @@ impl Incremental {
             overlap,
             force_full,
             verbose,
+            body_digest: None,
             written: Mutex::new(None),
         }
+    }
+
+    /// The same, keeping each issue's description as `digest` gives it (a [`body_digest_of`]
+    /// its compared form; a digest unchanged) in the snapshot and in what [`Incremental::list`]
+    /// returns. For trackers whose
+    /// [`IssueText::same_body`](crate::tracker::IssueText::same_body) compares such digests,
+    /// and that read a whole issue back with
+    /// [`Tracker::issue`](crate::tracker::Tracker::issue).
+    pub fn keeping_body_digests(self, digest: fn(&str) -> String) -> Incremental {
+        Incremental {
+            body_digest: Some(digest),
+            ..self
+        }
+    }
+
+    /// `issues` as this tracker's snapshot keeps them.
+    fn kept(&self, mut issues: Vec<TrackedIssue>) -> Vec<TrackedIssue> {
+        if let Some(digest) = self.body_digest {
+            for issue in &mut issues {
+                issue.body = digest(&issue.body);
+            }
+        }
+        issues
+    }
+
+    /// Whether `snapshot` keeps the descriptions as this tracker's snapshots do.
+    fn keeps_bodies_alike(&self, snapshot: &Snapshot) -> bool {
+        snapshot.body_digests == self.body_digest.is_some()
     }
 
     fn note(&self, message: impl FnOnce() -> String) {
@@ -300,6 +370,10 @@ impl Incremental {
             return Ok(lister.list_complete(&scope).await?.issues);
         };
         let previous = match read(path) {
+            Ok(Some(previous)) if !self.keeps_bodies_alike(&previous) => {
+                self.note(|| "the snapshot keeps the descriptions otherwise".to_string());
+                None
+            }
             Ok(previous) => previous,
             Err(err) => {
                 eprintln!("warning: ignoring the listing snapshot: {err:#}");
@@ -319,7 +393,7 @@ impl Incremental {
             (Listing::Since(since), Some(mut snapshot)) => {
                 self.note(|| format!("listing the issues updated since {}", since.to_rfc3339()));
                 let Listed { issues, mark } = lister.list_changed(Some(since)).await?;
-                let changed = snapshot.apply(issues, mark);
+                let changed = snapshot.apply(self.kept(issues), mark);
                 (snapshot, changed)
             }
             (choice, _) => {
@@ -327,7 +401,9 @@ impl Incremental {
                     self.note(|| format!("listing every issue: {why}"));
                 }
                 let Listed { issues, mark } = lister.list_complete(&scope).await?;
-                (Snapshot::complete(scope.clone(), issues, mark, now), true)
+                let mut snapshot = Snapshot::complete(scope.clone(), self.kept(issues), mark, now);
+                snapshot.body_digests = self.body_digest.is_some();
+                (snapshot, true)
             }
         };
         // Only a listing that ended gets here: the snapshot on disk is always a complete one.
@@ -362,12 +438,12 @@ impl Incremental {
         }
         let result = async {
             let mut snapshot = read(path)?
-                .filter(|s| &s.scope == scope)
+                .filter(|s| &s.scope == scope && self.keeps_bodies_alike(s))
                 .context("the snapshot written by this run's listing is gone")?;
             let overlap = chrono::Duration::from_std(self.overlap).unwrap_or_default();
             let since = snapshot.watermark.map(|w| w - overlap);
             let Listed { issues, mark } = lister.list_changed(since).await?;
-            if snapshot.apply(issues, mark) {
+            if snapshot.apply(self.kept(issues), mark) {
                 write(path, &snapshot)?;
             }
             Ok::<(), anyhow::Error>(())
@@ -601,6 +677,71 @@ mod tests {
         );
     }
 
+    /// A tracker whose listings return `issues`, counting its complete listings.
+    struct Fixed {
+        issues: Vec<TrackedIssue>,
+        complete: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Lister for Fixed {
+        async fn list_complete(&self, _: &Scope) -> Result<Listed, TrackerError> {
+            self.complete
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(Listed {
+                issues: self.issues.clone(),
+                mark: Some(at(1)),
+            })
+        }
+
+        async fn list_changed(&self, _: Option<DateTime<Utc>>) -> Result<Listed, TrackerError> {
+            Ok(Listed::default())
+        }
+    }
+
+    #[tokio::test]
+    async fn descriptions_kept_as_digests_are_only_trusted_by_a_tracker_that_keeps_them_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snapshot.json");
+        let mut described = issue(1, Some("a/one"), "octocat", &["postmortem"]);
+        described.body = "Text.\r\n\n<!-- aftercare:task=a/one -->\n".into();
+        let lister = Fixed {
+            issues: vec![described.clone()],
+            complete: Default::default(),
+        };
+        let incremental = |digests: bool| {
+            let incremental = Incremental::new(Some(path.clone()), DAY, MINUTE, false, 0);
+            if digests {
+                incremental.keeping_body_digests(crate::tracker::markdown::body_digest)
+            } else {
+                incremental
+            }
+        };
+        let complete = || lister.complete.load(std::sync::atomic::Ordering::Relaxed);
+
+        let listed = incremental(true).list(&lister, scope()).await.unwrap();
+        let digest = crate::tracker::markdown::body_digest(&described.body);
+        assert!(is_body_digest(&digest));
+        assert_eq!(digest.len(), BODY_DIGEST_PREFIX.len() + 43);
+        assert_eq!(listed[0].body, digest);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("aftercare:task"), "{text}");
+        assert!(read(&path).unwrap().unwrap().body_digests);
+        assert_eq!(complete(), 1);
+
+        // The next run of the same tracker lists only the changes.
+        let listed = incremental(true).list(&lister, scope()).await.unwrap();
+        assert_eq!(listed[0].body, digest);
+        assert_eq!(complete(), 1);
+
+        // A tracker that keeps whole descriptions does not trust it, nor the other way round.
+        let listed = incremental(false).list(&lister, scope()).await.unwrap();
+        assert_eq!(listed, [described]);
+        assert_eq!(complete(), 2);
+        assert!(!read(&path).unwrap().unwrap().body_digests);
+        incremental(true).list(&lister, scope()).await.unwrap();
+        assert_eq!(complete(), 3);
+    }
+
     #[test]
     fn a_snapshot_reads_back_as_written_and_a_damaged_one_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -617,7 +758,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, &text[..text.len() / 2]).unwrap();
         assert!(read(&path).is_err());
-        std::fs::write(&path, text.replace("\"version\":1", "\"version\":9")).unwrap();
+        std::fs::write(&path, text.replace("\"version\":2", "\"version\":1")).unwrap();
         assert!(
             read(&path)
                 .unwrap_err()

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use aftercare::model::TaskKey;
-use aftercare::tracker::markdown::find_key;
+use aftercare::tracker::markdown::{find_key, with_closed_note};
 
 use crate::support::cli::{Aftercare, Outcome};
 use crate::support::emulator::{COLLAB_TOKEN, Emulator, FaultKind, OWNER_TOKEN};
@@ -318,6 +318,65 @@ async fn what_a_person_changes_between_runs_is_seen_by_the_next_run() {
         "plan: create 2024-01-01-pm000/task-000: Task 0\n\
          plan: 1 to create, 0 to update, 0 to close, 0 to reopen, 99 unchanged (dry run in \
          acme/web: nothing was changed)\n"
+    );
+}
+
+/// The snapshot keeps digests of the descriptions, not the descriptions: a description a
+/// person changed is still put back, and a task removed from the YAML closes its issue with
+/// the note added to its whole description, read back for it in one request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn descriptions_are_kept_as_digests_and_read_back_whole_to_close() {
+    let (gh, dir) = small_repository().await;
+    let snapshot = dir.path().join(".aftercare/cache.snapshot.json");
+    let text = std::fs::read_to_string(&snapshot).expect("the snapshot is kept");
+    assert!(text.contains("\"version\":2"), "{text}");
+    assert!(
+        !text.contains("aftercare:task="),
+        "no description in {text}"
+    );
+
+    let edited = number_of(&gh, 0, 3);
+    let body = gh.issue(edited).unwrap().body;
+    gh.edit_issue_body(edited, &format!("{body}\nA line a person added."));
+    let out = run_ok(in_actions(&gh, dir.path(), &SYNC)).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 1, closed 0, reopened 0, unchanged 99"
+    );
+    assert_eq!(gh.issue(edited).unwrap().body, body);
+
+    // Task 4 leaves the YAML: its issue, known from the snapshot by a digest, is read whole.
+    let removed = number_of(&gh, 0, 4);
+    let whole = gh.issue(removed).unwrap().body;
+    let file = dir.path().join("postmortems/2024-01-01-pm000.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        yaml.replace("  - id: task-004\n    title: Task 4\n", ""),
+    )
+    .unwrap();
+    gh.clear_requests();
+    let out = run_ok(in_actions(&gh, dir.path(), &SYNC)).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 0, closed 1, reopened 0, unchanged 99"
+    );
+    assert_eq!(gh.issue(removed).unwrap().body, with_closed_note(&whole));
+    assert_eq!(
+        requests(&gh)
+            .iter()
+            .filter(|r| r.starts_with(&format!("GET /repos/acme/web/issues/{removed}?")))
+            .count(),
+        1,
+        "{:#?}",
+        requests(&gh)
+    );
+    // Put back, the task's issue is reopened: the note was written.
+    std::fs::write(&file, yaml).unwrap();
+    let out = run_ok(in_actions(&gh, dir.path(), &SYNC)).await;
+    assert_eq!(
+        last_line(&out),
+        "created 0, updated 0, closed 0, reopened 1, unchanged 99"
     );
 }
 

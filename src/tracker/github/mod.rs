@@ -182,7 +182,8 @@ impl GitHub {
                 SINCE_OVERLAP,
                 options.full,
                 options.verbose,
-            ),
+            )
+            .keeping_body_digests(markdown::body_digest),
             cache_file: options.cache_file,
             cache: Mutex::new(cache),
             login: Mutex::new(None),
@@ -631,6 +632,21 @@ impl Tracker for GitHub {
         self.incremental.list(self, self.scope(labels)).await
     }
 
+    async fn issue(&self, issue: &IssueRef) -> Result<Option<TrackedIssue>, TrackerError> {
+        let answer = match self
+            .request(http::Method::GET, &self.issue_path(issue), None, true)
+            .await
+        {
+            Ok(answer) => answer,
+            // Deleted (410) or gone (404); a transferred issue answers as the issue it became,
+            // which is another.
+            Err(TrackerError::Refused(err)) if is_gone(&err) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let found = self.issue_from(&answer)?;
+        Ok((found.issue == *issue).then_some(found))
+    }
+
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
         let body = serde_json::json!({
             "title": issue.title,
@@ -812,6 +828,15 @@ impl Pages for GitHub {
         let next = self.next_page(&answer)?;
         Ok(IssuePage { issues, next })
     }
+}
+
+/// Whether a refusal ([`GitHub::refusal`]) says that the thing asked for is not there (404) or
+/// no longer there (410).
+fn is_gone(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        let text = cause.to_string();
+        text.starts_with("GitHub answered 404:") || text.starts_with("GitHub answered 410:")
+    })
 }
 
 /// A time as GitHub writes it: `2024-01-31T12:00:00Z`.

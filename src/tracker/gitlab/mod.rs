@@ -195,7 +195,8 @@ impl GitLab {
             SINCE_OVERLAP,
             options.full,
             options.verbose,
-        );
+        )
+        .keeping_body_digests(markdown::body_digest);
         Ok(GitLab {
             http,
             target: target.clone(),
@@ -658,6 +659,26 @@ impl Tracker for GitLab {
     async fn list(&self, labels: &[String]) -> Result<Vec<TrackedIssue>, TrackerError> {
         self.know_user().await?;
         self.incremental.list(self, self.scope(labels)).await
+    }
+
+    async fn issue(&self, issue: &IssueRef) -> Result<Option<TrackedIssue>, TrackerError> {
+        let answer = self
+            .request(
+                reqwest::Method::GET,
+                &self.issue_path(issue),
+                None,
+                true,
+                true,
+            )
+            .await?;
+        if answer.status == 404 {
+            return Ok(None);
+        }
+        let raw: RawIssue =
+            serde_json::from_str(&answer.body).context("cannot read the issue GitLab returned")?;
+        let trusted = self.trusted(&raw).await?;
+        let found = raw.into_tracked(trusted, &self.dropped_labels);
+        Ok((found.issue == *issue).then_some(found))
     }
 
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
