@@ -166,6 +166,17 @@ pub fn remembered_places(file: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `issue` as its own repository's client named it, before [`stamp`].
+fn unstamped(issue: &IssueRef) -> IssueRef {
+    let mut own = issue.clone();
+    if let Some(place) = own.place.take() {
+        if let Some(display) = own.display.strip_prefix(place.as_str()) {
+            own.display = display.to_string();
+        }
+    }
+    own
+}
+
 /// Marks `issue` as being in `place`, naming it `acme/api#7` when the tracker names issues by
 /// number alone (`#7`); a Jira key names its project already.
 pub fn stamp(place: Option<&str>, issue: &mut IssueRef) {
@@ -210,7 +221,7 @@ impl<T: Tracker> Tracker for Fleet<T> {
 
     async fn issue(&self, issue: &IssueRef) -> Result<Option<TrackedIssue>, TrackerError> {
         let place = issue.place.as_deref();
-        let now = self.at(place).issue(issue).await?;
+        let now = self.at(place).issue(&unstamped(issue)).await?;
         Ok(now.map(|i| self.stamped(place, i)))
     }
 
@@ -228,14 +239,14 @@ impl<T: Tracker> Tracker for Fleet<T> {
     ) -> Result<Option<TrackedIssue>, TrackerError> {
         let place = issue.place.as_deref();
         self.wrote(place);
-        let edited = self.at(place).edit_issue(issue, edit).await?;
+        let edited = self.at(place).edit_issue(&unstamped(issue), edit).await?;
         Ok(edited.map(|i| self.stamped(place, i)))
     }
 
     async fn comment(&self, issue: &IssueRef, body: &str) -> Result<(), TrackerError> {
         let place = issue.place.as_deref();
         self.wrote(place);
-        self.at(place).comment(issue, body).await
+        self.at(place).comment(&unstamped(issue), body).await
     }
 
     async fn remind(
@@ -245,15 +256,19 @@ impl<T: Tracker> Tracker for Fleet<T> {
     ) -> Result<(), TrackerError> {
         let place = issue.place.as_deref();
         self.wrote(place);
-        self.at(place).remind(issue, reminder).await
+        self.at(place).remind(&unstamped(issue), reminder).await
     }
 
     async fn comments(&self, issue: &IssueRef) -> Result<Vec<IssueComment>, TrackerError> {
-        self.at(issue.place.as_deref()).comments(issue).await
+        self.at(issue.place.as_deref())
+            .comments(&unstamped(issue))
+            .await
     }
 
     async fn closed_by_merge(&self, issue: &IssueRef) -> Result<Option<bool>, TrackerError> {
-        self.at(issue.place.as_deref()).closed_by_merge(issue).await
+        self.at(issue.place.as_deref())
+            .closed_by_merge(&unstamped(issue))
+            .await
     }
 
     async fn find_created(&self, key: &TaskKey) -> Result<Option<TrackedIssue>, TrackerError> {
@@ -290,5 +305,27 @@ impl<T: Tracker> Tracker for Fleet<T> {
             }
         }
         first.map_or(Ok(()), Err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_issue_of_another_repository_is_named_in_full_and_handed_back_as_its_client_named_it() {
+        let own = IssueRef::numbered(7, "https://github.com/acme/api/issues/7");
+        let mut stamped = own.clone();
+        stamp(Some("acme/api"), &mut stamped);
+        assert_eq!(
+            (stamped.display.as_str(), stamped.place.as_deref()),
+            ("acme/api#7", Some("acme/api"))
+        );
+        assert_eq!(unstamped(&stamped), own);
+        // The configured repository's issues are left as they are.
+        let mut here = own.clone();
+        stamp(None, &mut here);
+        assert_eq!(here, own);
+        assert_eq!(unstamped(&here), own);
     }
 }
