@@ -59,7 +59,8 @@ pub struct SyncArgs {
     #[arg(long)]
     pub dir: Option<PathBuf>,
     /// Repository to sync with, `OWNER/NAME` (default: aftercare.yml, then GITHUB_REPOSITORY,
-    /// then the `origin` remote).
+    /// then the `origin` remote); a postmortem's or task's own `repo` sends its issues
+    /// elsewhere.
     #[arg(long)]
     pub repo: Option<String>,
     /// Print the plan and make no change.

@@ -51,37 +51,28 @@ pub fn backoff(attempt: u32) -> Duration {
     FIRST_BACKOFF * 2u32.saturating_pow(attempt.saturating_sub(1).min(6))
 }
 
-/// What to do after an attempt that got no answer or a server error.
-#[derive(Debug)]
-pub enum AfterFailure {
-    /// Wait this long, then send again.
-    Retry(Duration),
-    /// Stop with this error.
-    Stop(crate::tracker::TrackerError),
-}
-
 /// The rule for an attempt (`attempt`, from 1) of `what` that failed with `err` without a
 /// refusal: a request that is not safe to send again has an unknown outcome; one that is safe
 /// is sent again after [`backoff`] while attempts and the run's waiting allowance last, and is
-/// then unavailable.
+/// then unavailable. `Ok` is the wait before sending again; `Err`, the error to stop with.
 pub fn after_failure(
     err: anyhow::Error,
     what: String,
     attempt: u32,
     safe_to_resend: bool,
     waiting: &WaitAllowance,
-) -> AfterFailure {
+) -> Result<Duration, crate::tracker::TrackerError> {
     use crate::tracker::TrackerError;
     if !safe_to_resend {
-        return AfterFailure::Stop(TrackerError::OutcomeUnknown { what, source: err });
+        return Err(TrackerError::OutcomeUnknown { what, source: err });
     }
     let wait = backoff(attempt);
     if attempt >= MAX_ATTEMPTS || !waiting.allows(wait) {
-        return AfterFailure::Stop(TrackerError::Unavailable(
+        return Err(TrackerError::Unavailable(
             err.context(format!("{what} failed {attempt} times")),
         ));
     }
-    AfterFailure::Retry(wait)
+    Ok(wait)
 }
 
 /// `message` with every occurrence of the token replaced, for error messages that quote it.
@@ -128,22 +119,20 @@ mod tests {
         let waiting = WaitAllowance::new(MAX_TOTAL_WAIT);
         assert!(matches!(
             after_failure(err(), "POST /x".into(), 1, false, &waiting),
-            AfterFailure::Stop(crate::tracker::TrackerError::OutcomeUnknown { .. })
+            Err(crate::tracker::TrackerError::OutcomeUnknown { .. })
         ));
         assert!(matches!(
             after_failure(err(), "GET /x".into(), 2, true, &waiting),
-            AfterFailure::Retry(d) if d == backoff(2)
+            Ok(d) if d == backoff(2)
         ));
-        let AfterFailure::Stop(stop) =
-            after_failure(err(), "GET /x".into(), MAX_ATTEMPTS, true, &waiting)
-        else {
+        let Err(stop) = after_failure(err(), "GET /x".into(), MAX_ATTEMPTS, true, &waiting) else {
             panic!("the last attempt stops")
         };
         assert_eq!(format!("{stop:#}"), "GET /x failed 6 times: no answer");
         let spent = WaitAllowance::new(Duration::ZERO);
         assert!(matches!(
             after_failure(err(), "GET /x".into(), 1, true, &spent),
-            AfterFailure::Stop(crate::tracker::TrackerError::Unavailable(_))
+            Err(crate::tracker::TrackerError::Unavailable(_))
         ));
     }
 }

@@ -59,7 +59,7 @@ use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
 use crate::tracker::markdown::{self, Markdown};
 pub use crate::tracker::retry::MAX_RETRY_AFTER;
 use crate::tracker::retry::{
-    self, AfterFailure, MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock,
+    self, MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock,
     without_secret,
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
@@ -371,17 +371,14 @@ impl GitHub {
                 Ok(answer) => answer,
                 Err(err) => {
                     let err = anyhow::Error::new(err).context("no answer from GitHub");
-                    let next = retry::after_failure(
+                    let wait = retry::after_failure(
                         err,
                         what(),
                         attempt,
                         safe_to_resend,
                         &lock(&self.waiting),
-                    );
-                    match next {
-                        AfterFailure::Retry(wait) => self.wait(wait, "no answer").await,
-                        AfterFailure::Stop(err) => return Err(err),
-                    }
+                    )?;
+                    self.wait(wait, "no answer").await;
                     continue;
                 }
             };
@@ -467,17 +464,14 @@ impl GitHub {
             }
             if answer.status >= 500 {
                 let err = anyhow!("GitHub answered {} {}", answer.status, message);
-                let next = retry::after_failure(
+                let wait = retry::after_failure(
                     err,
                     what(),
                     attempt,
                     safe_to_resend,
                     &lock(&self.waiting),
-                );
-                match next {
-                    AfterFailure::Retry(wait) => self.wait(wait, "server error").await,
-                    AfterFailure::Stop(err) => return Err(err),
-                }
+                )?;
+                self.wait(wait, "server error").await;
                 continue;
             }
             return Err(self.refusal(&method, &answer, message));

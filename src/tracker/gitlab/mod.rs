@@ -57,8 +57,8 @@ use crate::tracker::cache_file;
 use crate::tracker::listing::{self, IssuePage, IssueQuery, ListOrder, Pages};
 use crate::tracker::markdown::{self, Markdown};
 use crate::tracker::retry::{
-    self, AfterFailure, MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_RETRY_AFTER, MAX_TOTAL_WAIT,
-    WaitAllowance, backoff, lock, without_secret,
+    self, MAX_ATTEMPTS, MAX_RESET_WAIT, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff,
+    lock, without_secret,
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
@@ -353,17 +353,14 @@ impl GitLab {
                 Ok(answer) => answer,
                 Err(err) => {
                     let err = anyhow::Error::new(err).context("no answer from GitLab");
-                    let next = retry::after_failure(
+                    let wait = retry::after_failure(
                         err,
                         what(),
                         attempt,
                         safe_to_resend,
                         &lock(&self.waiting),
-                    );
-                    match next {
-                        AfterFailure::Retry(wait) => self.wait(wait, "no answer").await,
-                        AfterFailure::Stop(err) => return Err(err),
-                    }
+                    )?;
+                    self.wait(wait, "no answer").await;
                     continue;
                 }
             };
@@ -404,17 +401,14 @@ impl GitLab {
             }
             if answer.status >= 500 {
                 let err = anyhow!("GitLab answered {} {}", answer.status, message);
-                let next = retry::after_failure(
+                let wait = retry::after_failure(
                     err,
                     what(),
                     attempt,
                     safe_to_resend,
                     &lock(&self.waiting),
-                );
-                match next {
-                    AfterFailure::Retry(wait) => self.wait(wait, "server error").await,
-                    AfterFailure::Stop(err) => return Err(err),
-                }
+                )?;
+                self.wait(wait, "server error").await;
                 continue;
             }
             return Err(self.refusal(&method, &answer, message));

@@ -84,8 +84,8 @@ use crate::config::JiraDeployment;
 use crate::model::TaskKey;
 use crate::tracker::cache_file;
 use crate::tracker::retry::{
-    self, AfterFailure, MAX_ATTEMPTS, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff,
-    lock, without_secret,
+    self, MAX_ATTEMPTS, MAX_RETRY_AFTER, MAX_TOTAL_WAIT, WaitAllowance, backoff, lock,
+    without_secret,
 };
 use crate::tracker::snapshot::{Incremental, Listed, Lister, Scope, snapshot_path};
 use crate::tracker::{
@@ -411,17 +411,14 @@ impl Jira {
                 Ok(answer) => answer,
                 Err(err) => {
                     let err = anyhow!("no answer from Jira: {}", short_error(&err));
-                    let next = retry::after_failure(
+                    let wait = retry::after_failure(
                         err,
                         what(),
                         attempt,
                         safe_to_resend,
                         &lock(&self.waiting),
-                    );
-                    match next {
-                        AfterFailure::Retry(wait) => self.wait(wait, "no answer").await,
-                        AfterFailure::Stop(err) => return Err(err),
-                    }
+                    )?;
+                    self.wait(wait, "no answer").await;
                     continue;
                 }
             };
@@ -443,17 +440,14 @@ impl Jira {
             }
             if answer.status >= 500 {
                 let err = anyhow!("Jira answered {} {}", answer.status, self.message(&answer));
-                let next = retry::after_failure(
+                let wait = retry::after_failure(
                     err,
                     what(),
                     attempt,
                     safe_to_resend,
                     &lock(&self.waiting),
-                );
-                match next {
-                    AfterFailure::Retry(wait) => self.wait(wait, "server error").await,
-                    AfterFailure::Stop(err) => return Err(err),
-                }
+                )?;
+                self.wait(wait, "server error").await;
                 continue;
             }
             return Ok(answer);
